@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// config: one immutable, fully compiled configuration snapshot.
+//
+// Built whole by the loader (lists read, rules compiled, actions checked) and then
+// only read: the daemon swaps the shared_ptr<const Config> on reload, so a request
+// always sees one consistent generation. Defaults are those of SPEC section 3.5.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/listen_address.h"
+#include "policy/policy.h"
+#include "protocol/request_parser.h"
+
+namespace tlspolicyd::config {
+
+enum class LogLevel : std::uint8_t { Trace, Debug, Info, Warning, Error };
+enum class DecisionLog : std::uint8_t { All, Violations, None };
+
+struct LogSettings {
+  std::string facility = "mail";
+  std::string ident = "tlspolicyd";
+  LogLevel level = LogLevel::Info;
+  DecisionLog decisions = DecisionLog::Violations;
+};
+
+struct SocketSettings {
+  std::uint32_t mode = 0660;
+  std::string group;  // empty: the process's own group
+};
+
+struct ServerLimits {
+  protocol::Limits request;
+  std::size_t connections = 10000;
+  std::chrono::seconds idle_timeout{1000};
+};
+
+inline constexpr const char* DefaultConfigPath = "/etc/tlspolicyd/tlspolicyd.yaml";
+inline constexpr const char* DefaultListen = "unix:/run/tlspolicyd/policy.sock";
+
+struct Config {
+  std::string path;                  // the file it was read from
+  std::vector<ListenAddress> listen;  // as configured; empty means DefaultListen
+  SocketSettings socket;
+  LogSettings log;
+  ServerLimits limits;
+  policy::Mode mode = policy::Mode::Enforce;
+  policy::Policy policy;
+};
+
+[[nodiscard]] std::string_view to_string(LogLevel level);
+
+// The syslog facility names accepted in log.syslog.facility.
+[[nodiscard]] bool is_syslog_facility(std::string_view name);
+
+}  // namespace tlspolicyd::config

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#include "config/yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "config/duration.h"
+
+namespace tlspolicyd::config {
+
+void YamlReader::error(const YAML::Mark& mark, std::string message) {
+  // yaml-cpp counts from 0 and uses -1 for "no position".
+  errors_.push_back(ConfigError{file_, mark.line < 0 ? 0 : mark.line + 1, mark.column < 0 ? 0 : mark.column + 1,
+                                std::move(message)});
+}
+
+bool YamlReader::check_map(const YAML::Node& node, std::string_view what,
+                           std::initializer_list<std::string_view> allowed) {
+  if (!node.IsMap()) {
+    error(node, std::string(what) + " must be a map");
+    return false;
+  }
+  std::set<std::string, std::less<>> seen;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) {
+      error(key, std::string("the keys of ") + std::string(what) + " must be words");
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (!seen.insert(name).second) {
+      error(key, "duplicate key \"" + name + "\" in " + std::string(what));
+      continue;
+    }
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      error(key, "unknown key \"" + name + "\" in " + std::string(what) + " (expected one of: " + list + ")");
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> YamlReader::scalar(const YAML::Node& node, std::string_view what) {
+  if (!node.IsScalar()) {
+    error(node, std::string(what) + (node.IsNull() ? " must not be empty" : " must be a single value"));
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view what) {
+  auto text = scalar(node, what);
+  if (!text) return std::nullopt;
+  if (node.Tag() == "?") {
+    if (*text == "true") return true;
+    if (*text == "false") return false;
+  }
+  error(node, std::string(what) + " must be true or false");
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> YamlReader::number(const YAML::Node& node, std::string_view what, std::uint64_t min,
+                                                 std::uint64_t max) {
+  auto text = scalar(node, what);
+  if (!text) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc{} || ptr != text->data() + text->size() || value < min || value > max) {
+    error(node, std::string(what) + " must be a whole number from " + std::to_string(min) + " to " +
+                    std::to_string(max));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::chrono::seconds> YamlReader::duration(const YAML::Node& node, std::string_view what) {
+  auto text = scalar(node, what);
+  if (!text) return std::nullopt;
+  auto d = parse_duration(*text);
+  if (!d) error(node, std::string(what) + " must be a duration such as 1000s, 30m, 12h or 90d");
+  return d;
+}
+
+std::optional<YAML::Node> load_yaml(std::string_view text, YamlReader& reader) {
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    if (docs.empty() || docs.front().IsNull()) {
+      reader.error(YAML::Mark::null_mark(), "the file holds no configuration");
+      return std::nullopt;
+    }
+    if (docs.size() > 1) {
+      reader.error(docs[1].Mark(), "the file must hold one YAML document, not " + std::to_string(docs.size()));
+      return std::nullopt;
+    }
+    return docs.front();
+  } catch (const YAML::Exception& e) {
+    reader.error(e.mark, "YAML syntax: " + e.msg);
+    return std::nullopt;
+  }
+}
+
+}  // namespace tlspolicyd::config

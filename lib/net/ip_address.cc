@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#include "net/ip_address.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace tlspolicyd::net {
+
+std::optional<IpAddress> parse_ip(std::string_view text) {
+  // INET6_ADDRSTRLEN is 46 and includes the NUL; longer text is no address.
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+
+  IpAddress addr;
+  if (text.find(':') == std::string_view::npos) {
+    if (inet_pton(AF_INET, buf, addr.bytes.data()) != 1) return std::nullopt;
+    return addr;
+  }
+  if (inet_pton(AF_INET6, buf, addr.bytes.data()) != 1) return std::nullopt;
+  static constexpr std::uint8_t MappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(addr.bytes.data(), MappedPrefix, sizeof MappedPrefix) == 0) {
+    std::memmove(addr.bytes.data(), addr.bytes.data() + 12, 4);
+    std::fill(addr.bytes.begin() + 4, addr.bytes.end(), std::uint8_t{0});
+    return addr;
+  }
+  addr.v6 = true;
+  return addr;
+}
+
+std::string to_string(const IpAddress& addr) {
+  char buf[INET6_ADDRSTRLEN];
+  if (inet_ntop(addr.v6 ? AF_INET6 : AF_INET, addr.bytes.data(), buf, sizeof buf) == nullptr) return "?";
+  return buf;
+}
+
+}  // namespace tlspolicyd::net

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "policy/template.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace tlspolicyd::policy {
+namespace {
+
+using protocol::Attr;
+
+constexpr std::array<std::pair<std::string_view, TemplateVar>, 12> Vars = {{
+    {"sender", TemplateVar::Sender},
+    {"sender_domain", TemplateVar::SenderDomain},
+    {"recipient", TemplateVar::Recipient},
+    {"recipient_domain", TemplateVar::RecipientDomain},
+    {"client_address", TemplateVar::ClientAddress},
+    {"client_name", TemplateVar::ClientName},
+    {"helo_name", TemplateVar::HeloName},
+    {"sasl_username", TemplateVar::SaslUsername},
+    {"encryption_protocol", TemplateVar::EncryptionProtocol},
+    {"encryption_cipher", TemplateVar::EncryptionCipher},
+    {"rule", TemplateVar::Rule},
+    {"reason", TemplateVar::Reason},
+}};
+
+std::string_view value_of(TemplateVar var, const RenderContext& ctx) {
+  const protocol::Request& r = ctx.request;
+  switch (var) {
+    case TemplateVar::Sender: return r.get(Attr::Sender);
+    case TemplateVar::SenderDomain: return r.sender_domain();
+    case TemplateVar::Recipient: return r.get(Attr::Recipient);
+    case TemplateVar::RecipientDomain: return r.recipient_domain();
+    case TemplateVar::ClientAddress: return r.get(Attr::ClientAddress);
+    case TemplateVar::ClientName: return r.get(Attr::ClientName);
+    case TemplateVar::HeloName: return r.get(Attr::HeloName);
+    case TemplateVar::SaslUsername: return r.get(Attr::SaslUsername);
+    case TemplateVar::EncryptionProtocol: return r.get(Attr::EncryptionProtocol);
+    case TemplateVar::EncryptionCipher: return r.get(Attr::EncryptionCipher);
+    case TemplateVar::Rule: return ctx.rule;
+    case TemplateVar::Reason: return ctx.reason;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::variant<Template, std::string> Template::parse(std::string_view text) {
+  Template t;
+  t.source_ = std::string(text);
+  std::string literal;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 >= text.size() || text[i + 1] != '{') {
+      literal.push_back(text[i]);
+      continue;
+    }
+    auto close = text.find('}', i + 2);
+    if (close == std::string_view::npos) return std::string("unclosed \"${\" in \"") + std::string(text) + "\"";
+    std::string_view name = text.substr(i + 2, close - i - 2);
+    const auto* found = std::find_if(Vars.begin(), Vars.end(), [&](const auto& v) { return v.first == name; });
+    if (found == Vars.end()) return "unknown template variable ${" + std::string(name) + "}";
+    if (!literal.empty()) t.parts_.push_back(Part{std::move(literal), {}, false});
+    literal.clear();
+    t.parts_.push_back(Part{{}, found->second, true});
+    i = close;
+  }
+  if (!literal.empty()) t.parts_.push_back(Part{std::move(literal), {}, false});
+  return t;
+}
+
+void Template::render(std::string& out, const RenderContext& ctx) const {
+  for (const Part& p : parts_) {
+    if (p.is_var) {
+      out.append(value_of(p.var, ctx));
+    } else {
+      out.append(p.literal);
+    }
+  }
+}
+
+}  // namespace tlspolicyd::policy

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// template: action texts with ${name} placeholders filled in per request.
+//
+// Known names: sender, sender_domain, recipient, recipient_domain, client_address,
+// client_name, helo_name, sasl_username, encryption_protocol, encryption_cipher,
+// rule, reason. An unknown name or an unclosed "${" is a load-time error; a '$' not
+// followed by '{' is literal. render() copies values as they are: making the result
+// safe for the wire is Action's job.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/request.h"
+
+namespace tlspolicyd::policy {
+
+enum class TemplateVar : std::uint8_t {
+  Sender,
+  SenderDomain,
+  Recipient,
+  RecipientDomain,
+  ClientAddress,
+  ClientName,
+  HeloName,
+  SaslUsername,
+  EncryptionProtocol,
+  EncryptionCipher,
+  Rule,
+  Reason,
+};
+
+// What a template is filled in from.
+struct RenderContext {
+  const protocol::Request& request;
+  std::string_view rule;
+  std::string_view reason;
+};
+
+class Template {
+ public:
+  // The template for `text`, or a message saying what is wrong with it.
+  [[nodiscard]] static std::variant<Template, std::string> parse(std::string_view text);
+
+  void render(std::string& out, const RenderContext& ctx) const;
+  [[nodiscard]] bool empty() const { return parts_.empty(); }
+  // The text as written in the configuration.
+  [[nodiscard]] const std::string& source() const { return source_; }
+
+ private:
+  struct Part {
+    std::string literal;  // used when is_var is false
+    TemplateVar var = TemplateVar::Sender;
+    bool is_var = false;
+  };
+  std::vector<Part> parts_;
+  std::string source_;
+};
+
+}  // namespace tlspolicyd::policy

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#include "protocol/request.h"
+
+#include <charconv>
+
+namespace tlspolicyd::protocol {
+namespace {
+
+template <typename T>
+std::optional<T> parse_number(std::string_view text) {
+  T value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+ProtocolState parse_protocol_state(std::string_view value) {
+  if (value == "RCPT") return ProtocolState::Rcpt;
+  if (value == "MAIL") return ProtocolState::Mail;
+  if (value == "DATA") return ProtocolState::Data;
+  if (value == "END-OF-MESSAGE") return ProtocolState::EndOfMessage;
+  if (value == "CONNECT") return ProtocolState::Connect;
+  if (value == "EHLO") return ProtocolState::Ehlo;
+  if (value == "HELO") return ProtocolState::Helo;
+  if (value == "VRFY") return ProtocolState::Vrfy;
+  if (value == "ETRN") return ProtocolState::Etrn;
+  return ProtocolState::Unknown;
+}
+
+std::string_view address_domain(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+void Request::clear() { *this = Request{}; }
+
+void Request::finalize() {
+  state_ = parse_protocol_state(get(Attr::ProtocolState));
+  tls_ = tls::parse_wire_tls_version(get(Attr::EncryptionProtocol));
+  keysize_ = parse_number<std::uint32_t>(get(Attr::EncryptionKeysize)).value_or(0);
+  server_port_ = parse_number<std::uint16_t>(get(Attr::ServerPort));
+  client_port_ = parse_number<std::uint16_t>(get(Attr::ClientPort));
+  client_ip_ = net::parse_ip(get(Attr::ClientAddress));
+  server_ip_ = net::parse_ip(get(Attr::ServerAddress));
+}
+
+}  // namespace tlspolicyd::protocol

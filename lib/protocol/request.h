@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// request: one Postfix policy request as a typed, read-only view.
+//
+// Values are string_views into memory the Request does not own (the parser's
+// buffer, or the caller's strings): a Request is valid only as long as that memory.
+// Attributes that were not sent read as empty. finalize() derives the typed fields
+// (protocol state, TLS version, numbers, client address) once per request, so rules
+// never re-parse them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "net/ip_address.h"
+#include "protocol/attribute.h"
+#include "tls/tls_version.h"
+
+namespace tlspolicyd::protocol {
+
+enum class ProtocolState : std::uint8_t {
+  Unknown,  // empty or a value Postfix does not send
+  Connect,
+  Ehlo,
+  Helo,
+  Mail,
+  Rcpt,
+  Data,
+  EndOfMessage,
+  Vrfy,
+  Etrn,
+};
+
+[[nodiscard]] ProtocolState parse_protocol_state(std::string_view value);
+
+// The domain part of an address: what follows the last '@', or empty without one.
+[[nodiscard]] std::string_view address_domain(std::string_view address);
+
+class Request {
+ public:
+  // Forgets every value (the views, not the memory behind them).
+  void clear();
+
+  // Sets one attribute; the last call for an attribute wins.
+  void set(Attr attr, std::string_view value) { values_[index(attr)] = value; }
+
+  // Derives the typed fields below from the values. Call once after the last set().
+  void finalize();
+
+  [[nodiscard]] std::string_view get(Attr attr) const { return values_[index(attr)]; }
+
+  [[nodiscard]] ProtocolState protocol_state() const { return state_; }
+  [[nodiscard]] tls::TlsVersion tls_version() const { return tls_; }
+  [[nodiscard]] bool tls() const { return tls_ != tls::TlsVersion::Plaintext; }
+  [[nodiscard]] std::uint32_t keysize() const { return keysize_; }  // 0 when absent or invalid
+  [[nodiscard]] std::optional<std::uint16_t> server_port() const { return server_port_; }
+  [[nodiscard]] std::optional<std::uint16_t> client_port() const { return client_port_; }
+  [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const { return client_ip_; }
+  [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const { return server_ip_; }
+  // SASL authenticated: sasl_method or sasl_username is not empty.
+  [[nodiscard]] bool sasl() const { return !get(Attr::SaslMethod).empty() || !get(Attr::SaslUsername).empty(); }
+  [[nodiscard]] std::string_view sender_domain() const { return address_domain(get(Attr::Sender)); }
+  [[nodiscard]] std::string_view recipient_domain() const { return address_domain(get(Attr::Recipient)); }
+
+ private:
+  static std::size_t index(Attr attr) { return static_cast<std::size_t>(attr); }
+
+  std::array<std::string_view, AttrCount> values_{};
+  ProtocolState state_ = ProtocolState::Unknown;
+  tls::TlsVersion tls_ = tls::TlsVersion::Plaintext;
+  std::uint32_t keysize_ = 0;
+  std::optional<std::uint16_t> server_port_;
+  std::optional<std::uint16_t> client_port_;
+  std::optional<net::IpAddress> client_ip_;
+  std::optional<net::IpAddress> server_ip_;
+};
+
+}  // namespace tlspolicyd::protocol

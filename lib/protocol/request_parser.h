@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// request_parser: turns the bytes of one policy connection into Requests.
+//
+// Input: arbitrary chunks (append), in order. Lines end in LF; one trailing CR is
+// dropped. A line splits at its first '='; an empty line ends a request. Unknown
+// names are ignored and a repeated name keeps its last value. Several requests may
+// be buffered at once (pipelining); next() returns them in order.
+// Limits: a line longer than Limits::line_bytes (without LF and CR), a request over
+// Limits::request_bytes, more than Limits::attributes lines, a non-empty line
+// without '=', or a NUL byte is an Error. An error is final: the connection must be
+// closed without an answer. Nothing is ever truncated or repaired.
+// Cost: a few passes over each byte, however the input is chunked. Memory: the
+// unconsumed bytes only, which the limits bound to about one request plus one chunk.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol/request.h"
+
+namespace tlspolicyd::protocol {
+
+struct Limits {
+  std::size_t line_bytes = 8192;
+  std::size_t request_bytes = 65536;
+  std::size_t attributes = 128;
+};
+
+enum class ParseStatus { NeedMore, Complete, Error };
+
+enum class ParseError {
+  None,
+  LineTooLong,
+  RequestTooLarge,
+  TooManyAttributes,
+  MissingEquals,
+  NulByte,
+};
+
+// A short English description ("line longer than 8192 bytes" style text is built
+// by the caller from the limits); never empty for an error.
+[[nodiscard]] std::string_view to_string(ParseError error);
+
+class RequestParser {
+ public:
+  explicit RequestParser(Limits limits = {}) : limits_(limits) {}
+
+  // New limits apply at once between requests, else from the next request on.
+  void set_limits(const Limits& limits);
+  [[nodiscard]] const Limits& limits() const { return limits_; }
+
+  // Adds bytes read from the peer. Invalidates the views of the last Request.
+  void append(std::string_view bytes);
+
+  // Parses the next request out of the buffered bytes. On Complete, `out` holds it,
+  // valid until the next append(). On Error, error() tells why; it stays Error.
+  ParseStatus next(Request& out);
+
+  [[nodiscard]] ParseError error() const { return error_; }
+  // True when bytes of an unfinished request are buffered (EOF now is premature).
+  [[nodiscard]] bool mid_request() const { return buf_.size() > start_; }
+  // Bytes held, for memory accounting.
+  [[nodiscard]] std::size_t buffered() const { return buf_.size() - start_; }
+  // Drops the buffer's spare capacity (for idle connections).
+  void shrink();
+
+ private:
+  struct Span {
+    std::uint32_t offset = 0;  // from start_
+    std::uint32_t length = 0;
+    bool set = false;
+  };
+
+  ParseStatus fail(ParseError error);
+  void begin_request();
+
+  Limits limits_;
+  Limits next_limits_;
+  bool has_next_limits_ = false;
+  std::string buf_;
+  std::size_t start_ = 0;       // first byte of the current request
+  std::size_t line_start_ = 0;  // first byte of the current line
+  std::size_t scan_ = 0;        // where the search for the current line's LF resumes
+  std::size_t attributes_ = 0;  // lines of the current request so far
+  std::array<Span, AttrCount> spans_{};
+  ParseError error_ = ParseError::None;
+};
+
+}  // namespace tlspolicyd::protocol

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// tls_version: the TLS protocol versions Postfix reports, as an ordered value.
+//
+// Postfix sends OpenSSL's SSL_get_version() spelling in encryption_protocol:
+// "SSLv3", "TLSv1" (1.0), "TLSv1.1", "TLSv1.2", "TLSv1.3", or nothing for a
+// plaintext session. Anything else is Unknown. Plaintext and Unknown have no rank:
+// they never compare, so they can never satisfy a protocol floor.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tlspolicyd::tls {
+
+enum class TlsVersion : std::uint8_t {
+  Plaintext,  // encryption_protocol empty: no TLS
+  Unknown,    // a spelling this daemon does not know
+  SSLv2,
+  SSLv3,
+  TLSv1,
+  TLSv1_1,
+  TLSv1_2,
+  TLSv1_3,
+};
+
+// The version for a wire value of encryption_protocol (exact OpenSSL spelling).
+[[nodiscard]] TlsVersion parse_wire_tls_version(std::string_view value);
+
+// Position in the order SSLv2 < SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3;
+// nullopt for Plaintext and Unknown.
+[[nodiscard]] std::optional<int> tls_rank(TlsVersion v);
+
+// OpenSSL's spelling ("TLSv1.2"), "none" for Plaintext, "unknown" for Unknown.
+[[nodiscard]] std::string_view to_string(TlsVersion v);
+
+}  // namespace tlspolicyd::tls

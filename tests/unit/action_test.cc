@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "policy/action.h"
+
+using namespace tlspolicyd::policy;
+using tlspolicyd::protocol::Attr;
+using tlspolicyd::protocol::Request;
+
+namespace {
+
+Action ok(std::string_view text) {
+  auto r = Action::parse(text);
+  if (auto* e = std::get_if<std::string>(&r)) FAIL("unexpected error: " << *e);
+  return std::get<Action>(r);
+}
+
+std::string err(std::string_view text) {
+  auto r = Action::parse(text);
+  REQUIRE_MESSAGE(std::holds_alternative<std::string>(r), "accepted: " << text);
+  return std::get<std::string>(r);
+}
+
+std::string render(const Action& a, const Request& r, std::string_view rule = "r1", std::string_view reason = "") {
+  return a.render(RenderContext{r, rule, reason});
+}
+
+}  // namespace
+
+TEST_CASE("actions: every access(5) word Postfix takes from a policy") {
+  Request r;
+  r.finalize();
+  CHECK(render(ok("dunno"), r) == "DUNNO");
+  CHECK(render(ok("DUNNO"), r) == "DUNNO");
+  CHECK(render(ok("ok"), r) == "OK");
+  CHECK(render(ok("reject"), r) == "REJECT");
+  CHECK(render(ok("reject 5.7.1 Must use TLS"), r) == "REJECT 5.7.1 Must use TLS");
+  CHECK(render(ok("Defer try later"), r) == "DEFER try later");
+  CHECK(render(ok("defer_if_permit 4.7.1 soon"), r) == "DEFER_IF_PERMIT 4.7.1 soon");
+  CHECK(render(ok("defer_if_reject"), r) == "DEFER_IF_REJECT");
+  CHECK(render(ok("550 5.7.1 Must use TLS"), r) == "550 5.7.1 Must use TLS");
+  CHECK(render(ok("450 Try again"), r) == "450 Try again");
+  CHECK(render(ok("530 5.7.0 Authentication requires a TLS connection"), r) ==
+        "530 5.7.0 Authentication requires a TLS connection");
+  CHECK(render(ok("warn weak TLS"), r) == "WARN weak TLS");
+  CHECK(render(ok("info seen"), r) == "INFO seen");
+  CHECK(render(ok("hold"), r) == "HOLD");
+  CHECK(render(ok("prepend X-TLS-Policy: checked"), r) == "PREPEND X-TLS-Policy: checked");
+  CHECK(render(ok("  reject   spaced  "), r) == "REJECT spaced");
+  CHECK(ok("defer").kind() == ActionKind::Defer);
+  CHECK(ok("550 x").kind() == ActionKind::Numeric);
+}
+
+TEST_CASE("actions: what Postfix would misread is refused at load") {
+  CHECK(err("550").find("alone means OK") != std::string::npos);
+  CHECK(err("550 5.7.1").find("needs text") != std::string::npos);
+  CHECK(err("250 fine").find("4xx or 5xx") != std::string::npos);
+  CHECK(err("600 no").find("4xx or 5xx") != std::string::npos);
+  CHECK(err("5500 no").find("4xx or 5xx") != std::string::npos);
+  CHECK(err("550 4.7.1 mismatched").find("does not match reply code 550") != std::string::npos);
+  CHECK(err("450 5.7.1 mismatched").find("does not match") != std::string::npos);
+  CHECK(err("reject 4.7.1 no").find("5.x.x") != std::string::npos);
+  CHECK(err("defer 5.7.1 no").find("4.x.x") != std::string::npos);
+  CHECK(err("defer_if_permit 5.7.1 no").find("4.x.x") != std::string::npos);
+  CHECK(err("dunno please") == "dunno takes no text");
+  CHECK(err("ok fine") == "ok takes no text");
+  CHECK(err("permit").find("unknown action") != std::string::npos);
+  CHECK(err("reject_unauth_destination").find("unknown action") != std::string::npos);
+  CHECK(err("").find("empty") != std::string::npos);
+  CHECK(err("warn").find("needs text") != std::string::npos);
+  CHECK(err("prepend no header").find("Name: value") != std::string::npos);
+  CHECK(err("prepend : value").find("Name: value") != std::string::npos);
+  CHECK(err("reject ${nope}").find("unknown template variable ${nope}") != std::string::npos);
+  CHECK(err("reject ${sender").find("unclosed") != std::string::npos);
+  CHECK(err("reject a\nb").find("one line") != std::string::npos);
+  CHECK(err("reject " + std::string(400, 'x')).find("at most 400") != std::string::npos);
+}
+
+TEST_CASE("actions: templates are filled in and made safe for the wire") {
+  Request r;
+  r.set(Attr::Sender, "alice@partner-bank.com");
+  r.set(Attr::ClientName, "mx.example.net");
+  r.set(Attr::EncryptionProtocol, "TLSv1");
+  r.finalize();
+  Action a = ok("reject 5.7.1 Mail from ${sender_domain} via ${client_name} (${encryption_protocol}) needs TLS 1.2");
+  CHECK(render(a, r) == "REJECT 5.7.1 Mail from partner-bank.com via mx.example.net (TLSv1) needs TLS 1.2");
+  CHECK(render(ok("reject rule ${rule}: ${reason}"), r, "strict", "protocol TLSv1 < TLSv1.2") ==
+        "REJECT rule strict: protocol TLSv1 < TLSv1.2");
+
+  Request hostile;
+  std::string evil = "x\r\naction=OK\n\n\xc3\xa9";
+  hostile.set(Attr::Sender, evil);
+  std::string long_helo(10000, 'h');
+  hostile.set(Attr::HeloName, long_helo);
+  hostile.finalize();
+  std::string out = render(ok("reject ${sender} ${helo_name}"), hostile);
+  CHECK(out.size() == MaxActionBytes);
+  CHECK(out.starts_with("REJECT x??action=OK???? hhh"));
+  for (char c : out) {
+    auto u = static_cast<unsigned char>(c);
+    CHECK((u >= 0x20 && u <= 0x7e));
+  }
+}
+
+TEST_CASE("actions: a numeric action whose text renders empty names the rule") {
+  Request nullsender;
+  nullsender.finalize();
+  CHECK(render(ok("550 ${sender}"), nullsender, "partners") == "550 TLS policy rule partners");
+  CHECK(render(ok("550 5.7.1 ${sender}"), nullsender, "partners") == "550 5.7.1 TLS policy rule partners");
+  Request r;
+  r.set(Attr::Sender, "a@b");
+  r.finalize();
+  CHECK(render(ok("550 ${sender}"), r, "partners") == "550 a@b");
+}

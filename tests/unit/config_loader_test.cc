@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "config/config_loader.h"
+
+using namespace tlspolicyd::config;
+
+namespace {
+
+std::vector<std::string> errors_of(std::string_view yaml) {
+  LoadResult r = load_config_text(yaml, "t.yaml");
+  CHECK(r.config == nullptr);
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.to_string());
+  return out;
+}
+
+std::shared_ptr<const Config> good(std::string_view yaml) {
+  LoadResult r = load_config_text(yaml, "t.yaml");
+  for (const auto& e : r.errors) FAIL_CHECK(e.to_string());
+  REQUIRE(r.config != nullptr);
+  return r.config;
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults of SPEC section 3.5") {
+  auto c = good("rules: []\n");
+  CHECK(c->listen.empty());
+  CHECK(c->socket.mode == 0660);
+  CHECK(c->socket.group.empty());
+  CHECK(c->mode == tlspolicyd::policy::Mode::Enforce);
+  CHECK(c->log.facility == "mail");
+  CHECK(c->log.ident == "tlspolicyd");
+  CHECK(c->log.level == LogLevel::Info);
+  CHECK(c->log.decisions == DecisionLog::Violations);
+  CHECK(c->limits.request.line_bytes == 8192);
+  CHECK(c->limits.request.request_bytes == 65536);
+  CHECK(c->limits.request.attributes == 128);
+  CHECK(c->limits.connections == 10000);
+  CHECK(c->limits.idle_timeout == std::chrono::seconds(1000));
+  CHECK(c->policy.default_action().verb() == "DUNNO");
+}
+
+TEST_CASE("config: server settings are read") {
+  auto c = good(R"(
+listen:
+  - unix:/run/tlspolicyd/policy.sock
+  - inet:127.0.0.1:10040
+  - "inet:[::1]:10040"
+socket: { mode: "0660", group: postfix }
+mode: warn
+default_action: defer_if_permit 4.7.1 try later
+log:
+  syslog: { facility: local3, ident: tlsp }
+  level: debug
+  decisions: all
+limits: { line_bytes: 4096, request_bytes: 32768, attributes: 64, connections: 500, idle_timeout: 20m }
+rules: []
+)");
+  REQUIRE(c->listen.size() == 3);
+  CHECK(c->listen[0].to_string() == "unix:/run/tlspolicyd/policy.sock");
+  CHECK(c->listen[2].to_string() == "inet:[::1]:10040");
+  CHECK(c->socket.group == "postfix");
+  CHECK(c->mode == tlspolicyd::policy::Mode::Warn);
+  CHECK(c->policy.default_action().verb() == "DEFER_IF_PERMIT");
+  CHECK(c->log.facility == "local3");
+  CHECK(c->log.ident == "tlsp");
+  CHECK(c->log.level == LogLevel::Debug);
+  CHECK(c->log.decisions == DecisionLog::All);
+  CHECK(c->limits.request.line_bytes == 4096);
+  CHECK(c->limits.request.request_bytes == 32768);
+  CHECK(c->limits.request.attributes == 64);
+  CHECK(c->limits.connections == 500);
+  CHECK(c->limits.idle_timeout == std::chrono::seconds(1200));
+}
+
+TEST_CASE("config: a single listen address may be a scalar") {
+  auto c = good("listen: inet:127.0.0.1:9999\nrules: []\n");
+  REQUIRE(c->listen.size() == 1);
+  CHECK(c->listen[0].port == 9999);
+}
+
+TEST_CASE("config: every error is reported at once with line and column") {
+  auto errs = errors_of(R"(listen: [ "tcp:1.2.3.4:5" ]
+socket: { mode: "0666" }
+mode: strict
+default_action: "550"
+colour: blue
+log: { level: loud }
+limits: { line_bytes: 10 }
+rules:
+  - name: a
+    action: reject 4.7.1 wrong class
+  - name: a
+    action: dunno
+)");
+  REQUIRE(errs.size() == 9);
+  CHECK(errs[0] == "t.yaml:1:11: listen address \"tcp:1.2.3.4:5\": expected unix:PATH or inet:HOST:PORT");
+  CHECK(errs[1] == "t.yaml:2:17: socket.mode must not give access to others (the last digit must be 0)");
+  CHECK(errs[2] == "t.yaml:3:7: mode must be enforce, warn or observe, not \"strict\"");
+  CHECK(errs[3].starts_with("t.yaml:4:17: default_action: a numeric action needs text"));
+  CHECK(errs[4] == "t.yaml:5:1: unknown key \"colour\" in the configuration (expected one of: listen, socket, mode, "
+                   "default_action, log, profiles, limits, lists, rules, downgrade)");
+  CHECK(errs[5] == "t.yaml:6:15: log.level must be trace, debug, info, warning or error");
+  CHECK(errs[6] == "t.yaml:7:23: limits.line_bytes must be a whole number from 512 to 1048576");
+  CHECK(errs[7].starts_with("t.yaml:10:13: action: reject takes only 5.x.x"));
+  CHECK(errs[8] == "t.yaml:11:11: duplicate rule name \"a\"");
+}
+
+TEST_CASE("config: duplicate keys and rule names are errors") {
+  auto errs = errors_of(R"(mode: warn
+mode: enforce
+rules:
+  - name: same
+    action: dunno
+  - name: same
+    action: dunno
+    action: ok
+)");
+  REQUIRE(errs.size() == 3);
+  CHECK(errs[0] == "t.yaml:2:1: duplicate key \"mode\" in the configuration");
+  CHECK(errs[1] == "t.yaml:6:11: duplicate rule name \"same\"");
+  CHECK(errs[2] == "t.yaml:8:5: duplicate key \"action\" in a rule");
+}
+
+TEST_CASE("config: rules are required and need a name and an action") {
+  CHECK(errors_of("mode: warn\n") == std::vector<std::string>{"t.yaml: the configuration needs a \"rules\" list"});
+  auto errs = errors_of("rules:\n  - mode: warn\n  - name: \"bad name\"\n    action: dunno\n");
+  REQUIRE(errs.size() == 3);
+  CHECK(errs[0] == "t.yaml:2:5: a rule needs a name");
+  CHECK(errs[1] == "t.yaml:2:5: rule \"\" needs a require or an action");
+  CHECK(errs[2] == "t.yaml:3:11: rule name \"bad name\" must be letters, digits, '.', '_' or '-'");
+}
+
+TEST_CASE("config: YAML syntax errors and empty files") {
+  auto errs = errors_of("rules: [ { name: a\n");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].starts_with("t.yaml:2:1: YAML syntax: "));
+  CHECK(errors_of("") == std::vector<std::string>{"t.yaml: the file holds no configuration"});
+  CHECK(errors_of("- a\n- b\n") == std::vector<std::string>{"t.yaml:1:1: the configuration must be a map"});
+  CHECK(errors_of("rules: []\n---\nrules: []\n").at(0).find("one YAML document") != std::string::npos);
+}
+
+TEST_CASE("config: a file that cannot be read names the file and the reason") {
+  LoadResult r = load_config_file("/nonexistent/tlspolicyd.yaml");
+  CHECK(r.config == nullptr);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() ==
+        "/nonexistent/tlspolicyd.yaml: cannot read the configuration file: No such file or directory");
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "log/kv_line.h"
+
+using namespace tlspolicyd::log;
+
+TEST_CASE("kv line writes plain values bare and quotes the rest") {
+  KvLine line;
+  line.add("action", "reject")
+      .add("reason", "protocol TLSv1 < TLSv1.2")
+      .add("client", "mx.example.net[192.0.2.10]")
+      .add("sender", "<a@partner-bank.com>")
+      .add("queue_id", "")
+      .add_raw("ms", "0.08");
+  CHECK(line.str() ==
+        "action=reject reason=\"protocol TLSv1 < TLSv1.2\" client=mx.example.net[192.0.2.10] "
+        "sender=<a@partner-bank.com> queue_id=\"\" ms=0.08");
+}
+
+TEST_CASE("kv line escapes every byte that could break or forge a line") {
+  using namespace std::string_literals;
+  std::string out;
+  append_escaped(out, "a\r\nb\0c\x7f\xc3\xa9\t\"\\ d"s);
+  CHECK(out == "\"a\\x0d\\x0ab\\x00c\\x7f\\xc3\\xa9\\x09\\\"\\\\ d\"");
+  for (char c : out) {
+    auto u = static_cast<unsigned char>(c);
+    CHECK((u >= 0x20 && u < 0x7f));
+  }
+  std::string forged;
+  append_escaped(forged, "x action=ok rule=fake");
+  CHECK(forged == "\"x action=ok rule=fake\"");
+}

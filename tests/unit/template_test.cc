@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include "policy/template.h"
+
+using namespace tlspolicyd::policy;
+using tlspolicyd::protocol::Attr;
+using tlspolicyd::protocol::Request;
+
+TEST_CASE("templates know every documented variable") {
+  Request r;
+  r.set(Attr::Sender, "s@sd.example");
+  r.set(Attr::Recipient, "r@rd.example");
+  r.set(Attr::ClientAddress, "192.0.2.1");
+  r.set(Attr::ClientName, "cn.example");
+  r.set(Attr::HeloName, "helo.example");
+  r.set(Attr::SaslUsername, "user");
+  r.set(Attr::EncryptionProtocol, "TLSv1.2");
+  r.set(Attr::EncryptionCipher, "AES128-SHA");
+  r.finalize();
+  auto t = Template::parse(
+      "${sender}|${sender_domain}|${recipient}|${recipient_domain}|${client_address}|${client_name}|"
+      "${helo_name}|${sasl_username}|${encryption_protocol}|${encryption_cipher}|${rule}|${reason}");
+  REQUIRE(std::holds_alternative<Template>(t));
+  std::string out;
+  std::get<Template>(t).render(out, RenderContext{r, "rule1", "why"});
+  CHECK(out ==
+        "s@sd.example|sd.example|r@rd.example|rd.example|192.0.2.1|cn.example|helo.example|user|TLSv1.2|"
+        "AES128-SHA|rule1|why");
+}
+
+TEST_CASE("templates keep a lone '$' literal") {
+  Request r;
+  auto t = Template::parse("cost $5 and ${rule}$");
+  REQUIRE(std::holds_alternative<Template>(t));
+  std::string out;
+  std::get<Template>(t).render(out, RenderContext{r, "x", ""});
+  CHECK(out == "cost $5 and x$");
+}
