@@ -1,1 +1,94 @@
-int main(){}
+// SPDX-License-Identifier: MIT
+// main: the tlspolicyd command line (SPEC section 2). `serve` is the default
+// subcommand: `tlspolicyd -c FILE` is `tlspolicyd serve -c FILE`.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <string_view>
+
+#include "commands.h"
+#include "config/config.h"
+
+#ifndef TLSPOLICYD_VERSION
+#define TLSPOLICYD_VERSION "unknown"
+#endif
+
+using namespace tlspolicyd::daemon;
+
+namespace {
+
+bool is_subcommand(std::string_view arg) {
+  for (std::string_view name : {"serve", "check", "query", "report", "doctor"}) {
+    if (arg == name) return true;
+  }
+  return false;
+}
+
+bool is_top_level_flag(std::string_view arg) { return arg == "--version" || arg == "--help" || arg == "-h"; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || (!is_subcommand(args.front()) && !is_top_level_flag(args.front()))) {
+    args.insert(args.begin(), "serve");
+  }
+
+  CLI::App app{"tlspolicyd: a Postfix policy server that decides whether the TLS a client negotiated is good enough"};
+  app.name("tlspolicyd");
+  app.set_version_flag("--version", std::string("tlspolicyd ") + TLSPOLICYD_VERSION);
+  app.require_subcommand(1);
+  const std::string default_config = tlspolicyd::config::DefaultConfigPath;
+
+  ServeArgs serve;
+  serve.config_path = default_config;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the policy server in the foreground (the default)");
+  serve_cmd->add_option("-c,--config", serve.config_path, "Configuration file")->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "unix:PATH or inet:HOST:PORT; replaces the config's listen list");
+  serve_cmd->add_flag("--stdio", serve.stdio, "Serve one connection on stdin/stdout (Postfix spawn(8))");
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warning or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error"}));
+  serve_cmd->add_flag("--log-stderr", serve.log_stderr, "Log to stderr instead of syslog");
+
+  std::string check_config = default_config;
+  auto* check_cmd = app.add_subcommand("check", "Validate the configuration and every file it references");
+  check_cmd->add_option("-c,--config", check_config, "Configuration file")->capture_default_str();
+
+  QueryArgs query;
+  query.config_path = default_config;
+  auto* query_cmd = app.add_subcommand("query", "Evaluate one request (NAME=VALUE arguments, or the wire format on stdin)");
+  query_cmd->add_option("-c,--config", query.config_path, "Configuration file")->capture_default_str();
+  query_cmd->add_flag("--explain", query.explain, "Show how every rule decided");
+  query_cmd->add_flag("--json", query.json, "Print the result as one JSON object");
+  query_cmd->add_option("attributes", query.attributes, "Request attributes as NAME=VALUE");
+
+  std::string unused_config = default_config;
+  bool unused_json = false;
+  std::string unused_since, unused_postconf;
+  auto* report_cmd = app.add_subcommand("report", "Summarise the TLS history store");
+  report_cmd->add_option("-c,--config", unused_config, "Configuration file");
+  report_cmd->add_flag("--json", unused_json, "Print JSON");
+  report_cmd->add_option("--since", unused_since, "Only peers seen within DURATION");
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check how Postfix is wired to tlspolicyd");
+  doctor_cmd->add_option("-c,--config", unused_config, "Configuration file");
+  doctor_cmd->add_option("--postconf", unused_postconf, "Command to run in place of postconf");
+
+  try {
+    std::reverse(args.begin(), args.end());  // CLI11 takes the vector back to front
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? exit_code::Ok : exit_code::Usage;
+  }
+
+  if (*serve_cmd) return run_serve(serve);
+  if (*check_cmd) return run_check(check_config);
+  if (*query_cmd) return run_query(query);
+  if (*report_cmd || *doctor_cmd) {
+    std::cerr << "tlspolicyd " << (*report_cmd ? "report" : "doctor")
+              << ": not available yet in this version\n";
+    return exit_code::Unavailable;
+  }
+  return exit_code::Usage;
+}

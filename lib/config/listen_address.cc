@@ -18,9 +18,10 @@ std::variant<ListenAddress, std::string> parse_listen_address(std::string_view t
   if (text.starts_with("unix:")) {
     addr.path = std::string(text.substr(5));
     if (addr.path.empty() || addr.path.front() != '/') return std::string("a unix: path must be absolute");
-    if (addr.path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-      return std::string("a unix: path must be shorter than ") + std::to_string(sizeof(sockaddr_un{}.sun_path)) +
-             " bytes";
+    // The daemon binds PATH.new first and renames it into place (see daemon/listener).
+    constexpr std::size_t MaxPath = sizeof(sockaddr_un{}.sun_path) - 5;
+    if (addr.path.size() > MaxPath) {
+      return "a unix: path must be at most " + std::to_string(MaxPath) + " bytes";
     }
     if (addr.path.back() == '/') return std::string("a unix: path must name a socket, not a directory");
     return addr;

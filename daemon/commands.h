@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// commands: the tlspolicyd subcommands (SPEC section 2), each returning its exit
+// code. serve runs the daemon; check, query, report and doctor never open a socket.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tlspolicyd::daemon {
+
+// sysexits(3) codes used by the command line.
+namespace exit_code {
+inline constexpr int Ok = 0;
+inline constexpr int Usage = 64;
+inline constexpr int DataErr = 65;
+inline constexpr int Unavailable = 69;
+inline constexpr int Software = 70;
+inline constexpr int Config = 78;
+}  // namespace exit_code
+
+struct ServeArgs {
+  std::string config_path;
+  std::vector<std::string> listen;
+  bool stdio = false;
+  bool log_stderr = false;
+  std::optional<std::string> log_level;
+};
+
+struct QueryArgs {
+  std::string config_path;
+  bool explain = false;
+  bool json = false;
+  std::vector<std::string> attributes;  // NAME=VALUE
+};
+
+int run_serve(const ServeArgs& args);
+int run_check(const std::string& config_path);
+int run_query(const QueryArgs& args);
+
+}  // namespace tlspolicyd::daemon

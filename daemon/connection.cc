@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+#include "connection.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "server.h"
+
+namespace tlspolicyd::daemon {
+namespace {
+
+constexpr std::size_t ReadChunk = 16 * 1024;
+
+timeval to_timeval(std::chrono::seconds s) { return timeval{static_cast<time_t>(s.count()), 0}; }
+
+bool set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+std::string limit_text(protocol::ParseError error, const protocol::Limits& limits) {
+  std::string text(protocol::to_string(error));
+  switch (error) {
+    case protocol::ParseError::LineTooLong: return text + " (limit " + std::to_string(limits.line_bytes) + " bytes)";
+    case protocol::ParseError::RequestTooLarge:
+      return text + " (limit " + std::to_string(limits.request_bytes) + " bytes)";
+    case protocol::ParseError::TooManyAttributes:
+      return text + " (limit " + std::to_string(limits.attributes) + ")";
+    default: return text;
+  }
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, std::uint64_t id, int in_fd, int out_fd, std::string peer)
+    : server_(server), id_(id), in_fd_(in_fd), out_fd_(out_fd), peer_(std::move(peer)),
+      parser_(server.config().limits.request) {}
+
+Connection::~Connection() {
+  if (read_ev_ != nullptr) event_free(read_ev_);
+  if (write_ev_ != nullptr) event_free(write_ev_);
+  ::close(in_fd_);
+  if (out_fd_ != in_fd_) ::close(out_fd_);
+}
+
+bool Connection::start() {
+  if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
+  read_ev_ = event_new(server_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
+  write_ev_ = event_new(server_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
+  if (read_ev_ == nullptr || write_ev_ == nullptr) return false;
+  timeval idle = to_timeval(server_.config().limits.idle_timeout);
+  if (event_add(read_ev_, &idle) != 0) return false;
+  reading_ = true;
+  return true;
+}
+
+void Connection::read_cb(evutil_socket_t, short what, void* arg) {
+  auto* self = static_cast<Connection*>(arg);
+  if (what & EV_TIMEOUT) {
+    self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
+                             self->server_.config().limits.idle_timeout.count(), self->requests_);
+    self->close();
+  } else {
+    self->on_readable();
+  }
+  if (self->state_ == State::Closed) self->server_.release(self);
+}
+
+void Connection::write_cb(evutil_socket_t, short what, void* arg) {
+  auto* self = static_cast<Connection*>(arg);
+  if (what & EV_TIMEOUT) {
+    self->server_.log().warn("conn={} peer={}: peer does not read its answers; closing", self->id_, self->peer_);
+    self->close();
+  } else {
+    self->on_writable();
+  }
+  if (self->state_ == State::Closed) self->server_.release(self);
+}
+
+Connection::ReadResult Connection::read_some() {
+  char buf[ReadChunk];
+  ssize_t n = ::read(in_fd_, buf, sizeof buf);
+  if (n > 0) {
+    parser_.set_limits(server_.config().limits.request);
+    parser_.append(std::string_view(buf, static_cast<std::size_t>(n)));
+    answer_buffered();
+    return ReadResult::Data;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return ReadResult::Empty;
+  if (n < 0) {
+    server_.log().info("conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
+  } else if (parser_.mid_request()) {
+    server_.log().warn("conn={} peer={}: connection closed in the middle of a request ({} bytes unanswered)", id_,
+                       peer_, parser_.buffered());
+  } else {
+    server_.log().debug("conn={} peer={}: closed by peer after {} request(s)", id_, peer_, requests_);
+  }
+  return ReadResult::End;
+}
+
+void Connection::on_readable() {
+  if (read_some() == ReadResult::End) drain();
+  if (state_ != State::Closed) flush();
+}
+
+void Connection::answer_buffered() {
+  while (state_ == State::Open) {
+    protocol::ParseStatus status = parser_.next(request_);
+    if (status == protocol::ParseStatus::NeedMore) return;
+    if (status == protocol::ParseStatus::Error) {
+      server_.log().warn("conn={} peer={}: {} after {} request(s); closing without an answer", id_, peer_,
+                         limit_text(parser_.error(), parser_.limits()), requests_);
+      drain();
+      return;
+    }
+    ++requests_;
+    bool ok = false;
+    try {
+      ok = server_.answer(request_, out_, *this);
+    } catch (const std::exception& e) {
+      server_.log().error("conn={} peer={}: internal error: {}; closing without an answer", id_, peer_, e.what());
+    }
+    if (!ok) {
+      drain();
+      return;
+    }
+  }
+}
+
+void Connection::flush() {
+  while (out_pos_ < out_.size()) {
+    ssize_t n = ::write(out_fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    if (n > 0) {
+      out_pos_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    server_.log().info("conn={} peer={}: write error: {}; closing", id_, peer_, std::strerror(errno));
+    close();
+    return;
+  }
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+    if (state_ == State::Draining) {
+      close();
+      return;
+    }
+  }
+  update_events();
+}
+
+void Connection::on_writable() { flush(); }
+
+void Connection::update_events() {
+  const bool pending = out_pos_ < out_.size();
+  const bool want_read = state_ == State::Open && out_.size() - out_pos_ <= MaxPendingOutput;
+  if (want_read != reading_) {
+    if (want_read) {
+      timeval idle = to_timeval(server_.config().limits.idle_timeout);
+      event_add(read_ev_, &idle);
+    } else {
+      event_del(read_ev_);
+    }
+    reading_ = want_read;
+  }
+  if (pending != writing_) {
+    if (pending) {
+      timeval drain_timeout = to_timeval(DrainTimeout);
+      event_add(write_ev_, state_ == State::Draining ? &drain_timeout : nullptr);
+    } else {
+      event_del(write_ev_);
+    }
+    writing_ = pending;
+  }
+}
+
+void Connection::drain() {
+  if (state_ != State::Open) return;
+  state_ = State::Draining;
+  if (writing_) {
+    // Re-arm the write event with the drain timeout.
+    event_del(write_ev_);
+    writing_ = false;
+  }
+}
+
+void Connection::shutdown() {
+  if (state_ != State::Open) return;
+  // Answer what the peer has sent already: read until the socket is empty (a
+  // peer that keeps sending gets a bounded number of reads).
+  for (int reads = 0; reads < 16 && state_ == State::Open; ++reads) {
+    if (read_some() != ReadResult::Data) break;
+  }
+  if (state_ == State::Open && parser_.mid_request()) {
+    server_.log().info("conn={} peer={}: stopping with an unfinished request", id_, peer_);
+  }
+  drain();
+  flush();
+}
+
+void Connection::close() {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  if (reading_) event_del(read_ev_);
+  if (writing_) event_del(write_ev_);
+  reading_ = writing_ = false;
+}
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// listener: opens listening sockets for unix: and inet: endpoints.
+//
+// unix:PATH: the parent directory is created (0755) if missing; an existing socket
+// file is replaced only if nobody accepts on it (a live daemon's socket is never
+// stolen) and a file that is not a socket is never touched. The socket is bound as
+// PATH.new, given its mode and group, and renamed over PATH, so it never appears
+// with the wrong permissions. inet:HOST:PORT binds the first address HOST resolves
+// to (IPv6 sockets are IPv6-only). Sockets are non-blocking and close-on-exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "config/config.h"
+
+namespace tlspolicyd::daemon {
+
+struct BoundSocket {
+  int fd = -1;
+  std::string name;         // "unix:/run/x.sock", "inet:127.0.0.1:10040"
+  std::string unlink_path;  // the socket file to remove at exit (unix only)
+  dev_t dev = 0;            // identity of that file, so a successor's is kept
+  ino_t ino = 0;
+};
+
+// The group id to give unix sockets: nullopt for the process's own group. Sets
+// `warning` when the named group does not exist (the socket then keeps the
+// process's group, which is the safer side).
+[[nodiscard]] std::optional<gid_t> resolve_socket_group(const config::SocketSettings& socket, std::string& warning);
+
+// Opens and listens; returns the socket or a message saying why it failed.
+[[nodiscard]] std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress& address,
+                                                                   const config::SocketSettings& socket,
+                                                                   std::optional<gid_t> group);
+
+// Removes the socket file if it is still the one this process created.
+void remove_socket_file(const BoundSocket& socket);
+
+}  // namespace tlspolicyd::daemon

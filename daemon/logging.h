@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// logging: the daemon's log sinks (syslog, stderr, or nothing) on spdlog.
+//
+// One logger object, passed to whoever logs; no global logger. Syslog lines carry
+// only the message (syslog adds time, ident and pid; the priority follows the
+// level); stderr lines add an ISO time and "ident[pid]:". Warnings and errors start
+// with "warning: " / "error: ", as in Postfix's own logs. Messages that contain
+// outside data must be built with log::KvLine or log::append_escaped.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "config/config.h"
+
+namespace tlspolicyd::daemon {
+
+using Logger = std::shared_ptr<spdlog::logger>;
+
+enum class LogTarget { Syslog, Stderr, None };
+
+// A logger writing to `target`, with ident/facility from `settings` (syslog).
+[[nodiscard]] Logger make_logger(LogTarget target, const config::LogSettings& settings);
+
+// Applies the configured level (on start and on reload).
+void set_level(spdlog::logger& logger, config::LogLevel level);
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "log/decision_log.h"
+#include "log/kv_line.h"
+#include "protocol/reply.h"
+
+namespace tlspolicyd::daemon {
+namespace {
+
+timeval to_timeval(std::chrono::seconds s) { return timeval{static_cast<time_t>(s.count()), 0}; }
+
+// "192.0.2.1:25", "[2001:db8::1]:25", "unix[pid:123,uid:107]".
+std::string peer_name(int fd, const sockaddr* addr, int len) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  ucred cred{};
+  socklen_t cred_len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+    return "unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]";
+  }
+  return "unix";
+}
+
+// Configuration error text for the log: the file is the administrator's, but a
+// list file may hold anything, so control bytes are made visible.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
+std::string_view signal_name(int sig) {
+  switch (sig) {
+    case SIGHUP: return "HUP";
+    case SIGTERM: return "TERM";
+    case SIGINT: return "INT";
+    default: return "?";
+  }
+}
+
+}  // namespace
+
+Server::Server(ServeOptions options, std::shared_ptr<const config::Config> config, Logger logger)
+    : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(event_base_new()) {}
+
+Server::~Server() {
+  connections_.clear();
+  reloader_.reset();
+  close_listeners();
+  for (event* ev : signals_) event_free(ev);
+  if (resume_accept_ != nullptr) event_free(resume_accept_);
+  if (stop_timer_ != nullptr) event_free(stop_timer_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+bool Server::add_signal(int sig) {
+  event* ev = evsignal_new(base_, sig, &Server::signal_cb, this);
+  if (ev == nullptr || event_add(ev, nullptr) != 0) {
+    if (ev != nullptr) event_free(ev);
+    return false;
+  }
+  signals_.push_back(ev);
+  return true;
+}
+
+int Server::open() {
+  if (base_ == nullptr) {
+    logger_->error("cannot create the event loop");
+    return 70;
+  }
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
+    if (!add_signal(sig)) {
+      logger_->error("cannot handle signal {}", signal_name(sig));
+      return 70;
+    }
+  }
+  resume_accept_ = evtimer_new(base_, &Server::resume_accept_cb, this);
+  stop_timer_ = evtimer_new(base_, &Server::stop_timeout_cb, this);
+  reloader_ = std::make_unique<Reloader>(base_, options_.config_path,
+                                         [this](config::LoadResult r) { on_reloaded(std::move(r)); });
+  if (resume_accept_ == nullptr || stop_timer_ == nullptr || !reloader_->ok()) {
+    logger_->error("cannot set up the event loop");
+    return 70;
+  }
+
+  if (options_.stdio) {
+    if (!add_connection(STDIN_FILENO, STDOUT_FILENO, "stdio")) return 69;
+    return 0;
+  }
+
+  std::vector<config::ListenAddress> addresses = options_.listen.empty() ? config_->listen : options_.listen;
+  if (addresses.empty()) addresses.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
+  std::string warning;
+  std::optional<gid_t> group = resolve_socket_group(config_->socket, warning);
+  if (!warning.empty()) logger_->warn("{}", warning);
+  for (const auto& address : addresses) {
+    auto opened = open_listener(address, config_->socket, group);
+    if (auto* err = std::get_if<std::string>(&opened)) {
+      logger_->error("cannot listen on {}: {}", address.to_string(), *err);
+      return 69;
+    }
+    Listener l{std::get<BoundSocket>(std::move(opened)), nullptr};
+    l.ev = evconnlistener_new(base_, &Server::accept_cb, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
+                              l.socket.fd);
+    if (l.ev == nullptr) {
+      ::close(l.socket.fd);
+      remove_socket_file(l.socket);
+      logger_->error("cannot watch {}", l.socket.name);
+      return 69;
+    }
+    evconnlistener_set_error_cb(l.ev, &Server::accept_error_cb);
+    logger_->info("listening on {}", l.socket.name);
+    listeners_.push_back(std::move(l));
+  }
+  return 0;
+}
+
+int Server::run() {
+  logger_->info("ready: configuration generation {} from {} ({} rules)", generation_, options_.config_path,
+                config_->policy.rules().size());
+  if (event_base_dispatch(base_) < 0) {
+    logger_->error("event loop failed");
+    return 70;
+  }
+  logger_->info("stopped");
+  return 0;
+}
+
+bool Server::add_connection(int in_fd, int out_fd, std::string peer) {
+  auto conn = std::make_unique<Connection>(*this, next_id_++, in_fd, out_fd, std::move(peer));
+  if (!conn->start()) {
+    logger_->error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
+    return false;
+  }
+  logger_->debug("conn={} peer={}: connected", conn->id(), conn->peer());
+  connections_.emplace(conn->id(), std::move(conn));
+  return true;
+}
+
+void Server::release(Connection* conn) {
+  connections_.erase(conn->id());
+  if ((stopping_ || options_.stdio) && connections_.empty()) event_base_loopbreak(base_);
+}
+
+bool Server::answer(const protocol::Request& request, std::string& out, const Connection& conn) {
+  policy::Decision decision = config_->policy.evaluate(request);
+  if (!protocol::append_reply(out, decision.action)) {
+    logger_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
+                   conn.id(), conn.peer(), [&] {
+                     std::string s;
+                     log::append_escaped(s, decision.action);
+                     return s;
+                   }());
+    return false;
+  }
+  const config::DecisionLog mode = config_->log.decisions;
+  if (mode == config::DecisionLog::All ||
+      (mode == config::DecisionLog::Violations && decision.action != "DUNNO")) {
+    logger_->info("{}", log::decision_line(decision, request));
+  }
+  return true;
+}
+
+void Server::accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg) {
+  static_cast<Server*>(arg)->on_accept(fd, addr, len);
+}
+
+void Server::on_accept(int fd, const sockaddr* addr, int len) {
+  std::string peer = peer_name(fd, addr, len);
+  if (stopping_) {
+    ::close(fd);
+    return;
+  }
+  if (connections_.size() >= config_->limits.connections) {
+    ::close(fd);
+    ++refused_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - refused_logged_ >= std::chrono::seconds(10)) {
+      logger_->warn("connection limit of {} reached: refused {} connection(s), the last from {}",
+                    config_->limits.connections, refused_, peer);
+      refused_ = 0;
+      refused_logged_ = now;
+    }
+    return;
+  }
+  if (!add_connection(fd, fd, std::move(peer))) ::close(fd);
+}
+
+void Server::accept_error_cb(evconnlistener*, void* arg) { static_cast<Server*>(arg)->on_accept_error(); }
+
+void Server::on_accept_error() {
+  const int err = EVUTIL_SOCKET_ERROR();
+  logger_->warn("cannot accept connections: {}; pausing for a second", evutil_socket_error_to_string(err));
+  for (auto& l : listeners_) evconnlistener_disable(l.ev);
+  timeval one{1, 0};
+  evtimer_add(resume_accept_, &one);
+}
+
+void Server::resume_accept_cb(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  for (auto& l : self->listeners_) evconnlistener_enable(l.ev);
+}
+
+void Server::signal_cb(evutil_socket_t sig, short, void* arg) { static_cast<Server*>(arg)->on_signal(sig); }
+
+void Server::on_signal(int sig) {
+  if (sig == SIGHUP) {
+    if (stopping_) return;
+    logger_->info("reloading configuration from {} (signal HUP)", options_.config_path);
+    reloader_->request();
+    return;
+  }
+  stop(std::string("signal ") + std::string(signal_name(sig)));
+}
+
+void Server::on_reloaded(config::LoadResult result) {
+  if (!result.errors.empty()) {
+    for (const auto& e : result.errors) logger_->error("{}", printable(e.to_string()));
+    logger_->error("reload failed with {} error(s); keeping configuration generation {}", result.errors.size(),
+                   generation_);
+    return;
+  }
+  const bool listen_changed = options_.listen.empty() && result.config->listen != config_->listen;
+  const bool socket_changed = result.config->socket.mode != config_->socket.mode ||
+                              result.config->socket.group != config_->socket.group;
+  const bool log_changed = result.config->log.facility != config_->log.facility ||
+                           result.config->log.ident != config_->log.ident;
+  config_ = std::move(result.config);
+  ++generation_;
+  set_level(*logger_, options_.log_level.value_or(config_->log.level));
+  logger_->info("configuration generation {} loaded from {} ({} rules)", generation_, options_.config_path,
+                config_->policy.rules().size());
+  if (listen_changed || socket_changed) logger_->warn("listen and socket settings changed; they apply after a restart");
+  if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
+}
+
+void Server::stop(std::string_view why) {
+  if (stopping_) return;
+  stopping_ = true;
+  logger_->info("stopping ({}): closing {} connection(s)", why, connections_.size());
+  close_listeners();
+  std::vector<std::uint64_t> ids;
+  ids.reserve(connections_.size());
+  for (const auto& [id, conn] : connections_) ids.push_back(id);
+  for (std::uint64_t id : ids) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) continue;
+    it->second->shutdown();
+    if (it->second->state() == Connection::State::Closed) connections_.erase(it);
+  }
+  if (connections_.empty()) {
+    event_base_loopbreak(base_);
+    return;
+  }
+  timeval tv = to_timeval(StopTimeout);
+  evtimer_add(stop_timer_, &tv);
+}
+
+void Server::stop_timeout_cb(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  self->logger_->warn("{} connection(s) still busy after {}s; closing them", self->connections_.size(),
+                      StopTimeout.count());
+  self->connections_.clear();
+  event_base_loopbreak(self->base_);
+}
+
+void Server::close_listeners() {
+  for (auto& l : listeners_) {
+    if (l.ev != nullptr) evconnlistener_free(l.ev);  // closes the socket
+    remove_socket_file(l.socket);
+  }
+  listeners_.clear();
+}
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// server: the event loop, its listeners, connections, signals and reloads.
+//
+// One thread runs everything on libevent; the only other thread is the
+// Reloader's worker. The configuration is a shared_ptr<const Config> swapped whole
+// on SIGHUP once the new one is fully built; a bad new file is logged and the old
+// one stays. SIGTERM/SIGINT stop accepting, answer what has arrived, close every
+// connection and end run() with 0 (or after StopTimeout at the latest). Listening
+// sockets are opened once, at start: a changed `listen` needs a restart.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "connection.h"
+#include "listener.h"
+#include "logging.h"
+#include "reloader.h"
+
+namespace tlspolicyd::daemon {
+
+struct ServeOptions {
+  std::string config_path;
+  std::vector<config::ListenAddress> listen;  // from --listen; empty: the config's
+  bool stdio = false;                         // one connection on stdin/stdout
+  std::optional<config::LogLevel> log_level;  // from --log-level; wins over the file
+};
+
+class Server {
+ public:
+  static constexpr std::chrono::seconds StopTimeout{5};
+
+  Server(ServeOptions options, std::shared_ptr<const config::Config> config, Logger logger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the listeners (or the stdio connection) and the signal handlers.
+  // Returns 0, or the exit code to end with (69 when a socket cannot be opened).
+  [[nodiscard]] int open();
+  // Serves until stopped; returns the exit code.
+  [[nodiscard]] int run();
+
+  // For connections.
+  [[nodiscard]] event_base* base() const { return base_; }
+  [[nodiscard]] const config::Config& config() const { return *config_; }
+  [[nodiscard]] spdlog::logger& log() const { return *logger_; }
+  // Evaluates one request and appends its answer to `out`; logs the decision.
+  // False on an internal error: the connection must close without an answer.
+  [[nodiscard]] bool answer(const protocol::Request& request, std::string& out, const Connection& conn);
+  // Destroys a connection that reached State::Closed.
+  void release(Connection* conn);
+
+ private:
+  struct Listener {
+    BoundSocket socket;
+    evconnlistener* ev = nullptr;
+  };
+
+  static void accept_cb(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
+  static void accept_error_cb(evconnlistener* l, void* arg);
+  static void signal_cb(evutil_socket_t sig, short what, void* arg);
+  static void resume_accept_cb(evutil_socket_t fd, short what, void* arg);
+  static void stop_timeout_cb(evutil_socket_t fd, short what, void* arg);
+
+  void on_accept(int fd, const sockaddr* addr, int len);
+  void on_accept_error();
+  void on_signal(int sig);
+  void on_reloaded(config::LoadResult result);
+  void stop(std::string_view why);
+  void close_listeners();
+  bool add_connection(int in_fd, int out_fd, std::string peer);
+  [[nodiscard]] bool add_signal(int sig);
+
+  ServeOptions options_;
+  std::shared_ptr<const config::Config> config_;
+  std::uint64_t generation_ = 1;
+  Logger logger_;
+  event_base* base_ = nullptr;
+  std::vector<Listener> listeners_;
+  std::vector<event*> signals_;
+  event* resume_accept_ = nullptr;
+  event* stop_timer_ = nullptr;
+  std::unique_ptr<Reloader> reloader_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+  std::uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  std::uint64_t refused_ = 0;  // connections over the limit since the last log line
+  std::chrono::steady_clock::time_point refused_logged_{};
+};
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,27 @@
+#!/bin/bash
+# deps.sh: installs the Debian 12 packages that are missing for building
+# (and, with "test", for testing) tlspolicyd. Sourced by run.sh and test.sh.
+# Needs root (or sudo) only when something is missing.
+
+TLSPOLICYD_BUILD_DEPS=(
+  cmake g++ make pkg-config
+  libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libssl-dev libcli11-dev
+)
+TLSPOLICYD_TEST_DEPS=(
+  doctest-dev
+)
+
+install_missing() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// Integration: check, query and the command line's exit codes.
+#include <doctest/doctest.h>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+const std::string Rules =
+    "rules:\n"
+    "  - name: fixed\n"
+    "    mode: warn\n"
+    "    action: \"reject 5.7.1 from ${sender}\"\n";
+}
+
+TEST_CASE("check: configuration OK, exit 0") {
+  TempDir dir;
+  RunResult r = run({"check", "-c", dir.write("c.yaml", Rules)});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "configuration OK\n");
+  CHECK(r.err.empty());
+}
+
+TEST_CASE("check: every error at once as FILE:LINE:COLUMN, exit 78") {
+  TempDir dir;
+  const std::string path = dir.write("c.yaml", "mode: sometimes\nlog: { level: loud }\nrules: []\n");
+  RunResult r = run({"check", "-c", path});
+  CHECK(r.exit_code == 78);
+  CHECK(r.out.empty());
+  CHECK(r.err == path + ":1:7: mode must be enforce, warn or observe, not \"sometimes\"\n" + path +
+                     ":2:15: log.level must be trace, debug, info, warning or error\n");
+  RunResult missing = run({"check", "-c", dir.path() + "/none.yaml"});
+  CHECK(missing.exit_code == 78);
+}
+
+TEST_CASE("check: the shipped configuration is valid") {
+  RunResult r = run({"check", "-c", TLSPOLICYD_SOURCE_DIR "/conf/tlspolicyd.yaml"});
+  CHECK(r.err == "");
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("query: NAME=VALUE arguments, stdin, --json and exit codes") {
+  TempDir dir;
+  const std::string path = dir.write("c.yaml", Rules);
+  RunResult args = run({"query", "-c", path, "sender=a@b.example"});
+  CHECK(args.exit_code == 0);
+  CHECK(args.out == "action=WARN tlspolicyd rule \"fixed\" would answer: REJECT 5.7.1 from a@b.example\n");
+
+  RunResult in = run({"query", "-c", path}, "request=smtpd_access_policy\nsender=c@d.example\n");
+  CHECK(in.exit_code == 0);
+  CHECK(in.out == "action=WARN tlspolicyd rule \"fixed\" would answer: REJECT 5.7.1 from c@d.example\n");
+
+  RunResult json = run({"query", "-c", path, "--json", "sender=q\"@x"});
+  CHECK(json.exit_code == 0);
+  CHECK(json.out ==
+        "{\"action\":\"WARN tlspolicyd rule \\\"fixed\\\" would answer: REJECT 5.7.1 from q\\\"@x\",\"rule\":\"fixed\","
+        "\"mode\":\"warn\"}\n");
+
+  CHECK(run({"query", "-c", path, "sender"}).exit_code == 64);
+  CHECK(run({"query", "-c", path}, "not a request\n").exit_code == 65);
+  CHECK(run({"query", "-c", dir.path() + "/none.yaml", "sender=a@b"}).exit_code == 78);
+}
+
+TEST_CASE("command line: --version, --help, usage errors") {
+  RunResult v = run({"--version"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.starts_with("tlspolicyd "));
+  RunResult h = run({"--help"});
+  CHECK(h.exit_code == 0);
+  CHECK(h.out.find("query") != std::string::npos);
+  CHECK(run({"--no-such-flag"}).exit_code == 64);
+  CHECK(run({"serve", "--listen", "tcp:x"}).exit_code == 64);
+  CHECK(run({"serve", "--log-level", "loud"}).exit_code == 64);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+// harness: runs the real tlspolicyd binary and talks to it, for integration tests.
+//
+// Every wait has a deadline (Deadline, 20 s) that only turns a hang into a test
+// failure; no test passes or fails because something was fast or slow. The daemon
+// logs to stderr (--log-stderr), which the harness collects, so tests wait for log
+// lines ("ready:", "configuration generation 2 loaded") instead of sleeping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tlspolicyd::test {
+
+inline constexpr std::chrono::seconds Deadline{20};
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  // Writes `content` to path()/name and returns the full path.
+  std::string write(const std::string& name, std::string_view content) const;
+
+ private:
+  std::string path_;
+};
+
+// The tlspolicyd binary under test.
+[[nodiscard]] std::string binary();
+
+// A running `tlspolicyd serve --log-stderr ARGS...`.
+class Daemon {
+ public:
+  // Starts the daemon; when wait_ready, waits for its "ready:" line.
+  explicit Daemon(std::vector<std::string> args, bool wait_ready = true);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Waits for a log line containing `needle` that this call has not returned
+  // before; returns it (or fails the test at the deadline).
+  std::string wait_for_log(std::string_view needle);
+  // Waits for the process to end; returns its exit code (128+N for signal N).
+  int wait_exit();
+  // Everything logged so far.
+  [[nodiscard]] std::string log();
+
+ private:
+  // stderr is read all the time by a thread: a daemon blocked on a full pipe
+  // would look like a daemon that does not answer.
+  void read_stderr();
+
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::condition_variable grew_;
+  std::string log_;        // guarded by mutex_
+  bool log_ended_ = false;  // guarded by mutex_
+  std::set<std::size_t> returned_;  // line offsets wait_for_log returned
+  std::optional<int> exit_code_;
+};
+
+// A client connection to the daemon.
+class Client {
+ public:
+  static Client unix_socket(const std::string& path);
+  static Client tcp(const std::string& host, int port);
+  Client(Client&& other) noexcept;
+  ~Client();
+
+  [[nodiscard]] bool connected() const { return fd_ >= 0; }
+  // Sends all of `data` (false when the peer is gone).
+  bool send(std::string_view data);
+  // Reads one answer (up to and including the blank line); nullopt at EOF.
+  std::optional<std::string> answer();
+  // True when the daemon closes the connection without sending anything more.
+  bool closed_without_answer();
+  // Bytes received and not yet returned by answer().
+  [[nodiscard]] const std::string& pending() const { return buf_; }
+  void close();
+
+ private:
+  explicit Client(int fd) : fd_(fd) {}
+  // Reads more bytes; false at EOF.
+  bool fill();
+  int fd_ = -1;
+  std::string buf_;
+};
+
+// A Postfix-like request with the given overrides of a plaintext RCPT request.
+[[nodiscard]] std::string request(const std::vector<std::pair<std::string, std::string>>& attributes = {});
+
+// Runs `tlspolicyd ARGS...` to completion with `input` on stdin.
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+[[nodiscard]] RunResult run(const std::vector<std::string>& args, std::string_view input = {});
+
+}  // namespace tlspolicyd::test

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// Integration: listeners, reloads, signals, --stdio.
+#include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <string>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+
+std::string config_text(const std::string& listen, const std::string& answer) {
+  return "listen: [ \"" + listen + "\" ]\n"
+         "rules:\n"
+         "  - name: fixed\n"
+         "    action: \"" + answer + "\"\n";
+}
+
+// A free TCP port on 127.0.0.1 (bound and released; the daemon binds it next).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("lifecycle: SIGHUP with a good config changes answers on an open connection") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", config_text("unix:" + sock, "reject 5.7.1 first"));
+  Daemon d({"-c", config});
+  Client c = Client::unix_socket(sock);
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 first\n\n");
+
+  dir.write("c.yaml", config_text("unix:" + sock, "defer 4.7.1 second"));
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 2 loaded");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=DEFER 4.7.1 second\n\n");
+}
+
+TEST_CASE("lifecycle: SIGHUP with a bad config keeps the old one and the connection") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", config_text("unix:" + sock, "reject 5.7.1 kept"));
+  Daemon d({"-c", config});
+  Client c = Client::unix_socket(sock);
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+
+  dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\nmode: sometimes\nrules:\n  - name: x\n    action: \"550\"\n");
+  d.signal(SIGHUP);
+  CHECK(d.wait_for_log("c.yaml:2:7: mode must be enforce").find("error: ") != std::string::npos);
+  d.wait_for_log("c.yaml:5:13: action: a numeric action needs text");
+  d.wait_for_log("reload failed with 2 error(s); keeping configuration generation 1");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+
+  ::unlink(config.c_str());
+  d.signal(SIGHUP);
+  d.wait_for_log("cannot read the configuration file: No such file or directory");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+}
+
+TEST_CASE("lifecycle: SIGTERM answers what arrived, removes the socket and exits 0") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", config_text("unix:" + sock, "reject 5.7.1 bye"));
+  Daemon d({"-c", config});
+  Client idle = Client::unix_socket(sock);
+  Client busy = Client::unix_socket(sock);
+  REQUIRE(busy.send(request()));
+  REQUIRE(busy.answer());
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit() == 0);
+  CHECK(idle.closed_without_answer());
+  struct stat st {};
+  CHECK(::stat(sock.c_str(), &st) != 0);
+  CHECK(d.log().find("stopping (signal TERM)") != std::string::npos);
+}
+
+TEST_CASE("lifecycle: SIGINT also stops cleanly") {
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", config_text("unix:" + dir.path() + "/p.sock", "dunno"));
+  Daemon d({"-c", config});
+  d.signal(SIGINT);
+  CHECK(d.wait_exit() == 0);
+}
+
+TEST_CASE("lifecycle: inet listeners on IPv4 and IPv6, several at once") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string config = dir.write("c.yaml", config_text("inet:127.0.0.1:" + std::to_string(port), "reject 5.7.1 tcp"));
+  Daemon d({"-c", config});
+  d.wait_for_log("listening on inet:127.0.0.1:" + std::to_string(port));
+  Client c = Client::tcp("127.0.0.1", port);
+  REQUIRE(c.connected());
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 tcp\n\n");
+
+  const int port6 = free_port();
+  const bool have_v6 = ::access("/proc/net/if_inet6", R_OK) == 0;
+  if (have_v6) {
+    const std::string sock = dir.path() + "/both.sock";
+    Daemon both({"-c", config, "--listen", "inet:[::1]:" + std::to_string(port6), "--listen", "unix:" + sock});
+    both.wait_for_log("listening on inet:[::1]:" + std::to_string(port6));
+    Client c6 = Client::tcp("::1", port6);
+    REQUIRE(c6.connected());
+    REQUIRE(c6.send(request()));
+    CHECK(c6.answer() == "action=REJECT 5.7.1 tcp\n\n");
+    Client cu = Client::unix_socket(sock);
+    REQUIRE(cu.send(request()));
+    CHECK(cu.answer() == "action=REJECT 5.7.1 tcp\n\n");
+    CHECK(both.log().find("inet:127.0.0.1") == std::string::npos);  // --listen replaced the config's list
+  }
+}
+
+TEST_CASE("lifecycle: a port that cannot be bound exits 69") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string config = dir.write("c.yaml", config_text("inet:127.0.0.1:" + std::to_string(port), "dunno"));
+  Daemon first({"-c", config});
+  Daemon second({"-c", config}, false);
+  CHECK(second.wait_exit() == 69);
+  CHECK(second.log().find("cannot listen on inet:127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+TEST_CASE("lifecycle: --stdio serves one connection on stdin/stdout and writes nothing to stderr") {
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", config_text("unix:" + dir.path() + "/unused.sock", "reject 5.7.1 spawned ${sender}"));
+  std::string input;
+  for (int i = 0; i < 5; ++i) input += request({{"sender", "s" + std::to_string(i) + "@x"}});
+  RunResult r = run({"serve", "-c", config, "--stdio", "--log-stderr"}, input);
+  CHECK(r.exit_code == 0);
+  std::string expected;
+  for (int i = 0; i < 5; ++i) expected += "action=REJECT 5.7.1 spawned s" + std::to_string(i) + "@x\n\n";
+  CHECK(r.out == expected);
+  CHECK(r.err.empty());
+  struct stat st {};
+  CHECK(::stat((dir.path() + "/unused.sock").c_str(), &st) != 0);  // --stdio opens no listener
+
+  RunResult bad = run({"serve", "-c", config, "--stdio"}, "garbage\n\n");
+  CHECK(bad.exit_code == 0);
+  CHECK(bad.out.empty());
+  CHECK(bad.err.empty());
+}
+
+TEST_CASE("lifecycle: a bad config at start exits 78 with every error on stderr") {
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", "listen: nowhere\nrules:\n  - name: a\n    action: permit\n");
+  RunResult r = run({"serve", "-c", config, "--log-stderr"});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("c.yaml:1:9: listen address \"nowhere\": expected unix:PATH or inet:HOST:PORT") != std::string::npos);
+  CHECK(r.err.find("c.yaml:4:13: action: unknown action \"permit\"") != std::string::npos);
+}
