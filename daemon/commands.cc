@@ -43,22 +43,64 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
+std::string_view outcome_text(const policy::RuleTrace& t) {
+  using O = policy::RuleTrace::Outcome;
+  switch (t.outcome) {
+    case O::NotEvaluated: return "not evaluated";
+    case O::NotMatched: return "not matched";
+    case O::Held: return t.rule->require ? "requirement held" : "matched";
+    case O::Violated: return "requirement failed";
+    case O::Applied: return "applied";
+  }
+  return "?";
+}
+
+// What the rule did with its result, for --explain ("answered", "remembered WARN").
+std::string effect_text(const policy::RuleTrace& t) {
+  using O = policy::RuleTrace::Outcome;
+  if (t.outcome != O::Violated && t.outcome != O::Applied) return {};
+  switch (t.rule->mode) {
+    case policy::Mode::Enforce: return "enforce: answered";
+    case policy::Mode::Warn: return t.answered ? "warn: answered WARN" : "warn: WARN (an earlier one is answered)";
+    case policy::Mode::Observe: return "observe: logged only";
+  }
+  return {};
+}
+
 void print_decision(const config::Config& cfg, const protocol::Request& request, const QueryArgs& args) {
-  policy::Decision d = cfg.policy.evaluate(request);
+  policy::Trace trace;
+  policy::Decision d = cfg.policy.evaluate(request, args.explain ? &trace : nullptr);
   const std::string rule = d.rule != nullptr ? d.rule->name : "";
   if (args.json) {
     std::cout << "{\"action\":" << json_string(d.action) << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
-              << ",\"mode\":" << json_string(policy::to_string(d.mode)) << "}\n";
+              << ",\"mode\":" << (d.rule != nullptr ? json_string(policy::to_string(d.mode)) : "null")
+              << ",\"reason\":" << (d.reason.empty() ? "null" : json_string(d.reason));
+    if (args.explain) {
+      std::cout << ",\"rules\":[";
+      for (std::size_t i = 0; i < trace.size(); ++i) {
+        const auto& t = trace[i];
+        std::cout << (i ? "," : "") << "{\"name\":" << json_string(t.rule->name)
+                  << ",\"mode\":" << json_string(policy::to_string(t.rule->mode))
+                  << ",\"outcome\":" << json_string(outcome_text(t))
+                  << ",\"match\":" << (t.match.empty() ? "null" : json_string(t.match))
+                  << ",\"reason\":" << (t.reason.empty() ? "null" : json_string(t.reason))
+                  << ",\"answered\":" << (t.answered ? "true" : "false") << "}";
+      }
+      std::cout << "]";
+    }
+    std::cout << "}\n";
     return;
   }
   std::cout << "action=" << d.action << '\n';
-  if (args.explain) {
-    if (d.rule != nullptr) {
-      std::cout << "decided by rule " << rule << " (mode " << policy::to_string(d.mode) << ")\n";
-    } else {
-      std::cout << "decided by default_action\n";
-    }
+  if (!args.explain) return;
+  for (const auto& t : trace) {
+    std::cout << "rule " << t.rule->name << " (" << policy::to_string(t.rule->mode) << "): " << outcome_text(t);
+    if (!t.match.empty()) std::cout << "; " << t.match;
+    if (!t.reason.empty()) std::cout << "; reason: " << t.reason;
+    if (std::string effect = effect_text(t); !effect.empty()) std::cout << "; " << effect;
+    std::cout << '\n';
   }
+  if (d.rule == nullptr) std::cout << "default_action: answered\n";
 }
 
 }  // namespace

@@ -173,10 +173,8 @@ bool Server::answer(const protocol::Request& request, std::string& out, const Co
                    }());
     return false;
   }
-  const config::DecisionLog mode = config_->log.decisions;
-  if (mode == config::DecisionLog::All ||
-      (mode == config::DecisionLog::Violations && decision.action != "DUNNO")) {
-    logger_->info("{}", log::decision_line(decision, request));
+  for (const std::string& line : log::decision_lines(decision, request, config_->log.decisions)) {
+    logger_->info("{}", line);
   }
   return true;
 }

@@ -8,17 +8,20 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "config/downgrade_settings.h"
 #include "config/listen_address.h"
+#include "log/decision_log.h"
 #include "policy/policy.h"
 #include "protocol/request_parser.h"
 
 namespace tlspolicyd::config {
 
 enum class LogLevel : std::uint8_t { Trace, Debug, Info, Warning, Error };
-enum class DecisionLog : std::uint8_t { All, Violations, None };
+using log::DecisionLog;
 
 struct LogSettings {
   std::string facility = "mail";
@@ -49,6 +52,7 @@ struct Config {
   ServerLimits limits;
   policy::Mode mode = policy::Mode::Enforce;
   policy::Policy policy;
+  std::optional<DowngradeSettings> downgrade;  // absent: no TLS history
 };
 
 [[nodiscard]] std::string_view to_string(LogLevel level);

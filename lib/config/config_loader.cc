@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <map>
 #include <set>
 #include <tuple>
 
+#include "config/list_compiler.h"
 #include "config/yaml_reader.h"
+#include "tls/cipher_catalog.h"
 #include "util/read_file.h"
 
 namespace tlspolicyd::config {
@@ -14,17 +18,26 @@ namespace {
 
 using policy::Action;
 using policy::Mode;
+using policy::Requirement;
 
-bool valid_rule_name(std::string_view name) {
+bool valid_name(std::string_view name) {
   return !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
          std::all_of(name.begin(), name.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
          });
 }
 
+std::string directory_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 class Loader {
  public:
-  Loader(const std::string& path, ConfigErrors& errors) : r_(path, errors) { config_.path = path; }
+  Loader(const std::string& path, ConfigErrors& errors) : r_(path, errors), lists_(r_, directory_of(path)) {
+    config_.path = path;
+  }
 
   std::shared_ptr<Config> load(const YAML::Node& root) {
     if (!r_.check_map(root, "the configuration",
@@ -39,20 +52,22 @@ class Loader {
     if (auto n = root["default_action"]) read_action(n, default_action, "default_action");
     if (auto n = root["log"]) read_log(n);
     if (auto n = root["limits"]) read_limits(n);
-    for (const char* key : {"profiles", "lists", "downgrade"}) {
-      if (auto n = root[key]) r_.error(n, std::string(key) + " is not supported yet");
-    }
+    if (auto n = root["lists"]) lists_.define_lists(n);
+    if (auto n = root["profiles"]) read_profiles(n);
     std::vector<policy::Rule> rules;
     if (auto n = root["rules"]) {
       rules = read_rules(n);
     } else {
       r_.error(YAML::Mark::null_mark(), "the configuration needs a \"rules\" list");
     }
+    if (auto n = root["downgrade"]) read_downgrade(n);
     config_.policy = policy::Policy(std::move(rules), std::move(default_action));
     return std::make_shared<Config>(std::move(config_));
   }
 
  private:
+  // ---- server settings
+
   void read_listen(const YAML::Node& node) {
     auto one = [&](const YAML::Node& item) {
       auto text = r_.scalar(item, "a listen address");
@@ -80,11 +95,9 @@ class Loader {
     if (!r_.check_map(node, "socket", {"mode", "group"})) return;
     if (auto n = node["mode"]) {
       if (auto text = r_.scalar(n, "socket.mode")) {
-        unsigned long mode = 0;
-        std::size_t used = 0;
-        bool ok = !text->empty() && text->find_first_not_of("01234567") == std::string::npos;
-        if (ok) mode = std::stoul(*text, &used, 8);
-        if (!ok || mode > 0777) {
+        const bool octal = !text->empty() && text->size() <= 4 && text->find_first_not_of("01234567") == std::string::npos;
+        const unsigned long mode = octal ? std::stoul(*text, nullptr, 8) : 0;
+        if (!octal) {
           r_.error(n, "socket.mode must be an octal permission such as \"0660\"");
         } else if (mode & 0007) {
           r_.error(n, "socket.mode must not give access to others (the last digit must be 0)");
@@ -206,6 +219,176 @@ class Loader {
     }
   }
 
+  // ---- requirements
+
+  const tls::CipherCatalog* catalog(const YAML::Node& where) {
+    if (!catalog_tried_) {
+      catalog_tried_ = true;
+      catalog_ = tls::CipherCatalog::load();
+      if (!catalog_) r_.error(where, "cannot read the cipher list of the linked OpenSSL");
+    }
+    return catalog_.get();
+  }
+
+  bool require_true(const YAML::Node& n, std::string_view what, std::string_view hint) {
+    auto b = r_.boolean(n, what);
+    if (b && !*b) r_.error(n, std::string(what) + ": false is not a requirement; " + std::string(hint));
+    return b.value_or(false);
+  }
+
+  std::shared_ptr<const Requirement> read_requirement(const YAML::Node& node, std::string_view what) {
+    if (!r_.check_map(node, what,
+                      {"tls", "min_protocol", "ciphers", "exclude_ciphers", "forward_secrecy", "aead", "min_keysize",
+                       "client_cert"})) {
+      return nullptr;
+    }
+    const std::size_t errors_before = r_.errors().size();
+    auto req = std::make_shared<Requirement>();
+    if (auto n = node["tls"]) req->tls = require_true(n, "tls", "select plaintext with match: { tls: false }");
+    if (auto n = node["min_protocol"]) {
+      if (auto text = r_.scalar(n, "min_protocol")) {
+        auto floor = tls::parse_protocol_floor(*text);
+        if (auto* err = std::get_if<std::string>(&floor)) {
+          r_.error(n, "min_protocol: " + *err);
+        } else {
+          req->min_protocol = std::get<tls::TlsVersion>(floor);
+        }
+      }
+    }
+    if (auto n = node["ciphers"]) {
+      if (n.IsNull()) {
+        r_.error(n, "ciphers has no value (write \"null\" in quotes for the null grade)");
+      } else if (auto text = r_.scalar(n, "ciphers")) {
+        if (const auto* cat = catalog(n)) {
+          auto policy = tls::CipherPolicy::parse(*text, *cat);
+          if (auto* err = std::get_if<std::string>(&policy)) {
+            r_.error(n, "ciphers: " + *err);
+          } else {
+            req->ciphers = std::get<tls::CipherPolicy>(std::move(policy));
+          }
+        }
+      }
+    }
+    if (auto n = node["exclude_ciphers"]) {
+      std::vector<std::string> items;
+      auto take = [&](const YAML::Node& item) {
+        if (auto text = lists_.item_text(item, "exclude_ciphers")) items.push_back(*text);
+      };
+      if (n.IsSequence()) {
+        for (const auto& item : n) take(item);
+      } else {
+        take(n);
+      }
+      if (const auto* cat = catalog(n)) {
+        auto excl = tls::CipherExclusion::parse(items, *cat);
+        if (auto* err = std::get_if<std::string>(&excl)) {
+          r_.error(n, "exclude_ciphers: " + *err);
+        } else {
+          req->exclude_ciphers = std::get<tls::CipherExclusion>(std::move(excl));
+        }
+      }
+    }
+    if (auto n = node["forward_secrecy"]) req->forward_secrecy = require_true(n, "forward_secrecy", "leave it out");
+    if (auto n = node["aead"]) req->aead = require_true(n, "aead", "leave it out");
+    if (auto n = node["min_keysize"]) {
+      if (auto v = r_.number(n, "min_keysize", 1, 4096)) req->min_keysize = static_cast<std::uint32_t>(*v);
+    }
+    if (auto n = node["client_cert"]) read_client_cert(n, *req);
+    if (req->ciphers || req->exclude_ciphers || req->forward_secrecy || req->aead) req->catalog = catalog_;
+    if (r_.errors().size() != errors_before) return nullptr;
+    if (!req->any()) {
+      r_.error(node, std::string(what) + " requires nothing");
+      return nullptr;
+    }
+    return req;
+  }
+
+  void read_client_cert(const YAML::Node& n, Requirement& req) {
+    if (n.IsScalar() && n.Tag() == "?" && n.Scalar() == "trusted") {
+      req.client_cert = Requirement::ClientCert::Trusted;
+      return;
+    }
+    bool any = false;
+    auto take = [&](const YAML::Node& item) {
+      auto text = lists_.item_text(item, "client_cert");
+      if (!text) return;
+      if (std::string err = req.fingerprints.add(*text); !err.empty()) {
+        r_.error(item, "client_cert: " + err + " (or write trusted)");
+      } else {
+        any = true;
+      }
+    };
+    if (n.IsSequence()) {
+      for (const auto& item : n) take(item);
+    } else {
+      take(n);
+    }
+    if (any) req.client_cert = Requirement::ClientCert::Listed;
+  }
+
+  void read_profiles(const YAML::Node& node) {
+    if (!r_.check_unique_keys(node, "profiles")) return;
+    for (const auto& entry : node) {
+      const std::string name = entry.first.Scalar();
+      if (!valid_name(name)) {
+        r_.error(entry.first, "profile name \"" + name + "\" must be letters, digits, '.', '_' or '-'");
+        continue;
+      }
+      if (profiles_.count(name) != 0) continue;
+      profiles_[name] = read_requirement(entry.second, "profile \"" + name + "\"");
+    }
+  }
+
+  // ---- rules
+
+  std::optional<match::Condition> read_match(const YAML::Node& node, std::string_view what) {
+    if (!r_.check_unique_keys(node, what)) return std::nullopt;
+    if (node.size() == 0) {
+      r_.error(node, std::string(what) + " is empty");
+      return std::nullopt;
+    }
+    std::vector<match::Condition> children;
+    bool ok = true;
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      const YAML::Node& value = entry.second;
+      if (key == "not") {
+        if (auto c = read_match(value, "not")) {
+          children.push_back(match::Condition::negate(std::move(*c)));
+        } else {
+          ok = false;
+        }
+      } else if (key == "any") {
+        if (!value.IsSequence() || value.size() == 0) {
+          r_.error(value, "any takes a list of match maps: any: [ {...}, {...} ]");
+          ok = false;
+          continue;
+        }
+        std::vector<match::Condition> alternatives;
+        for (const auto& alt : value) {
+          if (auto c = read_match(alt, "an any alternative")) {
+            alternatives.push_back(std::move(*c));
+          } else {
+            ok = false;
+          }
+        }
+        children.push_back(match::Condition::any(std::move(alternatives)));
+      } else if (auto field = match::find_field(key)) {
+        if (auto m = lists_.compile_key(*field, entry.first, value)) {
+          children.push_back(match::Condition::key(std::move(m)));
+        } else {
+          ok = false;
+        }
+      } else {
+        r_.error(entry.first, "unknown match key \"" + key + "\" (expected one of: " + match::field_names() +
+                                  ", not, any)");
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return match::Condition::all(std::move(children));
+  }
+
   std::vector<policy::Rule> read_rules(const YAML::Node& node) {
     std::vector<policy::Rule> rules;
     if (!node.IsSequence()) {
@@ -219,7 +402,7 @@ class Loader {
       rule.mode = config_.mode;
       if (auto n = item["name"]) {
         if (auto text = r_.scalar(n, "a rule name")) {
-          if (!valid_rule_name(*text)) {
+          if (!valid_name(*text)) {
             r_.error(n, "rule name \"" + *text + "\" must be letters, digits, '.', '_' or '-'");
           } else if (!names.insert(*text).second) {
             r_.error(n, "duplicate rule name \"" + *text + "\"");
@@ -229,12 +412,30 @@ class Loader {
       } else {
         r_.error(item, "a rule needs a name");
       }
-      for (const char* key : {"match", "require"}) {
-        if (auto n = item[key]) r_.error(n, std::string(key) + " is not supported yet");
+      if (auto n = item["match"]) {
+        if (auto c = read_match(n, "match")) rule.match = std::move(*c);
+      }
+      if (auto n = item["require"]) {
+        if (n.IsMap()) {
+          rule.require = read_requirement(n, "require");
+        } else if (auto text = r_.scalar(n, "require")) {
+          auto it = profiles_.find(*text);
+          if (it == profiles_.end()) {
+            std::string known;
+            for (const auto& [p, req] : profiles_) known += (known.empty() ? "" : ", ") + p;
+            r_.error(n, "unknown profile \"" + *text + "\"" +
+                            (known.empty() ? " (no profiles are defined)" : " (defined: " + known + ")"));
+          } else {
+            rule.require = it->second;
+            rule.profile = *text;
+          }
+        }
       }
       if (auto n = item["mode"]) read_mode(n, rule.mode, "mode");
       if (auto n = item["action"]) {
         read_action(n, rule.action, "action");
+      } else if (item["require"]) {
+        rule.action = std::get<Action>(Action::parse("reject 5.7.1 TLS requirement \"" + rule.name + "\" not met"));
       } else {
         r_.error(item, "rule \"" + rule.name + "\" needs a require or an action");
       }
@@ -243,8 +444,115 @@ class Loader {
     return rules;
   }
 
+  // ---- downgrade
+
+  void read_downgrade(const YAML::Node& node) {
+    if (!r_.check_map(node, "downgrade", {"store", "key", "retention", "min_observations", "mode", "action"})) return;
+    DowngradeSettings d;
+    d.action = std::get<Action>(Action::parse(DefaultDowngradeAction));
+    if (auto n = node["store"]) read_store(n, d);
+    if (auto n = node["key"]) {
+      static constexpr std::pair<std::string_view, HistoryKeyPart> Parts[] = {
+          {"sender", HistoryKeyPart::Sender},
+          {"sender_domain", HistoryKeyPart::SenderDomain},
+          {"recipient", HistoryKeyPart::Recipient},
+          {"recipient_domain", HistoryKeyPart::RecipientDomain},
+          {"client", HistoryKeyPart::Client},
+          {"client_address", HistoryKeyPart::ClientAddress},
+          {"client_name", HistoryKeyPart::ClientName},
+          {"helo_name", HistoryKeyPart::HeloName},
+          {"sasl_username", HistoryKeyPart::SaslUsername},
+          {"server_port", HistoryKeyPart::ServerPort},
+          {"policy_context", HistoryKeyPart::PolicyContext}};
+      d.key.clear();
+      auto take = [&](const YAML::Node& item) {
+        auto text = r_.scalar(item, "downgrade.key");
+        if (!text) return;
+        const auto* it = std::find_if(std::begin(Parts), std::end(Parts), [&](auto& p) { return p.first == *text; });
+        if (it == std::end(Parts)) {
+          std::string known;
+          for (const auto& p : Parts) known += (known.empty() ? "" : ", ") + std::string(p.first);
+          r_.error(item, "downgrade.key: unknown part \"" + *text + "\" (expected " + known + ")");
+        } else if (std::find(d.key.begin(), d.key.end(), it->second) != d.key.end()) {
+          r_.error(item, "downgrade.key: \"" + *text + "\" is listed twice");
+        } else {
+          d.key.push_back(it->second);
+        }
+      };
+      if (n.IsSequence()) {
+        for (const auto& item : n) take(item);
+      } else {
+        take(n);
+      }
+      if (d.key.empty() && n.IsSequence()) r_.error(n, "downgrade.key must name at least one part");
+    }
+    if (auto n = node["retention"]) {
+      if (auto v = r_.duration(n, "downgrade.retention")) {
+        if (*v < std::chrono::hours(1)) {
+          r_.error(n, "downgrade.retention must be at least 1h");
+        } else {
+          d.retention = *v;
+        }
+      }
+    }
+    if (auto n = node["min_observations"]) {
+      if (auto v = r_.number(n, "downgrade.min_observations", 1, 1000000)) d.min_observations = static_cast<std::uint32_t>(*v);
+    }
+    if (auto n = node["mode"]) read_mode(n, d.mode, "downgrade.mode");
+    if (auto n = node["action"]) read_action(n, d.action, "downgrade.action");
+    config_.downgrade = std::move(d);
+  }
+
+  void read_store(const YAML::Node& n, DowngradeSettings& d) {
+    auto text = r_.scalar(n, "downgrade.store");
+    if (!text) return;
+    const std::string& s = *text;
+    if (s == "memory") {
+      d.store = DowngradeSettings::Store::Memory;
+    } else if (s.starts_with("lmdb:")) {
+      d.store = DowngradeSettings::Store::Lmdb;
+      d.lmdb_path = s.substr(5);
+      if (d.lmdb_path.empty() || d.lmdb_path.front() != '/') r_.error(n, "downgrade.store: lmdb:PATH needs an absolute path");
+    } else if (s.starts_with("redis://")) {
+      d.store = DowngradeSettings::Store::Redis;
+      std::string_view rest = std::string_view(s).substr(8);
+      std::string_view db;
+      if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+        db = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+      }
+      auto colon = rest.rfind(':');
+      std::string_view host = rest.substr(0, colon);
+      std::string_view port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+      if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+      unsigned p = 6379, dbn = 0;
+      bool ok = !host.empty();
+      if (!port.empty()) {
+        auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+        ok = ok && ec == std::errc{} && ptr == port.data() + port.size() && p > 0 && p < 65536;
+      }
+      if (!db.empty()) {
+        auto [ptr, ec] = std::from_chars(db.data(), db.data() + db.size(), dbn);
+        ok = ok && ec == std::errc{} && ptr == db.data() + db.size() && dbn < 10000;
+      }
+      if (!ok) {
+        r_.error(n, "downgrade.store: expected redis://HOST:PORT/DB");
+      } else {
+        d.redis_host = std::string(host);
+        d.redis_port = static_cast<std::uint16_t>(p);
+        d.redis_db = dbn;
+      }
+    } else {
+      r_.error(n, "downgrade.store must be memory, lmdb:PATH or redis://HOST:PORT/DB");
+    }
+  }
+
   YamlReader r_;
+  ListCompiler lists_;
   Config config_;
+  std::map<std::string, std::shared_ptr<const Requirement>> profiles_;
+  std::shared_ptr<const tls::CipherCatalog> catalog_;
+  bool catalog_tried_ = false;
 };
 
 }  // namespace
@@ -259,9 +567,11 @@ LoadResult load_config_text(std::string_view text, const std::string& path) {
   if (result.errors.empty()) {
     result.config = std::move(config);
   } else {
-    // Report in reading order, as a postmaster reads the file.
-    std::stable_sort(result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
-      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    // Report in reading order, as a postmaster reads the files.
+    std::stable_sort(result.errors.begin(), result.errors.end(), [&](const ConfigError& a, const ConfigError& b) {
+      // The configuration file first, then list files by name.
+      return std::make_tuple(a.file != path, a.file, a.line, a.column) <
+             std::make_tuple(b.file != path, b.file, b.line, b.column);
     });
   }
   return result;

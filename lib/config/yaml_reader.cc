@@ -15,8 +15,7 @@ void YamlReader::error(const YAML::Mark& mark, std::string message) {
                                 std::move(message)});
 }
 
-bool YamlReader::check_map(const YAML::Node& node, std::string_view what,
-                           std::initializer_list<std::string_view> allowed) {
+bool YamlReader::check_unique_keys(const YAML::Node& node, std::string_view what) {
   if (!node.IsMap()) {
     error(node, std::string(what) + " must be a map");
     return false;
@@ -26,17 +25,24 @@ bool YamlReader::check_map(const YAML::Node& node, std::string_view what,
     const YAML::Node& key = entry.first;
     if (!key.IsScalar()) {
       error(key, std::string("the keys of ") + std::string(what) + " must be words");
-      continue;
+    } else if (!seen.insert(key.Scalar()).second) {
+      error(key, "duplicate key \"" + key.Scalar() + "\" in " + std::string(what));
     }
-    const std::string& name = key.Scalar();
-    if (!seen.insert(name).second) {
-      error(key, "duplicate key \"" + name + "\" in " + std::string(what));
-      continue;
-    }
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+  }
+  return true;
+}
+
+bool YamlReader::check_map(const YAML::Node& node, std::string_view what,
+                           std::initializer_list<std::string_view> allowed) {
+  if (!check_unique_keys(node, what)) return false;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar() || !seen.insert(key.Scalar()).second) continue;
+    if (std::find(allowed.begin(), allowed.end(), key.Scalar()) == allowed.end()) {
       std::string list;
       for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      error(key, "unknown key \"" + name + "\" in " + std::string(what) + " (expected one of: " + list + ")");
+      error(key, "unknown key \"" + key.Scalar() + "\" in " + std::string(what) + " (expected one of: " + list + ")");
     }
   }
   return true;

@@ -25,6 +25,8 @@ class YamlReader {
   YamlReader(std::string file, ConfigErrors& errors) : file_(std::move(file)), errors_(errors) {}
 
   [[nodiscard]] const std::string& file() const { return file_; }
+  // Where errors are collected (also errors found in other files).
+  [[nodiscard]] ConfigErrors& errors() { return errors_; }
 
   void error(const YAML::Mark& mark, std::string message);
   void error(const YAML::Node& node, std::string message) { error(node.Mark(), std::move(message)); }
@@ -32,6 +34,8 @@ class YamlReader {
   // True when `node` is a map whose keys are all in `allowed`, each once. Reports
   // every unknown or repeated key; false (and an error) when it is not a map.
   bool check_map(const YAML::Node& node, std::string_view what, std::initializer_list<std::string_view> allowed);
+  // True when `node` is a map whose keys are words, each once; reports the others.
+  bool check_unique_keys(const YAML::Node& node, std::string_view what);
 
   // A scalar's text. A null or non-scalar node is an error.
   std::optional<std::string> scalar(const YAML::Node& node, std::string_view what);

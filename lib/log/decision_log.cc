@@ -18,13 +18,9 @@ std::string lower_first_word(std::string_view action) {
   return word;
 }
 
-}  // namespace
-
-std::string decision_line(const policy::Decision& decision, const protocol::Request& request) {
+// The request part shared by every line of one decision.
+std::string request_fields(const protocol::Request& request) {
   KvLine line;
-  line.add_raw("action", lower_first_word(decision.action));
-  line.add("rule", decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"));
-  line.add_raw("mode", policy::to_string(decision.mode));
   std::string client(or_dash(request.get(Attr::ClientName)));
   client.push_back('[');
   client.append(request.get(Attr::ClientAddress));
@@ -38,6 +34,33 @@ std::string decision_line(const policy::Decision& decision, const protocol::Requ
   line.add("queue_id", or_dash(request.get(Attr::QueueId)));
   line.add("instance", or_dash(request.get(Attr::Instance)));
   return line.str();
+}
+
+}  // namespace
+
+std::vector<std::string> decision_lines(const policy::Decision& decision, const protocol::Request& request,
+                                        DecisionLog what) {
+  std::vector<std::string> lines;
+  if (what == DecisionLog::None) return lines;
+  const bool dunno = decision.action == "DUNNO";
+  if (decision.violations.empty() && dunno && what != DecisionLog::All) return lines;
+
+  const std::string action = lower_first_word(decision.action);
+  const std::string tail = request_fields(request);
+  auto emit = [&](const policy::Rule* rule, std::string_view reason, std::string_view would) {
+    KvLine line;
+    line.add_raw("action", action);
+    line.add("rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
+    line.add_raw("mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
+    if (!would.empty()) line.add_raw("would", lower_first_word(would));
+    line.add("reason", or_dash(reason));
+    lines.push_back(line.str() + " " + tail);
+  };
+  for (const auto& v : decision.violations) {
+    emit(v.rule, v.reason, v.rule->mode == policy::Mode::Enforce ? std::string_view() : v.would_answer);
+  }
+  if (decision.violations.empty()) emit(decision.rule, decision.reason, {});
+  return lines;
 }
 
 }  // namespace tlspolicyd::log

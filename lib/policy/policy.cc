@@ -12,16 +12,65 @@ std::string warn_answer(std::string_view rule, std::string_view enforce_action) 
   return out;
 }
 
-Decision Policy::evaluate(const protocol::Request& request) const {
-  Decision warned;
-  for (const Rule& rule : rules_) {
-    if (rule.mode == Mode::Observe) continue;
-    std::string answer = rule.action.render(RenderContext{request, rule.name, {}});
-    if (rule.mode == Mode::Enforce) return Decision{std::move(answer), &rule, rule.mode};
-    if (warned.rule == nullptr) warned = Decision{warn_answer(rule.name, answer), &rule, rule.mode};
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace) const {
+  Decision decision;
+  const Rule* warned = nullptr;  // the first rule that remembered a WARN
+  std::string warned_answer, warned_reason;
+  if (trace != nullptr) {
+    trace->clear();
+    for (const Rule& rule : rules_) trace->push_back(RuleTrace{&rule, RuleTrace::Outcome::NotEvaluated, {}, {}, false});
   }
-  if (warned.rule != nullptr) return warned;
-  return Decision{default_action_.render(RenderContext{request, {}, {}}), nullptr, Mode::Enforce};
+
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const Rule& rule = rules_[i];
+    RuleTrace* t = trace != nullptr ? &(*trace)[i] : nullptr;
+    const bool matched = rule.match.matches(request);
+    if (t != nullptr) {
+      t->match = rule.match.explain(request);
+      t->outcome = matched ? RuleTrace::Outcome::Held : RuleTrace::Outcome::NotMatched;
+    }
+    if (!matched) continue;
+
+    std::string reason;
+    if (rule.require) {
+      reason = rule.require->check(request);
+      if (reason.empty()) continue;
+      if (t != nullptr) {
+        t->outcome = RuleTrace::Outcome::Violated;
+        t->reason = reason;
+      }
+    } else if (t != nullptr) {
+      t->outcome = RuleTrace::Outcome::Applied;
+    }
+
+    std::string answer = rule.action.render(RenderContext{request, rule.name, reason});
+    if (rule.mode == Mode::Enforce) {
+      if (rule.require) decision.violations.push_back(Violation{&rule, reason, answer});
+      decision.action = std::move(answer);
+      decision.rule = &rule;
+      decision.mode = rule.mode;
+      decision.reason = std::move(reason);
+      if (t != nullptr) t->answered = true;
+      return decision;
+    }
+    if (rule.mode == Mode::Warn && warned == nullptr) {
+      warned = &rule;
+      warned_answer = warn_answer(rule.name, answer);
+      warned_reason = reason;
+      if (t != nullptr) t->answered = true;
+    }
+    decision.violations.push_back(Violation{&rule, std::move(reason), std::move(answer)});
+  }
+
+  if (warned != nullptr) {
+    decision.action = std::move(warned_answer);
+    decision.rule = warned;
+    decision.mode = Mode::Warn;
+    decision.reason = std::move(warned_reason);
+    return decision;
+  }
+  decision.action = default_action_.render(RenderContext{request, {}, {}});
+  return decision;
 }
 
 }  // namespace tlspolicyd::policy

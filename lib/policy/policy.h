@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: MIT
-// policy: the compiled rule set and its evaluation, one request at a time.
+// policy: the compiled rule set and its evaluation, one request at a time
+// (SPEC 3.1).
 //
-// Rules run in order. A rule without a requirement answers its action and stops
-// (in warn mode it remembers a WARN answer and goes on; in observe mode it only
-// goes on). When nothing stops evaluation, the first remembered WARN is answered,
-// else the default action. evaluate() is pure: no I/O, no clock, no state.
+// Rules run in order; a rule applies when its match holds. With a requirement:
+// if it holds, evaluation goes on; if not, enforce answers the rule's action and
+// stops, warn remembers a WARN answer and goes on, observe only goes on. Without a
+// requirement: enforce answers the action and stops; warn and observe behave as on
+// a violation. When nothing stops, the first WARN is answered, else the default
+// action. Every unmet requirement, and every warn/observe rule without one that
+// applied, is a Violation in the Decision, so the caller can log each one. evaluate() is pure:
+// no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "match/condition.h"
 #include "policy/action.h"
 #include "policy/mode.h"
+#include "policy/requirement.h"
 #include "protocol/request.h"
 
 namespace tlspolicyd::policy {
@@ -19,14 +27,36 @@ namespace tlspolicyd::policy {
 struct Rule {
   std::string name;
   Mode mode = Mode::Enforce;
+  match::Condition match;                   // empty: every request
+  std::shared_ptr<const Requirement> require;  // nullptr: none
+  std::string profile;                      // the profile name, when require names one
   Action action;
+};
+
+struct Violation {
+  const Rule* rule = nullptr;
+  std::string reason;       // empty for a rule without requirement
+  std::string would_answer;  // what the rule answers in enforce mode
 };
 
 struct Decision {
   std::string action;          // what follows "action=" on the wire
   const Rule* rule = nullptr;  // the rule that answered; nullptr for the default action
   Mode mode = Mode::Enforce;   // that rule's mode
+  std::string reason;          // why that rule answered (empty for a plain rule)
+  std::vector<Violation> violations;
 };
+
+// One rule's part in a decision, for --explain.
+struct RuleTrace {
+  enum class Outcome { NotEvaluated, NotMatched, Held, Violated, Applied };
+  const Rule* rule = nullptr;
+  Outcome outcome = Outcome::NotEvaluated;
+  std::string match;   // why it matched or not
+  std::string reason;  // why the requirement failed
+  bool answered = false;  // this rule's answer went to Postfix
+};
+using Trace = std::vector<RuleTrace>;
 
 class Policy {
  public:
@@ -34,7 +64,8 @@ class Policy {
   Policy(std::vector<Rule> rules, Action default_action)
       : rules_(std::move(rules)), default_action_(std::move(default_action)) {}
 
-  [[nodiscard]] Decision evaluate(const protocol::Request& request) const;
+  // Evaluates `request`; fills `trace` (one entry per rule) when it is not null.
+  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace = nullptr) const;
 
   [[nodiscard]] const std::vector<Rule>& rules() const { return rules_; }
   [[nodiscard]] const Action& default_action() const { return default_action_; }

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <variant>
 
 namespace tlspolicyd::tls {
 
@@ -33,5 +35,14 @@ enum class TlsVersion : std::uint8_t {
 
 // OpenSSL's spelling ("TLSv1.2"), "none" for Plaintext, "unknown" for Unknown.
 [[nodiscard]] std::string_view to_string(TlsVersion v);
+
+// A version as written in a configuration: OpenSSL's spelling, or TLSv1.0.
+[[nodiscard]] std::optional<TlsVersion> parse_config_tls_version(std::string_view name);
+
+// The lowest acceptable version for `min_protocol`: a version ("TLSv1.2"),
+// Postfix's bound (">=TLSv1.2"), or a Postfix exclusion list ("!TLSv1, !TLSv1.1"),
+// read as a floor just above the newest excluded version. An upper bound ("<=") is
+// an error; so is a floor that no version meets. Returns the floor or an error.
+[[nodiscard]] std::variant<TlsVersion, std::string> parse_protocol_floor(std::string_view text);
 
 }  // namespace tlspolicyd::tls

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// downgrade_settings: the `downgrade:` section (SPEC 3 and 6), parsed and checked.
+//
+// Without the section no TLS history is kept. Defaults: store
+// lmdb:/var/lib/tlspolicyd/history, key [sender_domain, client], retention 90d,
+// min_observations 3, mode observe, action a 4xx defer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/action.h"
+#include "policy/mode.h"
+
+namespace tlspolicyd::config {
+
+enum class HistoryKeyPart : std::uint8_t {
+  Sender,
+  SenderDomain,
+  Recipient,
+  RecipientDomain,
+  Client,  // client_name when verified, else the address (IPv6 by /64)
+  ClientAddress,
+  ClientName,
+  HeloName,
+  SaslUsername,
+  ServerPort,
+  PolicyContext,
+};
+
+struct DowngradeSettings {
+  enum class Store : std::uint8_t { Memory, Lmdb, Redis };
+  Store store = Store::Lmdb;
+  std::string lmdb_path = "/var/lib/tlspolicyd/history";
+  std::string redis_host;
+  std::uint16_t redis_port = 6379;
+  unsigned redis_db = 0;
+  std::vector<HistoryKeyPart> key = {HistoryKeyPart::SenderDomain, HistoryKeyPart::Client};
+  std::chrono::seconds retention{90 * 86400};
+  std::uint32_t min_observations = 3;
+  policy::Mode mode = policy::Mode::Observe;
+  policy::Action action;  // the loader sets the default defer
+};
+
+inline constexpr const char* DefaultDowngradeAction =
+    "defer 4.7.0 TLS was used before from ${client_name}; refusing a connection without it";
+
+}  // namespace tlspolicyd::config

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "match/condition.h"
+
+#include <algorithm>
+
+namespace tlspolicyd::match {
+
+Condition Condition::all(std::vector<Condition> children) {
+  Condition c;
+  c.kind_ = Kind::All;
+  c.children_ = std::move(children);
+  return c;
+}
+
+Condition Condition::any(std::vector<Condition> children) {
+  Condition c;
+  c.kind_ = Kind::Any;
+  c.children_ = std::move(children);
+  return c;
+}
+
+Condition Condition::negate(Condition child) {
+  Condition c;
+  c.kind_ = Kind::Not;
+  c.children_.push_back(std::move(child));
+  return c;
+}
+
+Condition Condition::key(std::shared_ptr<const KeyMatcher> matcher) {
+  Condition c;
+  c.kind_ = Kind::Key;
+  c.key_ = std::move(matcher);
+  return c;
+}
+
+bool Condition::matches(const protocol::Request& request) const {
+  switch (kind_) {
+    case Kind::All:
+      return std::all_of(children_.begin(), children_.end(), [&](const Condition& c) { return c.matches(request); });
+    case Kind::Any:
+      return std::any_of(children_.begin(), children_.end(), [&](const Condition& c) { return c.matches(request); });
+    case Kind::Not: return !children_.front().matches(request);
+    case Kind::Key: return key_->matches(request);
+  }
+  return false;
+}
+
+std::string Condition::explain(const protocol::Request& request) const {
+  switch (kind_) {
+    case Kind::All: {
+      if (children_.empty()) return "no match keys";
+      for (const auto& c : children_) {
+        if (!c.matches(request)) return c.explain(request);
+      }
+      if (children_.size() == 1) return children_.front().explain(request);
+      std::string out;
+      for (const auto& c : children_) out += (out.empty() ? "" : ", ") + c.explain(request);
+      return out;
+    }
+    case Kind::Any: {
+      for (const auto& c : children_) {
+        if (c.matches(request)) return "any: " + c.explain(request);
+      }
+      return "any: none of " + std::to_string(children_.size()) + " alternatives";
+    }
+    case Kind::Not: return "not (" + children_.front().explain(request) + ")";
+    case Kind::Key: {
+      const bool m = key_->matches(request);
+      return std::string(field_name(key_->field())) + " " + key_->shown_value(request) +
+             (m ? " matches " : " does not match ") + key_->source();
+    }
+  }
+  return {};
+}
+
+}  // namespace tlspolicyd::match

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "match/regex.h"
+
+#include <pcre2.h>
+
+namespace tlspolicyd::match {
+
+std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool caseless) {
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  const uint32_t options = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | (caseless ? PCRE2_CASELESS : 0);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &error,
+                                   &offset, nullptr);
+  if (code == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof message);
+    return "regex /" + std::string(pattern) + "/: " + reinterpret_cast<const char*>(message) + " at offset " +
+           std::to_string(offset);
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
+  Regex r;
+  r.pattern_ = std::string(pattern);
+  r.code_ = std::shared_ptr<pcre2_code>(code, pcre2_code_free);
+  r.data_ = std::shared_ptr<pcre2_match_data>(pcre2_match_data_create(1, nullptr), pcre2_match_data_free);
+  pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
+  pcre2_set_match_limit(ctx, 1'000'000);
+  pcre2_set_depth_limit(ctx, 10'000);
+  r.context_ = std::shared_ptr<pcre2_match_context>(ctx, pcre2_match_context_free);
+  if (!r.data_ || !r.context_) return std::string("out of memory compiling a regex");
+  return r;
+}
+
+bool Regex::search(std::string_view subject) const {
+  int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, data_.get(),
+                       context_.get());
+  return rc >= 0;
+}
+
+bool is_regex_entry(std::string_view text, std::string_view& inner) {
+  if (text.size() < 2 || text.front() != '/' || text.back() != '/') return false;
+  inner = text.substr(1, text.size() - 2);
+  return true;
+}
+
+}  // namespace tlspolicyd::match
