@@ -55,7 +55,7 @@ TEST_CASE("query: NAME=VALUE arguments, stdin, --json and exit codes") {
   CHECK(json.exit_code == 0);
   CHECK(json.out ==
         "{\"action\":\"WARN tlspolicyd rule \\\"fixed\\\" would answer: REJECT 5.7.1 from q\\\"@x\",\"rule\":\"fixed\","
-        "\"mode\":\"warn\"}\n");
+        "\"mode\":\"warn\",\"reason\":null}\n");
 
   CHECK(run({"query", "-c", path, "sender"}).exit_code == 64);
   CHECK(run({"query", "-c", path}, "not a request\n").exit_code == 65);
