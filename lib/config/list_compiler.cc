@@ -125,6 +125,7 @@ const ListCompiler::File* ListCompiler::read_file(const std::string& written, co
 template <class Set>
 void ListCompiler::add_file_entries(const File& file, Set& plain, Set& negated, bool& has_plain, bool& has_negated) {
   int errors = 0;
+  int first_unreported = 0;  // line of the first error not shown
   const std::string_view content = file.content;
   int line_no = 0;
   for (std::size_t pos = 0; pos < content.size();) {
@@ -155,11 +156,13 @@ void ListCompiler::add_file_entries(const File& file, Set& plain, Set& negated, 
     }
     if (++errors <= MaxErrorsPerFile) {
       r_.errors().push_back(ConfigError{file.path, line_no, static_cast<int>(first) + 1, err});
+    } else if (first_unreported == 0) {
+      first_unreported = line_no;
     }
   }
   if (errors > MaxErrorsPerFile) {
-    r_.errors().push_back(ConfigError{file.path, 0, 0,
-                                      std::to_string(errors - MaxErrorsPerFile) + " more bad entries not shown"});
+    r_.errors().push_back(ConfigError{file.path, first_unreported, 1,
+                                      std::to_string(errors - MaxErrorsPerFile) + " more bad entries from here on"});
   }
 }
 
@@ -249,6 +252,7 @@ std::shared_ptr<const match::KeyMatcher> ListCompiler::compile(match::Field fiel
     const bool neg = t.starts_with('!');
     if (neg) t.remove_prefix(1);
     const SetParts<Set>* ref = nullptr;
+    const std::size_t errors_before = r_.errors().size();
     if (t.starts_with("list:")) {
       ref = named<Set>(std::string(t.substr(5)), item);
     } else if (t.starts_with("file:")) {
@@ -274,7 +278,7 @@ std::shared_ptr<const match::KeyMatcher> ListCompiler::compile(match::Field fiel
     auto& into = neg ? parts.negated : parts.plain;
     into.insert(into.end(), ref->plain.begin(), ref->plain.end());
     parts.negated.insert(parts.negated.end(), ref->negated.begin(), ref->negated.end());
-    if (!neg && ref->plain.empty() && ref->negated.empty()) {
+    if (!neg && ref->plain.empty() && ref->negated.empty() && r_.errors().size() == errors_before) {
       r_.error(item, what + ": \"" + *text + "\" is empty");
       ok = false;
     }

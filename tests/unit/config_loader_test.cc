@@ -151,3 +151,123 @@ TEST_CASE("config: a file that cannot be read names the file and the reason") {
   CHECK(r.errors[0].to_string() ==
         "/nonexistent/tlspolicyd.yaml: cannot read the configuration file: No such file or directory");
 }
+
+TEST_CASE("config: profiles and inline requirements, with the default action") {
+  auto c = good(R"(
+profiles:
+  strict: { min_protocol: TLSv1.2, ciphers: high, forward_secrecy: true }
+rules:
+  - name: partners
+    match: { sender_domain: partner.example }
+    require: strict
+  - name: inline
+    require: { tls: true }
+    mode: observe
+)");
+  const auto& rules = c->policy.rules();
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0].profile == "strict");
+  REQUIRE(rules[0].require != nullptr);
+  CHECK(rules[0].require->min_protocol == tlspolicyd::tls::TlsVersion::TLSv1_2);
+  CHECK(rules[0].action.source() == "reject 5.7.1 TLS requirement \"partners\" not met");
+  CHECK(rules[1].mode == tlspolicyd::policy::Mode::Observe);
+  CHECK(rules[1].require->tls);
+}
+
+TEST_CASE("config: requirement errors") {
+  auto errs = errors_of(R"(profiles:
+  p1: { tls: false }
+  p2: { min_protocol: "<=TLSv1.2" }
+  p3: { ciphers: null }
+  p4: { ciphers: "NOPE-CIPHER" }
+  p5: { forward_secrecy: false, aead: yes }
+  p6: { }
+  p7: { min_keysize: 0, client_cert: [ "zz" ] }
+  p8: { exclude_ciphers: [ "!RC4" ], colour: red }
+rules:
+  - name: a
+    require: nope
+)");
+  REQUIRE(errs.size() == 12);
+  CHECK(errs[0] == "t.yaml:2:14: tls: false is not a requirement; select plaintext with match: { tls: false }");
+  CHECK(errs[1] == "t.yaml:3:23: min_protocol: \"<=TLSv1.2\" is an upper bound; min_protocol takes a floor (e.g. >=TLSv1.2)");
+  CHECK(errs[2] == "t.yaml:4:18: ciphers has no value (write \"null\" in quotes for the null grade)");
+  CHECK(errs[3].starts_with("t.yaml:5:18: ciphers: OpenSSL selects no cipher for \"NOPE-CIPHER\""));
+  CHECK(errs[4] == "t.yaml:6:26: forward_secrecy: false is not a requirement; leave it out");
+  CHECK(errs[5] == "t.yaml:6:39: aead must be true or false");
+  CHECK(errs[6] == "t.yaml:7:7: profile \"p6\" requires nothing");
+  CHECK(errs[7] == "t.yaml:8:22: min_keysize must be a whole number from 1 to 4096");
+  CHECK(errs[8].starts_with("t.yaml:8:40: client_cert: \"zz\" is not a hex fingerprint"));
+  CHECK(errs[9] == "t.yaml:9:26: exclude_ciphers: exclusion item \"!RC4\" must not start with '!', '+', '-' or '@'");
+  CHECK(errs[10] == "t.yaml:9:38: unknown key \"colour\" in profile \"p8\" (expected one of: tls, min_protocol, "
+                    "ciphers, exclude_ciphers, forward_secrecy, aead, min_keysize, client_cert)");
+  CHECK(errs[11] == "t.yaml:12:14: unknown profile \"nope\" (defined: p1, p2, p3, p4, p5, p6, p7, p8)");
+  auto missing = errors_of("rules:\n  - name: a\n    require: nope\n");
+  CHECK(missing == std::vector<std::string>{"t.yaml:3:14: unknown profile \"nope\" (no profiles are defined)"});
+}
+
+TEST_CASE("config: match errors") {
+  auto errs = errors_of(R"(rules:
+  - name: a
+    match: { sendr: x@y }
+    action: dunno
+  - name: b
+    match: { }
+    action: dunno
+  - name: c
+    match: { any: { sender: x@y } }
+    action: dunno
+  - name: d
+    match: { not: { sasl: maybe } }
+    action: dunno
+  - name: e
+    match: { client_address: 10.0.0.1/8, server_port: 0 }
+    action: dunno
+)");
+  REQUIRE(errs.size() == 6);
+  CHECK(errs[0].starts_with("t.yaml:3:14: unknown match key \"sendr\" (expected one of: sender, recipient,"));
+  CHECK(errs[1] == "t.yaml:6:12: match is empty");
+  CHECK(errs[2] == "t.yaml:9:19: any takes a list of match maps: any: [ {...}, {...} ]");
+  CHECK(errs[3] == "t.yaml:12:27: sasl must be true or false");
+  CHECK(errs[4] == "t.yaml:15:30: client_address: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)");
+  CHECK(errs[5] == "t.yaml:15:55: server_port: \"0\" is not a port number (1 to 65535)");
+}
+
+TEST_CASE("config: downgrade section defaults and errors") {
+  auto c = good("rules: []\ndowngrade: {}\n");
+  REQUIRE(c->downgrade.has_value());
+  CHECK(c->downgrade->store == DowngradeSettings::Store::Lmdb);
+  CHECK(c->downgrade->lmdb_path == "/var/lib/tlspolicyd/history");
+  CHECK(c->downgrade->key == std::vector<HistoryKeyPart>{HistoryKeyPart::SenderDomain, HistoryKeyPart::Client});
+  CHECK(c->downgrade->retention == std::chrono::hours(24 * 90));
+  CHECK(c->downgrade->min_observations == 3);
+  CHECK(c->downgrade->mode == tlspolicyd::policy::Mode::Observe);
+  CHECK(c->downgrade->action.verb() == "DEFER");
+  CHECK_FALSE(good("rules: []\n")->downgrade.has_value());
+
+  auto redis = good("rules: []\ndowngrade: { store: \"redis://127.0.0.1:6380/2\", key: [sender, client_address] }\n");
+  CHECK(redis->downgrade->store == DowngradeSettings::Store::Redis);
+  CHECK(redis->downgrade->redis_host == "127.0.0.1");
+  CHECK(redis->downgrade->redis_port == 6380);
+  CHECK(redis->downgrade->redis_db == 2);
+
+  auto errs = errors_of(R"(rules: []
+downgrade:
+  store: lmdb:relative/path
+  key: [sender_domain, planet, sender_domain]
+  retention: 10m
+  min_observations: 0
+  mode: maybe
+  action: "reject 4.7.1 wrong"
+)");
+  REQUIRE(errs.size() == 7);
+  CHECK(errs[0] == "t.yaml:3:10: downgrade.store: lmdb:PATH needs an absolute path");
+  CHECK(errs[1].starts_with("t.yaml:4:24: downgrade.key: unknown part \"planet\""));
+  CHECK(errs[2] == "t.yaml:4:32: downgrade.key: \"sender_domain\" is listed twice");
+  CHECK(errs[3] == "t.yaml:5:14: downgrade.retention must be at least 1h");
+  CHECK(errs[4] == "t.yaml:6:21: downgrade.min_observations must be a whole number from 1 to 1000000");
+  CHECK(errs[5] == "t.yaml:7:9: downgrade.mode must be enforce, warn or observe, not \"maybe\"");
+  CHECK(errs[6].starts_with("t.yaml:8:11: downgrade.action: reject takes only 5.x.x"));
+  CHECK(errors_of("rules: []\ndowngrade: { store: \"redis://:x/y\" }\n").at(0) ==
+        "t.yaml:2:21: downgrade.store: expected redis://HOST:PORT/DB");
+}

@@ -55,3 +55,126 @@ TEST_CASE("policy: warn remembers the first WARN, observe goes on") {
   CHECK(d.rule->name == "w1");
   CHECK(d.mode == Mode::Warn);
 }
+
+// ---- evaluation of loaded rule sets (SPEC 3.1)
+
+#include "config/config_loader.h"
+
+namespace {
+
+std::shared_ptr<const tlspolicyd::config::Config> load(std::string_view yaml) {
+  auto r = tlspolicyd::config::load_config_text(yaml, "t.yaml");
+  for (const auto& e : r.errors) FAIL_CHECK(e.to_string());
+  REQUIRE(r.config != nullptr);
+  return r.config;
+}
+
+// Keeps the values alive for the views of the Request.
+struct Req {
+  std::vector<std::pair<tlspolicyd::protocol::Attr, std::string>> values;
+  Request build() const {
+    Request r;
+    for (const auto& [a, v] : values) r.set(a, v);
+    r.finalize();
+    return r;
+  }
+};
+
+using tlspolicyd::protocol::Attr;
+
+const std::string Rules = R"yaml(
+rules:
+  - name: exempt
+    match: { client_address: 192.0.2.0/24 }
+    action: dunno
+  - name: observed
+    mode: observe
+    require: { min_protocol: TLSv1.3 }
+  - name: warned
+    mode: warn
+    match: { sender_domain: .example.net }
+    require: { min_protocol: TLSv1.2 }
+    action: "reject 5.7.1 ${sender_domain} needs TLS 1.2 (${reason})"
+  - name: enforced
+    match: { sender_domain: bank.example }
+    require: { tls: true }
+    action: "550 5.7.1 ${rule}: ${reason}"
+)yaml";
+
+}  // namespace
+
+TEST_CASE("policy: an exemption stops before any requirement") {
+  auto c = load(Rules);
+  Req q{{{Attr::ClientAddress, "192.0.2.7"}, {Attr::Sender, "a@bank.example"}}};
+  Decision d = c->policy.evaluate(q.build());
+  CHECK(d.action == "DUNNO");
+  REQUIRE(d.rule != nullptr);
+  CHECK(d.rule->name == "exempt");
+  CHECK(d.violations.empty());
+}
+
+TEST_CASE("policy: enforce answers the filled-in action and stops; earlier violations are kept") {
+  auto c = load(Rules);
+  Req q{{{Attr::ClientAddress, "198.51.100.1"}, {Attr::Sender, "a@bank.example"}}};
+  Trace trace;
+  Decision d = c->policy.evaluate(q.build(), &trace);
+  CHECK(d.action == "550 5.7.1 enforced: no TLS");
+  CHECK(d.reason == "no TLS");
+  REQUIRE(d.violations.size() == 2);
+  CHECK(d.violations[0].rule->name == "observed");
+  CHECK(d.violations[0].reason == "no TLS");
+  CHECK(d.violations[0].would_answer == "REJECT 5.7.1 TLS requirement \"observed\" not met");
+  CHECK(d.violations[1].rule->name == "enforced");
+  REQUIRE(trace.size() == 4);
+  CHECK(trace[0].outcome == RuleTrace::Outcome::NotMatched);
+  CHECK(trace[0].match == "client_address 198.51.100.1 does not match 192.0.2.0/24");
+  CHECK(trace[1].outcome == RuleTrace::Outcome::Violated);
+  CHECK_FALSE(trace[1].answered);
+  CHECK(trace[2].outcome == RuleTrace::Outcome::NotMatched);
+  CHECK(trace[3].outcome == RuleTrace::Outcome::Violated);
+  CHECK(trace[3].answered);
+}
+
+TEST_CASE("policy: warn answers WARN with what enforce would have sent, and goes on") {
+  auto c = load(Rules);
+  Req q{{{Attr::Sender, "a@mx.example.net"}, {Attr::EncryptionProtocol, "TLSv1"}}};
+  Decision d = c->policy.evaluate(q.build());
+  CHECK(d.action ==
+        "WARN tlspolicyd rule \"warned\" would answer: REJECT 5.7.1 mx.example.net needs TLS 1.2 (protocol TLSv1 < "
+        "TLSv1.2)");
+  CHECK(d.mode == Mode::Warn);
+  CHECK(d.violations.size() == 2);  // observed and warned
+}
+
+TEST_CASE("policy: a requirement that holds lets evaluation go on to the default") {
+  auto c = load(Rules);
+  Req q{{{Attr::Sender, "a@mx.example.net"}, {Attr::EncryptionProtocol, "TLSv1.3"}}};
+  Trace trace;
+  Decision d = c->policy.evaluate(q.build(), &trace);
+  CHECK(d.action == "DUNNO");
+  CHECK(d.rule == nullptr);
+  CHECK(d.violations.empty());
+  CHECK(trace[1].outcome == RuleTrace::Outcome::Held);
+  CHECK(trace[2].outcome == RuleTrace::Outcome::Held);
+}
+
+TEST_CASE("policy: only the first WARN is answered; a later enforce still wins") {
+  auto c = load(R"(
+mode: warn
+rules:
+  - name: one
+    action: "reject first"
+  - name: two
+    action: "reject second"
+  - name: three
+    mode: enforce
+    match: { sender: "<>" }
+    action: "defer 4.7.1 null sender"
+)");
+  Req plain{{{Attr::Sender, "x@y"}}};
+  Decision d = c->policy.evaluate(plain.build());
+  CHECK(d.action == "WARN tlspolicyd rule \"one\" would answer: REJECT first");
+  CHECK(d.violations.size() == 2);
+  Req bounce{};
+  CHECK(c->policy.evaluate(bounce.build()).action == "DEFER 4.7.1 null sender");
+}

@@ -24,3 +24,29 @@ TEST_CASE("tls versions parse from OpenSSL spellings and order") {
   CHECK(to_string(TlsVersion::TLSv1_2) == "TLSv1.2");
   CHECK(to_string(TlsVersion::Plaintext) == "none");
 }
+
+TEST_CASE("protocol floors: a version, Postfix's >= bound, or an exclusion list") {
+  auto floor = [](std::string_view text) {
+    auto r = parse_protocol_floor(text);
+    REQUIRE_MESSAGE(std::holds_alternative<TlsVersion>(r), text);
+    return std::get<TlsVersion>(r);
+  };
+  auto error = [](std::string_view text) {
+    auto r = parse_protocol_floor(text);
+    REQUIRE_MESSAGE(std::holds_alternative<std::string>(r), text);
+    return std::get<std::string>(r);
+  };
+  CHECK(floor("TLSv1.2") == TlsVersion::TLSv1_2);
+  CHECK(floor("TLSv1") == TlsVersion::TLSv1);
+  CHECK(floor("TLSv1.0") == TlsVersion::TLSv1);
+  CHECK(floor(">=TLSv1.3") == TlsVersion::TLSv1_3);
+  CHECK(floor("!TLSv1, !TLSv1.1") == TlsVersion::TLSv1_2);
+  CHECK(floor("!SSLv2, !SSLv3, !TLSv1, !TLSv1.1") == TlsVersion::TLSv1_2);
+  CHECK(floor("!SSLv2:!SSLv3") == TlsVersion::TLSv1);
+  CHECK(floor("!TLSv1.1") == TlsVersion::TLSv1_2);  // read as a floor above the newest excluded
+  CHECK(error("<=TLSv1.2").find("upper bound") != std::string::npos);
+  CHECK(error(">=TLSv1.2, <=TLSv1.3").find("upper bound") != std::string::npos);
+  CHECK(error("!TLSv1.3").find("excludes every protocol") != std::string::npos);
+  CHECK(error("TLS1.2").find("is not a protocol") != std::string::npos);
+  CHECK(error("").find("must name a protocol") != std::string::npos);
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+// Named lists, file: lists and key values, through the configuration loader.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/config_loader.h"
+
+using namespace tlspolicyd;
+using protocol::Attr;
+
+namespace {
+
+struct Dir {
+  std::string path;
+  Dir() {
+    char tmpl[] = "/tmp/tlspolicyd-unit.XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~Dir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(path + "/" + name, std::ios::binary) << content;
+    return path + "/" + name;
+  }
+};
+
+config::LoadResult load_in(const Dir& dir, const std::string& yaml) {
+  return config::load_config_file(dir.write("c.yaml", yaml));
+}
+
+std::vector<std::string> errors(const config::LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.to_string());
+  return out;
+}
+
+// The answer to a request from `sender` at `client`.
+std::string answer(const config::Config& c, const std::string& sender, const std::string& client = "198.51.100.1") {
+  protocol::Request r;
+  r.set(Attr::Sender, sender);
+  r.set(Attr::ClientAddress, client);
+  r.finalize();
+  return c.policy.evaluate(r).action;
+}
+
+}  // namespace
+
+TEST_CASE("lists: file entries with comments, blanks, whitespace and '!' exclusions") {
+  Dir dir;
+  dir.write("partners.txt",
+            "# partner domains\n"
+            "\n"
+            "  bank.example   # a comment after whitespace\n"
+            "\t.law.example\n"
+            "odd#name.example\n"
+            "!blocked.law.example\r\n");
+  auto r = load_in(dir, R"(
+lists:
+  partners: [file:partners.txt, extra.example]
+rules:
+  - name: partners
+    match: { sender_domain: list:partners }
+    action: "reject hit"
+)");
+  REQUIRE_MESSAGE(r.config, errors(r).front());
+  const auto& c = *r.config;
+  CHECK(answer(c, "a@bank.example") == "REJECT hit");
+  CHECK(answer(c, "a@x.law.example") == "REJECT hit");
+  CHECK(answer(c, "a@odd#name.example") == "REJECT hit");  // '#' inside a word is no comment
+  CHECK(answer(c, "a@extra.example") == "REJECT hit");
+  CHECK(answer(c, "a@blocked.law.example") == "DUNNO");
+  CHECK(answer(c, "a@law.example") == "DUNNO");
+  CHECK(answer(c, "a@comment") == "DUNNO");
+}
+
+TEST_CASE("lists: '!' semantics of SPEC 3.2") {
+  Dir dir;
+  auto r = load_in(dir, R"(
+lists:
+  inside: [10.0.0.0/8]
+rules:
+  - name: mixed
+    match: { client_address: [10.0.0.0/8, "!10.1.0.0/16"] }
+    action: "reject mixed"
+  - name: only-exclusions
+    match: { sender_domain: ["!a.example", "!b.example"] }
+    action: "reject excl"
+)");
+  REQUIRE(r.config);
+  CHECK(answer(*r.config, "x@a.example", "10.2.0.1") == "REJECT mixed");
+  CHECK(answer(*r.config, "x@a.example", "10.1.0.1") == "DUNNO");
+  CHECK(answer(*r.config, "x@c.example", "192.0.2.1") == "REJECT excl");
+  CHECK(answer(*r.config, "x@b.example", "192.0.2.1") == "DUNNO");
+
+  auto neg = load_in(dir, R"(
+lists:
+  inside: [10.0.0.0/8]
+rules:
+  - name: outside
+    match: { client_address: "!list:inside" }
+    action: "reject outside"
+)");
+  REQUIRE(neg.config);
+  CHECK(answer(*neg.config, "x@y", "192.0.2.1") == "REJECT outside");
+  CHECK(answer(*neg.config, "x@y", "10.9.9.9") == "DUNNO");
+}
+
+TEST_CASE("lists: one named list serves keys of different kinds") {
+  Dir dir;
+  auto r = load_in(dir, R"(
+lists:
+  hosts: [mx.example.net]
+rules:
+  - name: by-helo
+    match: { helo_name: list:hosts, client_name: list:hosts }
+    action: "reject both"
+)");
+  CHECK(r.errors.empty());
+}
+
+TEST_CASE("lists: bad entries are reported with FILE:LINE:COLUMN, unreadable files by name") {
+  Dir dir;
+  std::string file = dir.write("nets.txt", "192.0.2.0/24\n  10.1.0.0/8\nnot-an-ip\n");
+  auto r = load_in(dir, R"(
+lists:
+  nets: [file:nets.txt]
+  gone: [file:/nonexistent/list.txt]
+rules:
+  - name: a
+    match: { client_address: list:nets }
+    action: dunno
+  - name: b
+    match: { client_address: list:missing }
+    action: dunno
+  - name: c
+    match: { client_address: "file:nowhere.txt" }
+    action: dunno
+)");
+  auto e = errors(r);
+  REQUIRE(e.size() == 5);
+  CHECK(e[0] == dir.path + "/c.yaml:4:10: cannot read list file /nonexistent/list.txt: No such file or directory");
+  CHECK(e[1] == dir.path + "/c.yaml:10:30: unknown list \"missing\" (defined: gone, nets)");
+  CHECK(e[2] == dir.path + "/c.yaml:13:30: cannot read list file " + dir.path +
+                    "/nowhere.txt: No such file or directory");
+  CHECK(e[3] == file + ":2:3: \"10.1.0.0/8\" has host bits set (did you mean 10.0.0.0/8?)");
+  CHECK(e[4] == file + ":3:1: \"not-an-ip\" is not an IP address or network");
+}
+
+TEST_CASE("lists: a file with many bad lines reports the first ones and a count") {
+  Dir dir;
+  std::string content;
+  for (int i = 0; i < 50; ++i) content += "bad entry " + std::to_string(i) + "\n";
+  dir.write("bad.txt", content);
+  auto r = load_in(dir, "rules:\n  - name: a\n    match: { client_address: file:bad.txt }\n    action: dunno\n");
+  auto e = errors(r);
+  REQUIRE(e.size() == 21);
+  CHECK(e.back() == dir.path + "/bad.txt:21:1: 30 more bad entries from here on");
+}
+
+TEST_CASE("lists: YAML surprises are explained") {
+  Dir dir;
+  auto r = load_in(dir, R"(
+rules:
+  - name: a
+    match: { sender_domain: [ !a.example ] }
+    action: dunno
+  - name: b
+    match: { helo_name: [ null ] }
+    action: dunno
+  - name: c
+    match: { sender_domain: [] }
+    action: dunno
+  - name: d
+    match: { sender_domain: "list:" }
+    action: dunno
+)");
+  auto e = errors(r);
+  REQUIRE(e.size() == 4);
+  CHECK(e[0].find(":4:31: an unquoted value starting with '!' is read by YAML as a tag: write \"!a.example\"") !=
+        std::string::npos);
+  CHECK(e[1].find(":7:27: helo_name has an empty value (quote \"null\" if you mean the word)") != std::string::npos);
+  CHECK(e[2].find(":10:29: sender_domain has an empty list") != std::string::npos);
+  CHECK(e[3].find(":13:29: unknown list \"\" (no lists are defined)") != std::string::npos);
+}
+
+TEST_CASE("lists: a million-entry file loads and answers") {
+  Dir dir;
+  {
+    std::ofstream out(dir.path + "/million.txt");
+    for (int i = 0; i < 1000000; ++i) out << "host" << i << ".example\n";
+  }
+  auto r = load_in(dir, R"(
+rules:
+  - name: million
+    match: { sender_domain: file:million.txt }
+    action: "reject listed"
+)");
+  REQUIRE(r.errors.empty());
+  CHECK(answer(*r.config, "a@host0.example") == "REJECT listed");
+  CHECK(answer(*r.config, "a@HOST500000.example") == "REJECT listed");
+  CHECK(answer(*r.config, "a@host999999.example") == "REJECT listed");
+  CHECK(answer(*r.config, "a@host1000000.example") == "DUNNO");
+  CHECK(answer(*r.config, "a@sub.host1.example") == "DUNNO");
+}

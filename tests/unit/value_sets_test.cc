@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include "match/value_sets.h"
+
+using namespace tlspolicyd::match;
+using tlspolicyd::tls::TlsVersion;
+
+namespace {
+template <class Set>
+Set make(std::initializer_list<std::string_view> entries) {
+  Set s;
+  for (auto e : entries) {
+    std::string err = s.add(e);
+    REQUIRE_MESSAGE(err.empty(), e << ": " << err);
+  }
+  return s;
+}
+}  // namespace
+
+TEST_CASE("address set: user@dom, user@, @dom, @.dom, <>, /regex/") {
+  auto s = make<AddressSet>({"Alice@Example.ORG", "postmaster@", "@partner.example", "@.law.example", "<>", "/^bounce-/"});
+  CHECK(s.contains("alice@example.org"));
+  CHECK_FALSE(s.contains("bob@example.org"));
+  CHECK(s.contains("postmaster@anything.example"));
+  CHECK(s.contains("x@partner.example"));
+  CHECK_FALSE(s.contains("x@sub.partner.example"));  // @dom is exact
+  CHECK(s.contains("x@sub.law.example"));
+  CHECK(s.contains("x@a.b.law.example"));
+  CHECK_FALSE(s.contains("x@law.example"));  // @.dom: subdomains only
+  CHECK(s.contains(""));                      // <> is the null sender
+  CHECK(s.contains("bounce-123@lists.example"));
+  CHECK(s.contains("x@partner.example."));  // a trailing dot is the same domain
+}
+
+TEST_CASE("address set: the null sender matches only <>") {
+  auto s = make<AddressSet>({"@example.org"});
+  CHECK_FALSE(s.contains(""));
+}
+
+TEST_CASE("address set: entries that are not address forms") {
+  AddressSet s;
+  CHECK(s.add("example.org").find("not an address form") != std::string::npos);
+  CHECK(s.add("a@").empty());
+  CHECK(s.add("@").find("has no domain") != std::string::npos);
+  CHECK(s.add("@.").find("has no domain") != std::string::npos);
+  CHECK(s.add("//").find("empty /regex/") != std::string::npos);
+  CHECK(s.add("/(/").find("missing closing parenthesis") != std::string::npos);
+  CHECK(s.add("a@b c").find("not a domain name") != std::string::npos);
+}
+
+TEST_CASE("domain set: exact, subdomains only, regex, case and trailing dot") {
+  auto s = make<DomainSet>({"Example.COM", ".law.example", "/^mx[0-9]+\\.bank\\.example$/"});
+  CHECK(s.contains("example.com"));
+  CHECK_FALSE(s.contains("sub.example.com"));
+  CHECK(s.contains("a.law.example"));
+  CHECK_FALSE(s.contains("law.example"));
+  CHECK_FALSE(s.contains("outlaw.example"));
+  CHECK(s.contains("mx12.bank.example"));
+  CHECK_FALSE(s.contains("mx.bank.example"));
+  CHECK(s.contains(normalize_domain("EXAMPLE.com.")));
+  DomainSet bad;
+  CHECK(bad.add("a@example.com").find("is an address") != std::string::npos);
+  CHECK(bad.add(".").find("has no domain") != std::string::npos);
+  CHECK(bad.add("two words").find("not a domain name") != std::string::npos);
+}
+
+TEST_CASE("network set: absent addresses are in no set") {
+  auto s = make<NetworkSet>({"192.0.2.0/24", "2001:db8::/32"});
+  CHECK(s.contains(tlspolicyd::net::parse_ip("192.0.2.9")));
+  CHECK_FALSE(s.contains(std::nullopt));
+  NetworkSet bad;
+  CHECK(bad.add("192.0.2.1/24").find("host bits") != std::string::npos);
+}
+
+TEST_CASE("text sets: exact and regex, case-sensitive or not") {
+  auto cs = make<TextSet<false>>({"RCPT", "/^END/"});
+  CHECK(cs.contains("RCPT"));
+  CHECK_FALSE(cs.contains("rcpt"));
+  CHECK(cs.contains("END-OF-MESSAGE"));
+  auto ci = make<TextSet<true>>({"PLAIN"});
+  CHECK(ci.contains("plain"));
+}
+
+TEST_CASE("port set") {
+  auto s = make<PortSet>({"465", "587"});
+  CHECK(s.contains(std::uint16_t{587}));
+  CHECK_FALSE(s.contains(std::uint16_t{25}));
+  CHECK_FALSE(s.contains(std::nullopt));
+  PortSet bad;
+  CHECK_FALSE(bad.add("0").empty());
+  CHECK_FALSE(bad.add("65536").empty());
+  CHECK_FALSE(bad.add("smtp").empty());
+}
+
+TEST_CASE("fingerprint set: compared without ':' and case") {
+  auto s = make<FingerprintSet>({"7A:15:72:91", "0f623a3d"});
+  CHECK(s.contains(normalize_fingerprint("7a1572:91")));
+  CHECK(s.contains(normalize_fingerprint("0F:62:3A:3D")));
+  CHECK_FALSE(s.contains(normalize_fingerprint("00:11")));
+  CHECK_FALSE(s.contains(std::nullopt));
+  FingerprintSet bad;
+  CHECK_FALSE(bad.add("xyz").empty());
+  CHECK_FALSE(bad.add("ABC").empty());  // odd number of hex digits
+}
+
+TEST_CASE("protocol set: comparisons, none, unknown never compares") {
+  auto s = make<ProtocolSet>({"<TLSv1.2"});
+  CHECK(s.contains(TlsVersion::TLSv1));
+  CHECK(s.contains(TlsVersion::TLSv1_1));
+  CHECK_FALSE(s.contains(TlsVersion::TLSv1_2));
+  CHECK_FALSE(s.contains(TlsVersion::Plaintext));  // plaintext never compares
+  CHECK_FALSE(s.contains(TlsVersion::Unknown));
+  auto ge = make<ProtocolSet>({">=TLSv1.2"});
+  CHECK(ge.contains(TlsVersion::TLSv1_3));
+  CHECK_FALSE(ge.contains(TlsVersion::TLSv1_1));
+  auto exact = make<ProtocolSet>({"TLSv1.0", "none"});
+  CHECK(exact.contains(TlsVersion::TLSv1));
+  CHECK(exact.contains(TlsVersion::Plaintext));
+  CHECK_FALSE(exact.contains(TlsVersion::TLSv1_1));
+  auto le = make<ProtocolSet>({"<=TLSv1.1", ">TLSv1.2", "=TLSv1.2"});
+  CHECK(le.contains(TlsVersion::TLSv1_1));
+  CHECK(le.contains(TlsVersion::TLSv1_3));
+  CHECK(le.contains(TlsVersion::TLSv1_2));
+  ProtocolSet bad;
+  CHECK_FALSE(bad.add("TLS1.2").empty());
+  CHECK_FALSE(bad.add(">=").empty());
+}
+
+TEST_CASE("normalisers") {
+  CHECK(lower("MiXeD.Example") == "mixed.example");
+  CHECK(lower("\xc3\x84") == "\xc3\x84");  // 8-bit bytes are left alone
+  CHECK(normalize_domain("Example.ORG.") == "example.org");
+  CHECK(xtext_decode("Postfix+20Lab+20CA") == "Postfix Lab CA");
+  CHECK(xtext_decode("a+2Bb+") == "a+b+");
+  CHECK(xtext_decode("+zz") == "+zz");
+  CHECK(normalize_fingerprint("ab:CD:01") == "ABCD01");
+  CHECK_FALSE(normalize_fingerprint(""));
+}
