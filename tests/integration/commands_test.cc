@@ -2,6 +2,8 @@
 // Integration: check, query and the command line's exit codes.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "harness.h"
 
 using namespace tlspolicyd::test;
@@ -34,10 +36,47 @@ TEST_CASE("check: every error at once as FILE:LINE:COLUMN, exit 78") {
   CHECK(missing.exit_code == 78);
 }
 
-TEST_CASE("check: the shipped configuration is valid") {
-  RunResult r = run({"check", "-c", TLSPOLICYD_SOURCE_DIR "/conf/tlspolicyd.yaml"});
-  CHECK(r.err == "");
-  CHECK(r.exit_code == 0);
+TEST_CASE("check: the shipped configuration and every example are valid") {
+  std::vector<std::string> files = {TLSPOLICYD_SOURCE_DIR "/conf/tlspolicyd.yaml"};
+  for (const auto& e : std::filesystem::directory_iterator(TLSPOLICYD_SOURCE_DIR "/conf/examples")) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  }
+  CHECK(files.size() >= 5);
+  for (const auto& f : files) {
+    CAPTURE(f);
+    RunResult r = run({"check", "-c", f});
+    CHECK(r.err == "");
+    CHECK(r.out == "configuration OK\n");
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("check: errors in rules, lists, profiles and list files, all at once") {
+  TempDir dir;
+  const std::string list = dir.write("nets.txt", "192.0.2.0/24\n192.0.2.1/24\n");
+  const std::string path = dir.write("c.yaml", R"(lists:
+  nets: [file:nets.txt]
+profiles:
+  strict: { min_protocol: TLSv1.4 }
+rules:
+  - name: a
+    match: { client_address: list:nets, sender: example.org }
+    require: strict
+  - name: b
+    match: { helo_name: list:nope }
+    require: { ciphers: high, min_keysize: big }
+    action: "550"
+)");
+  RunResult r = run({"check", "-c", path});
+  CHECK(r.exit_code == 78);
+  CHECK(r.out.empty());
+  CHECK(r.err == path + ":4:27: min_protocol: \"TLSv1.4\" is not a protocol (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3)\n" +
+                     path + ":7:49: sender: \"example.org\" is not an address form (user@dom, user@, @dom, @.dom, <> "
+                     "or /regex/); for a domain use the _domain key\n" +
+                     path + ":10:25: unknown list \"nope\" (defined: nets)\n" + path +
+                     ":11:44: min_keysize must be a whole number from 1 to 4096\n" + path +
+                     ":12:13: action: a numeric action needs text after the code (\"550\" alone means OK to Postfix)\n" +
+                     list + ":2:1: \"192.0.2.1/24\" has host bits set (did you mean 192.0.2.0/24?)\n");
 }
 
 TEST_CASE("query: NAME=VALUE arguments, stdin, --json and exit codes") {
