@@ -169,3 +169,33 @@ TEST_CASE("lifecycle: a bad config at start exits 78 with every error on stderr"
   CHECK(r.err.find("c.yaml:1:9: listen address \"nowhere\": expected unix:PATH or inet:HOST:PORT") != std::string::npos);
   CHECK(r.err.find("c.yaml:4:13: action: unknown action \"permit\"") != std::string::npos);
 }
+
+TEST_CASE("lifecycle: SIGHUP re-reads file: lists; a broken list file keeps the old rules") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  dir.write("senders.txt", "old.example\n");
+  const std::string config = dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\n"
+                                                 "rules:\n"
+                                                 "  - name: listed\n"
+                                                 "    match: { sender_domain: file:senders.txt }\n"
+                                                 "    action: \"reject 5.7.1 listed ${sender_domain}\"\n");
+  Daemon d({"-c", config});
+  Client c = Client::unix_socket(sock);
+  REQUIRE(c.send(request({{"sender", "a@old.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 listed old.example\n\n");
+
+  dir.write("senders.txt", "new.example\n");
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 2 loaded");
+  REQUIRE(c.send(request({{"sender", "a@old.example"}})));
+  CHECK(c.answer() == "action=DUNNO\n\n");
+  REQUIRE(c.send(request({{"sender", "a@new.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 listed new.example\n\n");
+
+  dir.write("senders.txt", "new.example\nnot a domain\n");
+  d.signal(SIGHUP);
+  d.wait_for_log("senders.txt:2:1: \"not a domain\" is not a domain name");
+  d.wait_for_log("reload failed with 1 error(s); keeping configuration generation 2");
+  REQUIRE(c.send(request({{"sender", "a@new.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 listed new.example\n\n");
+}
