@@ -60,25 +60,40 @@ bool Connection::start() {
 
 void Connection::read_cb(evutil_socket_t, short what, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  if (what & EV_TIMEOUT) {
-    self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
-                             self->server_.config().limits.idle_timeout.count(), self->requests_);
-    self->close();
-  } else {
-    self->on_readable();
-  }
+  self->guarded([self, what] {
+    if (what & EV_TIMEOUT) {
+      self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
+                               self->server_.config().limits.idle_timeout.count(), self->requests_);
+      self->close();
+    } else {
+      self->on_readable();
+    }
+  });
   if (self->state_ == State::Closed) self->server_.release(self);
 }
 
 void Connection::write_cb(evutil_socket_t, short what, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  if (what & EV_TIMEOUT) {
-    self->server_.log().warn("conn={} peer={}: peer does not read its answers; closing", self->id_, self->peer_);
-    self->close();
-  } else {
-    self->on_writable();
-  }
+  self->guarded([self, what] {
+    if (what & EV_TIMEOUT) {
+      self->server_.log().warn("conn={} peer={}: peer does not read its answers; closing", self->id_, self->peer_);
+      self->close();
+    } else {
+      self->on_writable();
+    }
+  });
   if (self->state_ == State::Closed) self->server_.release(self);
+}
+
+template <class F>
+void Connection::guarded(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    // Never a guessed answer: this connection ends, the daemon goes on.
+    server_.log().error("conn={} peer={}: internal error: {}; closing without an answer", id_, peer_, e.what());
+    close();
+  }
 }
 
 Connection::ReadResult Connection::read_some() {
@@ -118,13 +133,7 @@ void Connection::answer_buffered() {
       return;
     }
     ++requests_;
-    bool ok = false;
-    try {
-      ok = server_.answer(request_, out_, *this);
-    } catch (const std::exception& e) {
-      server_.log().error("conn={} peer={}: internal error: {}; closing without an answer", id_, peer_, e.what());
-    }
-    if (!ok) {
+    if (!server_.answer(request_, out_, *this)) {
       drain();
       return;
     }

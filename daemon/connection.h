@@ -51,6 +51,9 @@ class Connection {
   static void read_cb(evutil_socket_t fd, short what, void* arg);
   static void write_cb(evutil_socket_t fd, short what, void* arg);
 
+  // Runs an event handler; an exception closes this connection, logged.
+  template <class F>
+  void guarded(F&& f);
   void on_readable();
   void on_writable();
   enum class ReadResult { Data, Empty, End };

@@ -33,7 +33,7 @@ void Reloader::request() {
 
 void Reloader::start_worker() {
   worker_ = std::thread([this] {
-    config::LoadResult result = config::load_config_file(path_);
+    config::LoadResult result = config::load_config_file(path_);  // never throws
     {
       std::lock_guard lock(mutex_);
       result_ = std::move(result);

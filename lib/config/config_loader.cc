@@ -559,12 +559,19 @@ class Loader {
 
 LoadResult load_config_text(std::string_view text, const std::string& path) {
   LoadResult result;
-  YamlReader reader(path, result.errors);
-  auto root = load_yaml(text, reader);
-  if (!root) return result;
-  Loader loader(path, result.errors);
-  auto config = loader.load(*root);
-  if (result.errors.empty()) {
+  std::shared_ptr<Config> config;
+  try {
+    YamlReader reader(path, result.errors);
+    if (auto root = load_yaml(text, reader)) {
+      Loader loader(path, result.errors);
+      config = loader.load(*root);
+    }
+  } catch (const std::exception& e) {
+    // yaml-cpp or an allocation failed in a way no check foresaw: still no crash,
+    // and never a half-built configuration.
+    result.errors.push_back(ConfigError{path, 0, 0, std::string("internal error while loading: ") + e.what()});
+  }
+  if (result.errors.empty() && config) {
     result.config = std::move(config);
   } else {
     // Report in reading order, as a postmaster reads the files.
@@ -579,7 +586,13 @@ LoadResult load_config_text(std::string_view text, const std::string& path) {
 
 LoadResult load_config_file(const std::string& path) {
   std::string text;
-  if (std::string err = util::read_file(path, text); !err.empty()) {
+  std::string err;
+  try {
+    err = util::read_file(path, text);
+  } catch (const std::exception& e) {
+    err = e.what();
+  }
+  if (!err.empty()) {
     LoadResult result;
     result.errors.push_back(ConfigError{path, 0, 0, "cannot read the configuration file: " + err});
     return result;

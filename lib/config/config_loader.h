@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // config_loader: YAML text -> Config, reporting every error at once.
 //
-// Never throws for bad input and never half-builds: either a complete Config or
+// Never throws and never half-builds: either a complete Config or
 // the full list of errors, each "FILE:LINE:COLUMN: message". Unknown keys,
 // repeated keys and repeated rule names are errors. Host-independent: no user or
 // group is looked up and nothing is bound (the daemon does that when it serves).
