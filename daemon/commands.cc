@@ -61,7 +61,7 @@ std::string effect_text(const policy::RuleTrace& t) {
   if (t.outcome != O::Violated && t.outcome != O::Applied) return {};
   switch (t.rule->mode) {
     case policy::Mode::Enforce: return "enforce: answered";
-    case policy::Mode::Warn: return t.answered ? "warn: answered WARN" : "warn: WARN (an earlier one is answered)";
+    case policy::Mode::Warn: return t.answered ? "warn: answered WARN" : "warn: WARN not answered (another answer won)";
     case policy::Mode::Observe: return "observe: logged only";
   }
   return {};

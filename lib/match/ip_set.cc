@@ -78,11 +78,13 @@ std::pair<Network, std::string> parse_network(std::string_view text) {
     host_bits = hi != load64(n.address.bytes.data()) || lo != load64(n.address.bytes.data() + 8);
   }
   if (host_bits) {
-    return {n, "\"" + std::string(text) + "\" has host bits set (did you mean " + [&] {
-              net::IpAddress masked = n.address;
-              for (unsigned bit = prefix; bit < n.address.bits(); ++bit) masked.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
-              return net::to_string(masked) + "/" + std::to_string(v6_text && !parsed->v6 ? prefix + 96 : prefix);
-            }() + "?)"};
+    net::IpAddress masked = n.address;
+    for (unsigned bit = prefix; bit < n.address.bits(); ++bit) {
+      masked.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+    }
+    const unsigned written_prefix = v6_text && !parsed->v6 ? prefix + 96 : prefix;
+    return {n, "\"" + std::string(text) + "\" has host bits set (did you mean " + net::to_string(masked) + "/" +
+                   std::to_string(written_prefix) + "?)"};
   }
   return {n, {}};
 }

@@ -15,6 +15,7 @@ std::string warn_answer(std::string_view rule, std::string_view enforce_action) 
 Decision Policy::evaluate(const protocol::Request& request, Trace* trace) const {
   Decision decision;
   const Rule* warned = nullptr;  // the first rule that remembered a WARN
+  std::size_t warned_index = 0;
   std::string warned_answer, warned_reason;
   if (trace != nullptr) {
     trace->clear();
@@ -55,14 +56,15 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace) const 
     }
     if (rule.mode == Mode::Warn && warned == nullptr) {
       warned = &rule;
+      warned_index = i;
       warned_answer = warn_answer(rule.name, answer);
       warned_reason = reason;
-      if (t != nullptr) t->answered = true;
     }
     decision.violations.push_back(Violation{&rule, std::move(reason), std::move(answer)});
   }
 
   if (warned != nullptr) {
+    if (trace != nullptr) (*trace)[warned_index].answered = true;
     decision.action = std::move(warned_answer);
     decision.rule = warned;
     decision.mode = Mode::Warn;

@@ -176,5 +176,11 @@ rules:
   CHECK(d.action == "WARN tlspolicyd rule \"one\" would answer: REJECT first");
   CHECK(d.violations.size() == 2);
   Req bounce{};
-  CHECK(c->policy.evaluate(bounce.build()).action == "DEFER 4.7.1 null sender");
+  Trace trace;
+  CHECK(c->policy.evaluate(bounce.build(), &trace).action == "DEFER 4.7.1 null sender");
+  CHECK_FALSE(trace[0].answered);  // its WARN was remembered, then the enforce rule answered
+  CHECK(trace[2].answered);
+  c->policy.evaluate(plain.build(), &trace);
+  CHECK(trace[0].answered);
+  CHECK_FALSE(trace[1].answered);
 }
