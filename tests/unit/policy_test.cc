@@ -180,7 +180,7 @@ rules:
   CHECK(c->policy.evaluate(bounce.build(), &trace).action == "DEFER 4.7.1 null sender");
   CHECK_FALSE(trace[0].answered);  // its WARN was remembered, then the enforce rule answered
   CHECK(trace[2].answered);
-  c->policy.evaluate(plain.build(), &trace);
+  CHECK(c->policy.evaluate(plain.build(), &trace).mode == Mode::Warn);
   CHECK(trace[0].answered);
   CHECK_FALSE(trace[1].answered);
 }
