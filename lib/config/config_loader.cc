@@ -84,11 +84,7 @@ class Loader {
       }
       config_.listen.push_back(std::move(addr));
     };
-    if (node.IsSequence()) {
-      for (const auto& item : node) one(item);
-    } else {
-      one(node);
-    }
+    for_each_item(node, one);
   }
 
   void read_socket(const YAML::Node& node) {
@@ -274,11 +270,7 @@ class Loader {
       auto take = [&](const YAML::Node& item) {
         if (auto text = lists_.item_text(item, "exclude_ciphers")) items.push_back(*text);
       };
-      if (n.IsSequence()) {
-        for (const auto& item : n) take(item);
-      } else {
-        take(n);
-      }
+      for_each_item(n, take);
       if (const auto* cat = catalog(n)) {
         auto excl = tls::CipherExclusion::parse(items, *cat);
         if (auto* err = std::get_if<std::string>(&excl)) {
@@ -318,11 +310,7 @@ class Loader {
         any = true;
       }
     };
-    if (n.IsSequence()) {
-      for (const auto& item : n) take(item);
-    } else {
-      take(n);
-    }
+    for_each_item(n, take);
     if (any) req.client_cert = Requirement::ClientCert::Listed;
   }
 
@@ -479,11 +467,7 @@ class Loader {
           d.key.push_back(it->second);
         }
       };
-      if (n.IsSequence()) {
-        for (const auto& item : n) take(item);
-      } else {
-        take(n);
-      }
+      for_each_item(n, take);
       if (d.key.empty() && n.IsSequence()) r_.error(n, "downgrade.key must name at least one part");
     }
     if (auto n = node["retention"]) {

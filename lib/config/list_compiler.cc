@@ -96,11 +96,7 @@ void ListCompiler::define_lists(const YAML::Node& lists) {
         r_.error(item, "list \"" + name + "\" refers to another list; lists cannot nest");
       }
     };
-    if (items.IsSequence()) {
-      for (const auto& item : items) visit(item);
-    } else {
-      visit(items);
-    }
+    for_each_item(items, visit);
   }
 }
 
@@ -223,11 +219,7 @@ const SetParts<Set>* ListCompiler::named(const std::string& name, const YAML::No
       }
       (neg ? has_negated : has_plain) = true;
     };
-    if (def->second.IsSequence()) {
-      for (const auto& item : def->second) visit(item);
-    } else {
-      visit(def->second);
-    }
+    for_each_item(def->second, visit);
     if (has_plain) parts.plain.push_back(std::move(plain));
     if (has_negated) parts.negated.push_back(std::move(negated));
     it = compiled_.emplace(key, std::move(parts)).first;
@@ -283,15 +275,11 @@ std::shared_ptr<const match::KeyMatcher> ListCompiler::compile(match::Field fiel
       ok = false;
     }
   };
-  if (values.IsSequence()) {
-    if (values.size() == 0) {
-      r_.error(values, what + " has an empty list");
-      return nullptr;
-    }
-    for (const auto& item : values) visit(item);
-  } else {
-    visit(values);
+  if (values.IsSequence() && values.size() == 0) {
+    r_.error(values, what + " has an empty list");
+    return nullptr;
   }
+  for_each_item(values, visit);
   if (!ok) return nullptr;
   if (has_plain) parts.plain.push_back(std::move(plain));
   if (has_negated) parts.negated.push_back(std::move(negated));

@@ -49,6 +49,17 @@ class YamlReader {
   ConfigErrors& errors_;
 };
 
+// Calls f(item) for each item of a sequence, or once for any other node: the
+// "a value or a list of values" that most keys take.
+template <class F>
+void for_each_item(const YAML::Node& node, F&& f) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) f(item);
+  } else {
+    f(node);
+  }
+}
+
 // The whole of a file read as YAML: its single document, or errors.
 [[nodiscard]] std::optional<YAML::Node> load_yaml(std::string_view text, YamlReader& reader);
 
