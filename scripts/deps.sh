@@ -10,6 +10,10 @@ TLSPOLICYD_BUILD_DEPS=(
 TLSPOLICYD_TEST_DEPS=(
   doctest-dev
 )
+# The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
+TLSPOLICYD_E2E_DEPS=(
+  postfix swaks sasl2-bin libsasl2-modules openssl
+)
 
 install_missing() {
   local missing=() pkg
@@ -22,6 +26,8 @@ install_missing() {
   echo "installing: ${missing[*]}" >&2
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  # Postfix must not configure (or start) itself: the tests run their own instance.
+  echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
