@@ -2,7 +2,7 @@
 // reloader: builds a new configuration off the event loop.
 //
 // request() starts loading the file on a worker thread (lists from files and all);
-// the result comes back to the loop thread through a pipe, and `done` runs there.
+// the result comes back to the loop thread through an Inbox, and `done` runs there.
 // A request while a load runs is remembered and run once that load is finished, so
 // the newest file always wins and at most one load runs at a time. The worker only
 // reads files and builds values: it never touches the loop, the log or the server.
@@ -11,12 +11,11 @@
 #include <event2/event.h>
 
 #include <functional>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
 #include "config/config_loader.h"
+#include "inbox.h"
 
 namespace tlspolicyd::daemon {
 
@@ -30,22 +29,17 @@ class Reloader {
   Reloader& operator=(const Reloader&) = delete;
 
   // False when the notification pipe could not be made.
-  [[nodiscard]] bool ok() const { return event_ != nullptr; }
+  [[nodiscard]] bool ok() const { return inbox_.ok(); }
   void request();
-  [[nodiscard]] bool busy() const { return worker_.joinable(); }
 
  private:
-  static void on_pipe(evutil_socket_t fd, short what, void* arg);
-  void start_worker();
+  void finished(std::vector<config::LoadResult> results);
 
   std::string path_;
   Done done_;
-  int pipe_[2] = {-1, -1};
-  event* event_ = nullptr;
   std::thread worker_;
   bool pending_ = false;
-  std::mutex mutex_;
-  std::optional<config::LoadResult> result_;  // guarded by mutex_
+  Inbox<config::LoadResult> inbox_;
 };
 
 }  // namespace tlspolicyd::daemon

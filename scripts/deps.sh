@@ -6,9 +6,10 @@
 TLSPOLICYD_BUILD_DEPS=(
   cmake g++ make pkg-config
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libssl-dev libcli11-dev libpcre2-dev
+  liblmdb-dev libhiredis-dev
 )
 TLSPOLICYD_TEST_DEPS=(
-  doctest-dev
+  doctest-dev redis-server
 )
 # The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
 TLSPOLICYD_E2E_DEPS=(

@@ -60,8 +60,17 @@ class Loader {
     } else {
       r_.error(YAML::Mark::null_mark(), "the configuration needs a \"rules\" list");
     }
-    if (auto n = root["downgrade"]) read_downgrade(n);
-    config_.policy = policy::Policy(std::move(rules), std::move(default_action));
+    std::optional<policy::Rule> downgrade_rule;
+    if (auto n = root["downgrade"]) {
+      read_downgrade(n);
+      if (config_.downgrade) {
+        downgrade_rule = policy::Rule{};
+        downgrade_rule->name = "downgrade";
+        downgrade_rule->mode = config_.downgrade->mode;
+        downgrade_rule->action = config_.downgrade->action;
+      }
+    }
+    config_.policy = policy::Policy(std::move(rules), std::move(default_action), std::move(downgrade_rule));
     return std::make_shared<Config>(std::move(config_));
   }
 
@@ -435,7 +444,10 @@ class Loader {
   // ---- downgrade
 
   void read_downgrade(const YAML::Node& node) {
-    if (!r_.check_map(node, "downgrade", {"store", "key", "retention", "min_observations", "mode", "action"})) return;
+    if (!r_.check_map(node, "downgrade",
+                      {"store", "key", "retention", "min_observations", "mode", "action", "exempt", "cache_entries"})) {
+      return;
+    }
     DowngradeSettings d;
     d.action = std::get<Action>(Action::parse(DefaultDowngradeAction));
     if (auto n = node["store"]) read_store(n, d);
@@ -484,6 +496,15 @@ class Loader {
     }
     if (auto n = node["mode"]) read_mode(n, d.mode, "downgrade.mode");
     if (auto n = node["action"]) read_action(n, d.action, "downgrade.action");
+    if (auto n = node["exempt"]) {
+      if (auto c = read_match(n, "downgrade.exempt")) {
+        d.exempt = std::move(*c);
+        d.has_exempt = true;
+      }
+    }
+    if (auto n = node["cache_entries"]) {
+      if (auto v = r_.number(n, "downgrade.cache_entries", 100, 100000000)) d.cache_entries = *v;
+    }
     config_.downgrade = std::move(d);
   }
 

@@ -3,7 +3,8 @@
 //
 // Without the section no TLS history is kept. Defaults: store
 // lmdb:/var/lib/tlspolicyd/history, key [sender_domain, client], retention 90d,
-// min_observations 3, mode observe, action a 4xx defer.
+// min_observations 3, mode observe, action a 4xx defer, no exemptions, 100 000
+// cached keys.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "match/condition.h"
 #include "policy/action.h"
 #include "policy/mode.h"
 
@@ -42,6 +44,9 @@ struct DowngradeSettings {
   std::uint32_t min_observations = 3;
   policy::Mode mode = policy::Mode::Observe;
   policy::Action action;  // the loader sets the default defer
+  match::Condition exempt;  // requests never flagged (forwarders, known-broken peers); empty: none
+  bool has_exempt = false;
+  std::size_t cache_entries = 100000;  // keys kept in memory
 };
 
 inline constexpr const char* DefaultDowngradeAction =

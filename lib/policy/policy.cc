@@ -12,19 +12,64 @@ std::string warn_answer(std::string_view rule, std::string_view enforce_action) 
   return out;
 }
 
-Decision Policy::evaluate(const protocol::Request& request, Trace* trace) const {
+namespace {
+
+// The state of one evaluation: the first WARN and the violations so far.
+struct Evaluation {
+  explicit Evaluation(const protocol::Request& r) : request(r) {}
+
+  const protocol::Request& request;
   Decision decision;
-  const Rule* warned = nullptr;  // the first rule that remembered a WARN
-  std::size_t warned_index = 0;
+  const Rule* warned = nullptr;
+  RuleTrace* warned_trace = nullptr;
   std::string warned_answer, warned_reason;
+
+  // `rule` applies and its requirement (if any) failed with `reason`: act per its
+  // mode. True when evaluation stops here.
+  bool act(const Rule& rule, std::string reason, RuleTrace* t) {
+    std::string answer = rule.action.render(RenderContext{request, rule.name, reason});
+    if (rule.mode == Mode::Enforce) {
+      if (rule.require || !reason.empty()) decision.violations.push_back(Violation{&rule, reason, answer});
+      decision.action = std::move(answer);
+      decision.rule = &rule;
+      decision.mode = rule.mode;
+      decision.reason = std::move(reason);
+      if (t != nullptr) t->answered = true;
+      return true;
+    }
+    if (rule.mode == Mode::Warn && warned == nullptr) {
+      warned = &rule;
+      warned_trace = t;
+      warned_answer = warn_answer(rule.name, answer);
+      warned_reason = reason;
+    }
+    decision.violations.push_back(Violation{&rule, std::move(reason), std::move(answer)});
+    return false;
+  }
+};
+
+}  // namespace
+
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const {
+  Evaluation ev(request);
   if (trace != nullptr) {
     trace->clear();
+    if (!downgrade.empty() && downgrade_rule_) {
+      trace->push_back(RuleTrace{&*downgrade_rule_, RuleTrace::Outcome::Violated, "TLS history", std::string(downgrade), false});
+    }
     for (const Rule& rule : rules_) trace->push_back(RuleTrace{&rule, RuleTrace::Outcome::NotEvaluated, {}, {}, false});
+  }
+  const std::size_t offset = trace != nullptr ? trace->size() - rules_.size() : 0;
+
+  // A downgrade acts first, as a rule of its own (SPEC 6).
+  if (!downgrade.empty() && downgrade_rule_ &&
+      ev.act(*downgrade_rule_, std::string(downgrade), trace != nullptr ? &trace->front() : nullptr)) {
+    return std::move(ev.decision);
   }
 
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const Rule& rule = rules_[i];
-    RuleTrace* t = trace != nullptr ? &(*trace)[i] : nullptr;
+    RuleTrace* t = trace != nullptr ? &(*trace)[offset + i] : nullptr;
     const bool matched = rule.match.matches(request);
     if (t != nullptr) {
       t->match = rule.match.explain(request);
@@ -43,36 +88,20 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace) const 
     } else if (t != nullptr) {
       t->outcome = RuleTrace::Outcome::Applied;
     }
-
-    std::string answer = rule.action.render(RenderContext{request, rule.name, reason});
-    if (rule.mode == Mode::Enforce) {
-      if (rule.require) decision.violations.push_back(Violation{&rule, reason, answer});
-      decision.action = std::move(answer);
-      decision.rule = &rule;
-      decision.mode = rule.mode;
-      decision.reason = std::move(reason);
-      if (t != nullptr) t->answered = true;
-      return decision;
-    }
-    if (rule.mode == Mode::Warn && warned == nullptr) {
-      warned = &rule;
-      warned_index = i;
-      warned_answer = warn_answer(rule.name, answer);
-      warned_reason = reason;
-    }
-    decision.violations.push_back(Violation{&rule, std::move(reason), std::move(answer)});
+    if (ev.act(rule, std::move(reason), t)) return std::move(ev.decision);
   }
 
-  if (warned != nullptr) {
-    if (trace != nullptr) (*trace)[warned_index].answered = true;
-    decision.action = std::move(warned_answer);
-    decision.rule = warned;
+  Decision& decision = ev.decision;
+  if (ev.warned != nullptr) {
+    if (ev.warned_trace != nullptr) ev.warned_trace->answered = true;
+    decision.action = std::move(ev.warned_answer);
+    decision.rule = ev.warned;
     decision.mode = Mode::Warn;
-    decision.reason = std::move(warned_reason);
-    return decision;
+    decision.reason = std::move(ev.warned_reason);
+    return std::move(decision);
   }
   decision.action = default_action_.render(RenderContext{request, {}, {}});
-  return decision;
+  return std::move(decision);
 }
 
 }  // namespace tlspolicyd::policy

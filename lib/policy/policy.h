@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,16 @@ using Trace = std::vector<RuleTrace>;
 class Policy {
  public:
   Policy() = default;
-  Policy(std::vector<Rule> rules, Action default_action)
-      : rules_(std::move(rules)), default_action_(std::move(default_action)) {}
+  // `downgrade_rule`: how a TLS downgrade is answered (name "downgrade", the mode and
+  // action of the `downgrade:` section), or nullopt without TLS history.
+  Policy(std::vector<Rule> rules, Action default_action, std::optional<Rule> downgrade_rule = std::nullopt)
+      : rules_(std::move(rules)), default_action_(std::move(default_action)), downgrade_rule_(std::move(downgrade_rule)) {}
 
   // Evaluates `request`; fills `trace` (one entry per rule) when it is not null.
-  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace = nullptr) const;
+  // A non-empty `downgrade` (the reason, from the TLS history) acts first, like a
+  // rule whose requirement failed.
+  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace = nullptr,
+                                  std::string_view downgrade = {}) const;
 
   [[nodiscard]] const std::vector<Rule>& rules() const { return rules_; }
   [[nodiscard]] const Action& default_action() const { return default_action_; }
@@ -73,6 +79,7 @@ class Policy {
  private:
   std::vector<Rule> rules_;
   Action default_action_;
+  std::optional<Rule> downgrade_rule_;
 };
 
 // The WARN answer for a rule in warn mode: WARN tlspolicyd rule "NAME" would answer: ACTION

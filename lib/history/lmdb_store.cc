@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+#include "history/lmdb_store.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace tlspolicyd::history {
+namespace {
+
+void check(int rc, const std::string& what) {
+  if (rc != MDB_SUCCESS) throw StoreError(what + ": " + mdb_strerror(rc));
+}
+
+// A transaction that aborts unless committed.
+class Txn {
+ public:
+  Txn(MDB_env* env, unsigned flags) { check(mdb_txn_begin(env, nullptr, flags, &txn_), "lmdb begin"); }
+  ~Txn() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  MDB_txn* get() const { return txn_; }
+  int commit() {
+    int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;
+    return rc;
+  }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+void make_dirs(const std::string& path) {
+  for (std::size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
+    std::string dir = path.substr(0, pos);
+    if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+      throw StoreError("cannot create " + dir + ": " + std::strerror(errno));
+    }
+    if (pos == std::string::npos) break;
+  }
+}
+
+}  // namespace
+
+LmdbStore::LmdbStore(std::string path, bool read_only, std::size_t max_map_bytes)
+    : path_(std::move(path)), max_map_bytes_(max_map_bytes) {
+  if (!read_only) make_dirs(path_);
+  check(mdb_env_create(&env_), "lmdb create");
+  try {
+    check(mdb_env_set_mapsize(env_, map_bytes_), "lmdb map size");
+    check(mdb_env_set_maxreaders(env_, 126), "lmdb readers");
+    check(mdb_env_open(env_, path_.c_str(), read_only ? MDB_RDONLY : 0, 0640), "lmdb open " + path_);
+    // The file may be larger than our first map (it grew in an earlier run).
+    MDB_envinfo info{};
+    mdb_env_info(env_, &info);
+    map_bytes_ = std::max(map_bytes_, info.me_mapsize);
+    Txn txn(env_, read_only ? MDB_RDONLY : 0);
+    check(mdb_dbi_open(txn.get(), nullptr, 0, &dbi_), "lmdb database");
+    check(txn.commit(), "lmdb commit");
+  } catch (...) {
+    mdb_env_close(env_);
+    throw;
+  }
+}
+
+LmdbStore::~LmdbStore() { mdb_env_close(env_); }
+
+std::vector<std::optional<Record>> LmdbStore::get(const std::vector<std::string>& keys) {
+  Txn txn(env_, MDB_RDONLY);
+  std::vector<std::optional<Record>> out;
+  out.reserve(keys.size());
+  for (const auto& key : keys) {
+    MDB_val k = val(key), v{};
+    int rc = mdb_get(txn.get(), dbi_, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+      out.emplace_back();
+      continue;
+    }
+    check(rc, "lmdb get");
+    out.push_back(decode(view(v)));  // an undecodable record reads as none
+  }
+  return out;
+}
+
+int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& batch) {
+  Txn txn(env_, 0);
+  for (const auto& [key, record] : batch) {
+    if (key.empty() || key.size() > 511) continue;  // LMDB's key limit; such keys are not kept
+    MDB_val k = val(key), v{};
+    Record merged = record;
+    int rc = mdb_get(txn.get(), dbi_, &k, &v);
+    if (rc == MDB_SUCCESS) {
+      if (auto old = decode(view(v))) merged = history::merge(*old, record);
+    } else if (rc != MDB_NOTFOUND) {
+      check(rc, "lmdb get");
+    }
+    std::string bytes = encode(merged);
+    MDB_val data = val(bytes);
+    rc = mdb_put(txn.get(), dbi_, &k, &data, 0);
+    if (rc == MDB_MAP_FULL) return rc;
+    check(rc, "lmdb put");
+  }
+  const int rc = txn.commit();
+  if (rc == MDB_MAP_FULL) return rc;
+  check(rc, "lmdb commit");
+  return MDB_SUCCESS;
+}
+
+void LmdbStore::make_room() {
+  if (map_bytes_ < max_map_bytes_) {
+    map_bytes_ = std::min(map_bytes_ * 2, max_map_bytes_);
+    check(mdb_env_set_mapsize(env_, map_bytes_), "lmdb map size");
+    return;
+  }
+  // The map may not grow: drop the oldest tenth of the records.
+  std::vector<std::int64_t> seen;
+  scan([&](const std::string&, const Record& r) {
+    seen.push_back(r.last_seen);
+    return true;
+  });
+  if (seen.empty()) throw StoreError("lmdb map full and empty");
+  const std::size_t nth = std::max<std::size_t>(1, seen.size() / 10);
+  std::nth_element(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(nth - 1), seen.end());
+  evicted_ += expire(seen[nth - 1] + 1);
+}
+
+void LmdbStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
+  // A full map aborts the whole transaction: make room and write it again.
+  for (int attempt = 0; write_batch(batch) == MDB_MAP_FULL; ++attempt) {
+    if (attempt >= 16) throw StoreError("lmdb map full: " + path_);
+    make_room();
+  }
+}
+
+std::size_t LmdbStore::expire(std::int64_t cutoff) {
+  Txn txn(env_, 0);
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn.get(), dbi_, &cursor), "lmdb cursor");
+  std::size_t removed = 0;
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto r = decode(view(v));
+    if (!r || r->last_seen < cutoff) {
+      check(mdb_cursor_del(cursor, 0), "lmdb delete");
+      ++removed;
+    }
+  }
+  mdb_cursor_close(cursor);
+  check(txn.commit(), "lmdb commit");
+  return removed;
+}
+
+void LmdbStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
+  Txn txn(env_, MDB_RDONLY);
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn.get(), dbi_, &cursor), "lmdb cursor");
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto r = decode(view(v));
+    if (r && !fn(std::string(view(k)), *r)) break;
+  }
+  mdb_cursor_close(cursor);
+}
+
+}  // namespace tlspolicyd::history

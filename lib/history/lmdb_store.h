@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// lmdb_store: history in an LMDB environment (a directory with data.mdb and
+// lock.mdb), the embedded default.
+//
+// Each merge batch is one write transaction, synced at commit: a crash or kill -9
+// loses nothing that was written. The map starts at 64 MiB and doubles when full,
+// up to MaxMapBytes; past that the oldest tenth of the records (by last seen) is
+// removed to make room, and the log says so. Other processes (`report`) may read
+// while the daemon writes.
+#pragma once
+
+#include <lmdb.h>
+
+#include <string>
+
+#include "history/store.h"
+
+namespace tlspolicyd::history {
+
+class LmdbStore final : public Store {
+ public:
+  static constexpr std::size_t InitialMapBytes = std::size_t{64} << 20;
+  static constexpr std::size_t MaxMapBytes = std::size_t{16} << 30;
+
+  // Opens (creating the directory when writable). Throws StoreError.
+  LmdbStore(std::string path, bool read_only, std::size_t max_map_bytes = MaxMapBytes);
+  ~LmdbStore() override;
+  LmdbStore(const LmdbStore&) = delete;
+  LmdbStore& operator=(const LmdbStore&) = delete;
+
+  std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
+  void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
+  std::size_t expire(std::int64_t cutoff) override;
+  void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
+  [[nodiscard]] std::string name() const override { return "lmdb:" + path_; }
+
+  // How many records were removed to make room, since opening.
+  [[nodiscard]] std::size_t evicted() const { return evicted_; }
+  [[nodiscard]] std::size_t map_bytes() const { return map_bytes_; }
+
+ private:
+  // MDB_SUCCESS, or MDB_MAP_FULL (nothing written); throws on other errors.
+  int write_batch(const std::vector<std::pair<std::string, Record>>& batch);
+  void make_room();
+
+  std::string path_;
+  std::size_t max_map_bytes_;
+  std::size_t map_bytes_ = InitialMapBytes;
+  std::size_t evicted_ = 0;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+};
+
+}  // namespace tlspolicyd::history

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// memory_store: history in a map of this process; gone at restart.
+#pragma once
+
+#include <map>
+
+#include "history/store.h"
+
+namespace tlspolicyd::history {
+
+class MemoryStore final : public Store {
+ public:
+  std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
+  void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
+  std::size_t expire(std::int64_t cutoff) override;
+  void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
+  [[nodiscard]] std::string name() const override { return "memory"; }
+
+ private:
+  std::map<std::string, Record> records_;
+};
+
+}  // namespace tlspolicyd::history

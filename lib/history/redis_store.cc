@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+#include "history/redis_store.h"
+
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <charconv>
+#include <memory>
+
+namespace tlspolicyd::history {
+namespace {
+
+// Field names of a record's hash, in Record order.
+constexpr std::array<const char*, 13> Fields = {"f", "l", "c0", "c1", "c2", "c3", "c4",
+                                                 "c5", "c6", "c7", "b", "lp", "d"};
+
+// KEYS[1] the key; ARGV[1..13] the record's fields, ARGV[14] the retention.
+constexpr const char* MergeScript = R"lua(
+local cur = redis.call('HMGET', KEYS[1], 'f','l','c0','c1','c2','c3','c4','c5','c6','c7','b','lp','d')
+local new = {}
+for i = 1, 13 do new[i] = tonumber(ARGV[i]) end
+local function old(i) return tonumber(cur[i] or '0') or 0 end
+local out = {}
+local of, nf = old(1), new[1]
+if of == 0 or (nf ~= 0 and nf < of) then out[1] = nf else out[1] = of end
+out[2] = math.max(old(2), new[2])
+for i = 3, 11 do out[i] = math.max(old(i), new[i]) end
+if new[2] >= old(2) then out[12] = new[12] else out[12] = old(12) end
+out[13] = math.max(old(13), new[13])
+redis.call('HSET', KEYS[1], 'f',out[1],'l',out[2],'c0',out[3],'c1',out[4],'c2',out[5],'c3',out[6],'c4',out[7],
+           'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13])
+redis.call('EXPIRE', KEYS[1], ARGV[14])
+return 1
+)lua";
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval to_tv(std::chrono::milliseconds ms) {
+  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+std::uint64_t number(const redisReply* r) {
+  if (r == nullptr || r->type != REDIS_REPLY_STRING) return 0;
+  std::uint64_t v = 0;
+  std::from_chars(r->str, r->str + r->len, v);
+  return v;
+}
+
+std::vector<std::string> fields_of(const Record& r) {
+  std::vector<std::string> out = {std::to_string(r.first_seen), std::to_string(r.last_seen)};
+  for (std::uint64_t c : r.counts) out.push_back(std::to_string(c));
+  out.push_back(std::to_string(r.best));
+  out.push_back(std::to_string(r.last));
+  out.push_back(std::to_string(r.downgrades));
+  return out;
+}
+
+std::optional<Record> record_of(const redisReply* r) {
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != Fields.size()) return std::nullopt;
+  if (r->element[1]->type != REDIS_REPLY_STRING) return std::nullopt;  // no such key
+  Record rec;
+  rec.first_seen = static_cast<std::int64_t>(number(r->element[0]));
+  rec.last_seen = static_cast<std::int64_t>(number(r->element[1]));
+  for (std::size_t i = 0; i < ProtocolSlots; ++i) rec.counts[i] = number(r->element[2 + i]);
+  rec.best = static_cast<std::uint8_t>(std::min<std::uint64_t>(number(r->element[10]), ProtocolSlots - 1));
+  rec.last = static_cast<std::uint8_t>(std::min<std::uint64_t>(number(r->element[11]), ProtocolSlots - 1));
+  rec.downgrades = number(r->element[12]);
+  return rec;
+}
+
+// Queues one command (binary-safe arguments) on the connection.
+void append(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data());
+}
+
+}  // namespace
+
+RedisStore::RedisStore(std::string host, std::uint16_t port, unsigned db, std::chrono::seconds retention)
+    : host_(std::move(host)), port_(port), db_(db), retention_(retention) {
+  connect();
+}
+
+RedisStore::~RedisStore() { disconnect(); }
+
+std::string RedisStore::name() const {
+  return "redis://" + host_ + ":" + std::to_string(port_) + "/" + std::to_string(db_);
+}
+
+void RedisStore::disconnect() {
+  if (ctx_ != nullptr) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+void RedisStore::connect() {
+  disconnect();
+  ctx_ = redisConnectWithTimeout(host_.c_str(), port_, to_tv(ConnectTimeout));
+  if (ctx_ == nullptr || ctx_->err != 0) {
+    std::string err = ctx_ != nullptr ? ctx_->errstr : "out of memory";
+    disconnect();
+    throw StoreError("cannot connect to " + name() + ": " + err);
+  }
+  redisSetTimeout(ctx_, to_tv(IoTimeout));
+  auto run = [&](const std::vector<std::string>& args) {
+    append(ctx_, args);
+    void* raw = nullptr;
+    redisGetReply(ctx_, &raw);
+    Reply r(static_cast<redisReply*>(raw));
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+      std::string err = r ? std::string(r->str, r->len) : std::string(ctx_->errstr);
+      disconnect();
+      throw StoreError(name() + ": " + err);
+    }
+    return r;
+  };
+  run({"SELECT", std::to_string(db_)});
+  Reply sha = run({"SCRIPT", "LOAD", MergeScript});
+  script_sha_.assign(sha->str, sha->len);
+}
+
+redisContext* RedisStore::context() {
+  if (ctx_ == nullptr || ctx_->err != 0) connect();
+  return ctx_;
+}
+
+std::vector<std::optional<Record>> RedisStore::get(const std::vector<std::string>& keys) {
+  redisContext* c = context();
+  for (const auto& key : keys) {
+    std::vector<std::string> args = {"HMGET", Prefix + key};
+    args.insert(args.end(), Fields.begin(), Fields.end());
+    append(c, args);
+  }
+  std::vector<std::optional<Record>> out;
+  out.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(c, &raw) != REDIS_OK) {
+      std::string err = c->errstr;
+      disconnect();
+      throw StoreError(name() + ": " + err);
+    }
+    Reply r(static_cast<redisReply*>(raw));
+    out.push_back(record_of(r.get()));
+  }
+  return out;
+}
+
+void RedisStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
+  redisContext* c = context();
+  const std::string ttl = std::to_string(retention_.count());
+  for (const auto& [key, record] : batch) {
+    std::vector<std::string> args = {"EVALSHA", script_sha_, "1", Prefix + key};
+    for (auto& f : fields_of(record)) args.push_back(std::move(f));
+    args.push_back(ttl);
+    append(c, args);
+  }
+  std::string error;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(c, &raw) != REDIS_OK) {
+      std::string err = c->errstr;
+      disconnect();
+      throw StoreError(name() + ": " + err);
+    }
+    Reply r(static_cast<redisReply*>(raw));
+    if (r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
+  }
+  if (!error.empty()) {
+    disconnect();  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
+    throw StoreError(name() + ": " + error);
+  }
+}
+
+std::size_t RedisStore::expire(std::int64_t) { return 0; }
+
+void RedisStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
+  redisContext* c = context();
+  std::string cursor = "0";
+  const std::string pattern = std::string(Prefix) + "*";
+  do {
+    Reply r(static_cast<redisReply*>(
+        redisCommand(c, "SCAN %s MATCH %b COUNT 1000", cursor.c_str(), pattern.data(), pattern.size())));
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+      std::string err = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string(c->errstr);
+      disconnect();
+      throw StoreError(name() + ": " + err);
+    }
+    cursor.assign(r->element[0]->str, r->element[0]->len);
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
+      const redisReply* k = r->element[1]->element[i];
+      keys.emplace_back(std::string(k->str, k->len).substr(std::string_view(Prefix).size()));
+    }
+    auto records = get(keys);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (records[i] && !fn(keys[i], *records[i])) return;
+    }
+  } while (cursor != "0");
+}
+
+}  // namespace tlspolicyd::history

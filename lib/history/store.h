@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// store: where TLS history records live, behind one interface.
+//
+//   memory            a map in this process (tests; lost at restart)
+//   lmdb:PATH         LMDB in directory PATH: survives restarts and crashes; the map
+//                     grows as needed, and when it cannot grow the oldest records go
+//   redis://H:P/DB    Redis, shared by several MX hosts; records are hashes under
+//                     "tlspolicyd:history:KEY" that merge by maximum in a Lua script
+//                     and expire after the retention
+//
+// Calls are synchronous and may block (disk, network): the daemon makes them on
+// its history thread, never on the event loop. Every failure is a StoreError;
+// the Redis store reconnects on the next call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/downgrade_settings.h"
+#include "history/record.h"
+
+namespace tlspolicyd::history {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The stored records of `keys`, in order (nullopt: none).
+  virtual std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) = 0;
+  // Merges each record into the stored one (field by field, see record.h).
+  virtual void merge(const std::vector<std::pair<std::string, Record>>& batch) = 0;
+  // Removes the records last seen before `cutoff`; returns how many went.
+  virtual std::size_t expire(std::int64_t cutoff) = 0;
+  // Calls `fn` for every record until it returns false.
+  virtual void scan(const std::function<bool(const std::string& key, const Record& record)>& fn) = 0;
+  // "lmdb:/var/lib/tlspolicyd/history" and the like.
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+// Opens the store the settings name. `read_only` is for `report`. Throws StoreError.
+[[nodiscard]] std::unique_ptr<Store> open_store(const config::DowngradeSettings& settings, bool read_only = false);
+
+}  // namespace tlspolicyd::history

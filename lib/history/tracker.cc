@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include "history/tracker.h"
+
+#include <ctime>
+
+#include "history/key.h"
+
+namespace tlspolicyd::history {
+
+using protocol::Attr;
+
+std::string format_time(std::int64_t t) {
+  if (t <= 0) return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void Tracker::set_settings(Settings settings) {
+  if (settings.key != settings_.key) {
+    entries_.clear();
+    lru_.clear();
+    loads_.clear();
+    dirty_keys_.clear();
+  }
+  settings_ = std::move(settings);
+  evict();
+}
+
+Tracker::Entry& Tracker::touch(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second;
+  }
+  lru_.push_front(key);
+  Entry& e = entries_[key];
+  e.lru = lru_.begin();
+  loads_.push_back(key);
+  evict();
+  return entries_.at(key);
+}
+
+void Tracker::evict() {
+  // Oldest first; the entry just used is at the front and never goes.
+  while (entries_.size() > settings_.capacity && lru_.size() > 1) {
+    const std::string& victim = lru_.back();
+    auto it = entries_.find(victim);
+    if (it->second.dirty) ++dropped_;
+    entries_.erase(it);
+    lru_.pop_back();
+  }
+}
+
+bool Tracker::first_time(std::string_view instance) {
+  std::string id(instance);
+  if (!instances_.insert(id).second) return false;
+  instance_order_.push_back(std::move(id));
+  if (instance_order_.size() > RecentTransactions) {
+    instances_.erase(instance_order_.front());
+    instance_order_.pop_front();
+  }
+  return true;
+}
+
+std::optional<Finding> Tracker::observe(const protocol::Request& request, std::int64_t now, bool exempt) {
+  const std::string_view instance = request.get(Attr::Instance);
+  if (instance.empty()) return std::nullopt;
+  const std::string key = history_key(request, settings_.key);
+  Entry& e = touch(key);
+  const tls::TlsVersion arrived = request.tls_version();
+
+  std::optional<Finding> finding;
+  if (e.ready && !exempt) {
+    const Record& before = e.record;
+    const auto best = before.best_version();
+    if (arrived == tls::TlsVersion::Plaintext && before.tls() >= settings_.min_observations) {
+      finding = Finding{key, before, arrived,
+                        "plaintext after " + std::to_string(before.tls()) + " TLS transactions (best " +
+                            std::string(tls::to_string(*best)) + ")",
+                        true};
+    } else if (best && tls::tls_rank(arrived) && *tls::tls_rank(arrived) < *tls::tls_rank(*best)) {
+      finding = Finding{key, before, arrived,
+                        std::string(tls::to_string(arrived)) + " below " + std::string(tls::to_string(*best)) +
+                            " seen before",
+                        true};
+    }
+  }
+
+  const bool first = first_time(instance);
+  if (finding) finding->first_in_transaction = first;
+  if (first) {
+    e.record.add(arrived, now);
+    if (finding) ++e.record.downgrades;
+    if (!e.dirty) dirty_keys_.push_back(key);
+    e.dirty = true;
+  }
+  return finding;
+}
+
+std::vector<std::string> Tracker::take_loads() {
+  std::vector<std::string> out;
+  out.swap(loads_);
+  return out;
+}
+
+void Tracker::loaded(const std::string& key, const std::optional<Record>& stored) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.ready) return;
+  if (stored) it->second.record = combine(*stored, it->second.record);
+  it->second.ready = true;
+}
+
+void Tracker::unavailable(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    auto it = entries_.find(key);
+    if (it != entries_.end()) it->second.ready = true;
+  }
+}
+
+std::vector<std::pair<std::string, Record>> Tracker::take_dirty() {
+  std::vector<std::pair<std::string, Record>> out;
+  std::vector<std::string> waiting;  // dirty, but the stored record has not arrived yet
+  for (auto& key : dirty_keys_) {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || !it->second.dirty) continue;  // evicted meanwhile
+    if (!it->second.ready) {
+      waiting.push_back(std::move(key));
+      continue;
+    }
+    out.emplace_back(std::move(key), it->second.record);
+    it->second.dirty = false;
+  }
+  dirty_keys_.swap(waiting);
+  return out;
+}
+
+const Record* Tracker::find(const std::string& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second.record;
+}
+
+}  // namespace tlspolicyd::history

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// tracker: the in-memory side of the TLS history: a bounded cache of records,
+// downgrade detection, and the lists of what to fetch from and write to the store.
+//
+// Pure and single-threaded: no I/O, no clock (the caller passes `now`). A request
+// counts once per transaction (its `instance`; requests without one, before MAIL,
+// are not counted or checked). A key seen for the first time is answered without
+// history while its stored record is fetched (take_loads / loaded); what was
+// counted meanwhile is added to the stored record when it arrives. Changed records
+// are handed out for writing (take_dirty) and merge by maximum in the store.
+//
+// Downgrade (SPEC 6): plaintext after min_observations TLS transactions, or a
+// protocol below the best seen for the key.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "config/downgrade_settings.h"
+#include "history/record.h"
+#include "protocol/request.h"
+
+namespace tlspolicyd::history {
+
+struct Finding {
+  std::string key;
+  Record before;             // what was known before this transaction
+  tls::TlsVersion arrived = tls::TlsVersion::Plaintext;
+  std::string reason;        // "plaintext after 40 TLS transactions (best TLSv1.3)"
+  bool first_in_transaction = true;  // false for the second RCPT of one transaction
+};
+
+class Tracker {
+ public:
+  struct Settings {
+    std::vector<config::HistoryKeyPart> key = {config::HistoryKeyPart::SenderDomain, config::HistoryKeyPart::Client};
+    std::uint32_t min_observations = 3;
+    std::size_t capacity = 100000;  // cached keys
+  };
+  static constexpr std::size_t RecentTransactions = 65536;
+
+  explicit Tracker(Settings settings) : settings_(std::move(settings)) {}
+  // New settings; a different key invalidates the cache.
+  void set_settings(Settings settings);
+
+  // Counts the request's transaction (once) and returns a downgrade, if any; an
+  // exempt request is counted but never a downgrade.
+  std::optional<Finding> observe(const protocol::Request& request, std::int64_t now, bool exempt = false);
+
+  // Keys to fetch from the store (each once).
+  std::vector<std::string> take_loads();
+  // The store's answer for a key (nullopt: it has no record).
+  void loaded(const std::string& key, const std::optional<Record>& stored);
+  // The store could not answer for these keys: go on with what is known here.
+  void unavailable(const std::vector<std::string>& keys);
+  // Records changed since the last call, to be merged into the store.
+  std::vector<std::pair<std::string, Record>> take_dirty();
+
+  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  // Changes lost because the cache was full of unwritten records (store down).
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
+  [[nodiscard]] const Record* find(const std::string& key) const;
+
+ private:
+  struct Entry {
+    Record record;
+    bool ready = false;  // the store's record has been merged in (or is known to be absent)
+    bool dirty = false;
+    std::list<std::string>::iterator lru;
+  };
+
+  Entry& touch(const std::string& key);
+  void evict();
+  bool first_time(std::string_view instance);
+
+  Settings settings_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // most recently used first
+  std::vector<std::string> loads_;
+  std::vector<std::string> dirty_keys_;  // keys that became dirty, for take_dirty()
+  std::unordered_set<std::string> instances_;
+  std::deque<std::string> instance_order_;
+  std::uint64_t dropped_ = 0;
+};
+
+// "2026-11-28T20:10:00Z"
+[[nodiscard]] std::string format_time(std::int64_t unix_seconds);
+
+}  // namespace tlspolicyd::history
