@@ -34,7 +34,14 @@ struct QueryArgs {
   std::vector<std::string> attributes;  // NAME=VALUE
 };
 
+struct ReportArgs {
+  std::string config_path;
+  bool json = false;
+  std::string since;  // a duration; empty: everything
+};
+
 int run_serve(const ServeArgs& args);
+int run_report(const ReportArgs& args);
 int run_check(const std::string& config_path);
 int run_query(const QueryArgs& args);
 

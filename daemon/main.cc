@@ -63,13 +63,15 @@ int main(int argc, char** argv) {
   query_cmd->add_flag("--json", query.json, "Print the result as one JSON object");
   query_cmd->add_option("attributes", query.attributes, "Request attributes as NAME=VALUE");
 
-  std::string unused_config = default_config;
-  bool unused_json = false;
-  std::string unused_since, unused_postconf;
+  ReportArgs report;
+  report.config_path = default_config;
   auto* report_cmd = app.add_subcommand("report", "Summarise the TLS history store");
-  report_cmd->add_option("-c,--config", unused_config, "Configuration file");
-  report_cmd->add_flag("--json", unused_json, "Print JSON");
-  report_cmd->add_option("--since", unused_since, "Only peers seen within DURATION");
+  report_cmd->add_option("-c,--config", report.config_path, "Configuration file")->capture_default_str();
+  report_cmd->add_flag("--json", report.json, "Print one JSON object");
+  report_cmd->add_option("--since", report.since, "Only peers seen within DURATION (e.g. 7d)");
+
+  std::string unused_config = default_config;
+  std::string unused_postconf;
   auto* doctor_cmd = app.add_subcommand("doctor", "Check how Postfix is wired to tlspolicyd");
   doctor_cmd->add_option("-c,--config", unused_config, "Configuration file");
   doctor_cmd->add_option("--postconf", unused_postconf, "Command to run in place of postconf");
@@ -85,9 +87,9 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return run_serve(serve);
   if (*check_cmd) return run_check(check_config);
   if (*query_cmd) return run_query(query);
-  if (*report_cmd || *doctor_cmd) {
-    std::cerr << "tlspolicyd " << (*report_cmd ? "report" : "doctor")
-              << ": not available yet in this version\n";
+  if (*report_cmd) return run_report(report);
+  if (*doctor_cmd) {
+    std::cerr << "tlspolicyd doctor: not available yet in this version\n";
     return exit_code::Unavailable;
   }
   return exit_code::Usage;

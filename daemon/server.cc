@@ -49,6 +49,11 @@ std::string printable(std::string text) {
   return text;
 }
 
+bool same_store(const config::DowngradeSettings& a, const config::DowngradeSettings& b) {
+  return a.store == b.store && a.lmdb_path == b.lmdb_path && a.redis_host == b.redis_host &&
+         a.redis_port == b.redis_port && a.redis_db == b.redis_db;
+}
+
 std::string_view signal_name(int sig) {
   switch (sig) {
     case SIGHUP: return "HUP";
@@ -103,6 +108,15 @@ int Server::open() {
     return 70;
   }
 
+  if (config_->downgrade) {
+    try {
+      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_);
+    } catch (const history::StoreError& e) {
+      logger_->error("cannot open the history store: {}", e.what());
+      return 69;
+    }
+  }
+
   if (options_.stdio) {
     if (!add_connection(STDIN_FILENO, STDOUT_FILENO, "stdio")) return 69;
     return 0;
@@ -142,6 +156,7 @@ int Server::run() {
     logger_->error("event loop failed");
     return 70;
   }
+  if (history_) history_->shutdown();  // writes what is unwritten
   logger_->info("stopped");
   return 0;
 }
@@ -163,7 +178,9 @@ void Server::release(Connection* conn) {
 }
 
 bool Server::answer(const protocol::Request& request, std::string& out, const Connection& conn) {
-  policy::Decision decision = config_->policy.evaluate(request);
+  std::string downgrade;
+  if (history_ && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
+  policy::Decision decision = config_->policy.evaluate(request, nullptr, downgrade);
   if (!protocol::append_reply(out, decision.action)) {
     logger_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
                    conn.id(), conn.peer(), [&] {
@@ -243,6 +260,14 @@ void Server::on_reloaded(config::LoadResult result) {
                               result.config->socket.group != config_->socket.group;
   const bool log_changed = result.config->log.facility != config_->log.facility ||
                            result.config->log.ident != config_->log.ident;
+  if (history_ && result.config->downgrade) {
+    if (!same_store(*result.config->downgrade, *config_->downgrade)) {
+      logger_->warn("downgrade.store changed; the new store is used after a restart");
+    }
+    history_->reconfigure(*result.config->downgrade);
+  } else if (result.config->downgrade && !history_) {
+    logger_->warn("downgrade: was added; TLS history starts after a restart");
+  }
   config_ = std::move(result.config);
   ++generation_;
   set_level(*logger_, options_.log_level.value_or(config_->log.level));

@@ -6,7 +6,8 @@
 // on SIGHUP once the new one is fully built; a bad new file is logged and the old
 // one stays. SIGTERM/SIGINT stop accepting, answer what has arrived, close every
 // connection and end run() with 0 (or after StopTimeout at the latest). Listening
-// sockets are opened once, at start: a changed `listen` needs a restart.
+// sockets are opened once, at start: a changed `listen` needs a restart; so does
+// a changed history store.
 #pragma once
 
 #include <event2/event.h>
@@ -21,6 +22,7 @@
 
 #include "config/config.h"
 #include "connection.h"
+#include "history_service.h"
 #include "listener.h"
 #include "logging.h"
 #include "reloader.h"
@@ -90,6 +92,7 @@ class Server {
   event* resume_accept_ = nullptr;
   event* stop_timer_ = nullptr;
   std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<HistoryService> history_;  // when the configuration has a downgrade: section
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;

@@ -50,6 +50,6 @@ struct DowngradeSettings {
 };
 
 inline constexpr const char* DefaultDowngradeAction =
-    "defer 4.7.0 TLS was used before from ${client_name}; refusing a connection without it";
+    "defer 4.7.0 Possible TLS downgrade: ${client_name} used stronger TLS before; please try again later";
 
 }  // namespace tlspolicyd::config

@@ -114,6 +114,15 @@ void Tracker::loaded(const std::string& key, const std::optional<Record>& stored
   it->second.ready = true;
 }
 
+void Tracker::preload(const std::string& key, const Record& stored) {
+  if (entries_.size() >= settings_.capacity || entries_.count(key) != 0) return;
+  lru_.push_back(key);  // least recently used: real traffic comes first
+  Entry& e = entries_[key];
+  e.record = stored;
+  e.ready = true;
+  e.lru = std::prev(lru_.end());
+}
+
 void Tracker::unavailable(const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
     auto it = entries_.find(key);

@@ -58,6 +58,9 @@ class Tracker {
   std::vector<std::string> take_loads();
   // The store's answer for a key (nullopt: it has no record).
   void loaded(const std::string& key, const std::optional<Record>& stored);
+  // A record read ahead of use (warm start); ignored for keys already cached or
+  // when the cache is full.
+  void preload(const std::string& key, const Record& stored);
   // The store could not answer for these keys: go on with what is known here.
   void unavailable(const std::vector<std::string>& keys);
   // Records changed since the last call, to be merged into the store.

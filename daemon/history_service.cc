@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+#include "history_service.h"
+
+#include <ctime>
+
+#include "log/kv_line.h"
+
+namespace tlspolicyd::daemon {
+namespace {
+
+using protocol::Attr;
+using Clock = std::chrono::steady_clock;
+
+std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+history::Tracker::Settings tracker_settings(const config::DowngradeSettings& s) {
+  return history::Tracker::Settings{s.key, s.min_observations, s.cache_entries};
+}
+
+// The warning for a downgrade: the key, what was seen before, what arrived.
+std::string downgrade_line(const history::Finding& f, const protocol::Request& r, policy::Mode mode) {
+  log::KvLine line;
+  line.add_raw("downgrade", "detected");
+  line.add("key", f.key);
+  line.add("reason", f.reason);
+  const auto best = f.before.best_version();
+  line.add_raw("before_best", best ? tls::to_string(*best) : "none");
+  line.add_raw("before_tls", std::to_string(f.before.tls()));
+  line.add_raw("before_plaintext", std::to_string(f.before.plaintext()));
+  line.add_raw("before_first_seen", history::format_time(f.before.first_seen));
+  line.add_raw("before_last_seen", history::format_time(f.before.last_seen));
+  line.add("arrived", tls::to_string(f.arrived));
+  line.add("cipher", r.get(Attr::EncryptionCipher).empty() ? "-" : r.get(Attr::EncryptionCipher));
+  line.add("client", std::string(r.get(Attr::ClientName)) + "[" + std::string(r.get(Attr::ClientAddress)) + "]");
+  line.add("sender", "<" + std::string(r.get(Attr::Sender)) + ">");
+  line.add("recipient", "<" + std::string(r.get(Attr::Recipient)) + ">");
+  line.add_raw("mode", policy::to_string(mode));
+  return line.str();
+}
+
+}  // namespace
+
+HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger)
+    : logger_(std::move(logger)), settings_(settings), tracker_(tracker_settings(settings)),
+      inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
+  try {
+    store_ = history::open_store(settings_);
+    store_up_ = true;
+  } catch (const history::StoreError& e) {
+    if (settings_.store != config::DowngradeSettings::Store::Redis) throw;
+    // A shared Redis may come later: serve without history meanwhile.
+    logger_->warn("history store unavailable: {}; answering without history, retrying", e.what());
+    reported_down_ = true;
+    retry_at_ = Clock::now() + backoff_;
+  }
+  store_name_ = store_ ? store_->name() : "redis://" + settings_.redis_host + ":" + std::to_string(settings_.redis_port);
+  tick_ = event_new(base, -1, EV_PERSIST, &HistoryService::tick_cb, this);
+  timeval every{static_cast<time_t>(FlushInterval.count()), 0};
+  if (tick_ == nullptr || event_add(tick_, &every) != 0 || !inbox_.ok()) throw history::StoreError("cannot set up the history timers");
+  worker_ = std::thread([this] { run(); });
+  post(WarmUp{settings_.cache_entries});
+  next_expire_ = Clock::now();  // the first tick expires old records
+  logger_->info("history: keeping TLS history in {}", store_name_);
+}
+
+HistoryService::~HistoryService() {
+  shutdown();
+  if (tick_ != nullptr) event_free(tick_);
+}
+
+void HistoryService::reconfigure(const config::DowngradeSettings& settings) {
+  tracker_.set_settings(tracker_settings(settings));
+}
+
+std::string HistoryService::observe(const protocol::Request& request, const config::DowngradeSettings& settings) {
+  const bool exempt = settings.has_exempt && settings.exempt.matches(request);
+  auto finding = tracker_.observe(request, wall_now(), exempt);
+  if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
+  if (!finding) return {};
+  if (finding->first_in_transaction) logger_->warn("{}", downgrade_line(*finding, request, settings.mode));
+  return finding->reason;
+}
+
+void HistoryService::shutdown() {
+  if (!worker_.joinable()) return;
+  if (auto dirty = tracker_.take_dirty(); !dirty.empty()) post(Write{std::move(dirty)});
+  post(Stop{});
+  worker_.join();
+  inbox_.drain();
+}
+
+void HistoryService::tick_cb(evutil_socket_t, short, void* arg) { static_cast<HistoryService*>(arg)->tick(); }
+
+void HistoryService::tick() {
+  if (auto dirty = tracker_.take_dirty(); !dirty.empty()) post(Write{std::move(dirty)});
+  if (Clock::now() >= next_expire_) {
+    post(Expire{wall_now() - settings_.retention.count()});
+    next_expire_ = Clock::now() + ExpireInterval;
+  }
+  if (tracker_.dropped() > dropped_logged_) {
+    logger_->warn("history: {} unwritten update(s) lost: the cache was full while the store was unavailable",
+                  tracker_.dropped() - dropped_logged_);
+    dropped_logged_ = tracker_.dropped();
+  }
+}
+
+void HistoryService::post(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void HistoryService::deliver(std::vector<Result> results) {
+  for (auto& result : results) {
+    if (auto* r = std::get_if<Loaded>(&result)) {
+      if (!r->available) {
+        tracker_.unavailable(r->keys);
+        continue;
+      }
+      for (std::size_t i = 0; i < r->keys.size(); ++i) tracker_.loaded(r->keys[i], r->records[i]);
+    } else if (auto* w = std::get_if<Written>(&result)) {
+      logger_->debug("history: wrote {} record(s) to {}", w->count, store_name_);
+    } else if (auto* warm = std::get_if<Warm>(&result)) {
+      for (const auto& [key, record] : warm->records) tracker_.preload(key, record);
+      logger_->info("history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
+    } else if (auto* st = std::get_if<StoreState>(&result)) {
+      if (st->up) {
+        logger_->info("history store {} available again", store_name_);
+      } else {
+        logger_->warn("history store {} unavailable: {}; answering without history, retrying in {}s", store_name_,
+                      st->error, st->retry.count());
+      }
+    } else if (auto* ex = std::get_if<Expired>(&result)) {
+      if (ex->count > 0) logger_->info("history: expired {} record(s) not seen for {}s", ex->count, settings_.retention.count());
+    } else if (auto* lost = std::get_if<Lost>(&result)) {
+      logger_->warn("history: {} unwritten record(s) dropped: the store has been unavailable too long", lost->count);
+    }
+  }
+}
+
+// ---- worker thread: store calls only; results go back through the inbox.
+
+void HistoryService::run() {
+  for (;;) {
+    std::optional<Job> job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, FlushInterval, [&] { return !jobs_.empty(); });
+      if (!jobs_.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+    }
+    if (!job) {
+      flush_unwritten();  // a retry after a failure
+      continue;
+    }
+    if (std::holds_alternative<Stop>(*job)) {
+      flush_unwritten();
+      return;
+    }
+    work(*job);
+  }
+}
+
+bool HistoryService::store_ready() {
+  if (store_up_) return true;
+  if (Clock::now() < retry_at_) return false;
+  if (!store_) {
+    try {
+      store_ = history::open_store(settings_);
+    } catch (const history::StoreError& e) {
+      store_failed(e.what());
+      return false;
+    }
+  }
+  return true;  // try it; a failure comes back through store_failed()
+}
+
+void HistoryService::store_failed(const std::string& error) {
+  store_up_ = false;
+  retry_at_ = Clock::now() + backoff_;
+  if (!reported_down_) inbox_.post(StoreState{false, error, backoff_});
+  reported_down_ = true;
+  backoff_ = std::min(backoff_ * 2, MaxBackoff);
+}
+
+void HistoryService::store_worked() {
+  store_up_ = true;
+  backoff_ = std::chrono::seconds(1);
+  if (reported_down_) inbox_.post(StoreState{true, {}, {}});
+  reported_down_ = false;
+}
+
+void HistoryService::flush_unwritten() {
+  if (unwritten_.empty() || !store_ready()) return;
+  std::vector<std::pair<std::string, history::Record>> batch(unwritten_.begin(), unwritten_.end());
+  try {
+    store_->merge(batch);
+  } catch (const history::StoreError& e) {
+    store_failed(e.what());
+    return;
+  }
+  store_worked();
+  unwritten_.clear();
+  inbox_.post(Written{batch.size()});
+}
+
+void HistoryService::work(Job& job) {
+  if (auto* load = std::get_if<Load>(&job)) {
+    if (store_ready()) {
+      try {
+        auto records = store_->get(load->keys);
+        store_worked();
+        inbox_.post(Loaded{std::move(load->keys), std::move(records), true});
+        return;
+      } catch (const history::StoreError& e) {
+        store_failed(e.what());
+      }
+    }
+    inbox_.post(Loaded{std::move(load->keys), {}, false});
+  } else if (auto* write = std::get_if<Write>(&job)) {
+    for (auto& [key, record] : write->records) {
+      auto [it, inserted] = unwritten_.try_emplace(key, record);
+      if (!inserted) it->second = history::merge(it->second, record);
+    }
+    // Bounded while the store is away: past the cache size, keys go (the first in
+    // key order), and the log says how many.
+    if (unwritten_.size() > settings_.cache_entries) {
+      std::size_t excess = unwritten_.size() - settings_.cache_entries;
+      unwritten_.erase(unwritten_.begin(), std::next(unwritten_.begin(), static_cast<std::ptrdiff_t>(excess)));
+      inbox_.post(Lost{excess});
+    }
+    flush_unwritten();
+  } else if (auto* expire = std::get_if<Expire>(&job)) {
+    if (!store_ready()) return;
+    try {
+      const std::size_t n = store_->expire(expire->cutoff);
+      store_worked();
+      inbox_.post(Expired{n});
+    } catch (const history::StoreError& e) {
+      store_failed(e.what());
+    }
+  } else if (auto* warm = std::get_if<WarmUp>(&job)) {
+    if (!store_ready()) return;
+    Warm out;
+    try {
+      store_->scan([&](const std::string& key, const history::Record& r) {
+        out.records.emplace_back(key, r);
+        return out.records.size() < warm->limit;
+      });
+      store_worked();
+    } catch (const history::StoreError& e) {
+      store_failed(e.what());
+    }
+    inbox_.post(std::move(out));
+  }
+}
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// history_service: the TLS history of a running daemon (SPEC 6).
+//
+// The event loop owns a history::Tracker and never waits for the store: a key
+// seen for the first time is answered without history while its record is
+// fetched; changed records are written behind, once a second (FlushInterval), in
+// one batch. All store calls run on one worker thread; results come back through
+// an Inbox. A crash loses at most the last FlushInterval of updates.
+//
+// Faults: when the store fails, the worker answers every fetch with "unavailable"
+// at once, keeps the unwritten records (merged by key, at most the cache size),
+// and tries again after a backoff that doubles from 1 s to MaxBackoff; the log
+// says when the store goes away and when it is back. Requests are answered
+// throughout, by the rules, without history. At start the worker reads up to the
+// cache size of records ahead (warm start) and expires old ones, then hourly.
+#pragma once
+
+#include <event2/event.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "config/config.h"
+#include "history/store.h"
+#include "history/tracker.h"
+#include "inbox.h"
+#include "logging.h"
+
+namespace tlspolicyd::daemon {
+
+class HistoryService {
+ public:
+  static constexpr std::chrono::seconds FlushInterval{1};
+  static constexpr std::chrono::seconds ExpireInterval{3600};
+  static constexpr std::chrono::seconds MaxBackoff{30};
+
+  // Opens the store. Throws history::StoreError when an LMDB store cannot be
+  // opened (a misconfiguration: exit 69); an unreachable Redis is retried later.
+  HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger);
+  ~HistoryService();
+  HistoryService(const HistoryService&) = delete;
+  HistoryService& operator=(const HistoryService&) = delete;
+
+  // Counts the request and returns the downgrade reason, or empty. Logs each
+  // downgrade once per transaction, at warning level.
+  std::string observe(const protocol::Request& request, const config::DowngradeSettings& settings);
+  // A reload: min_observations, exemptions, cache size apply at once.
+  void reconfigure(const config::DowngradeSettings& settings);
+  // Writes what is unwritten and stops the worker (at stop; waits for it).
+  void shutdown();
+
+  [[nodiscard]] std::string store_name() const { return store_name_; }
+
+ private:
+  struct Load {
+    std::vector<std::string> keys;
+  };
+  struct Write {
+    std::vector<std::pair<std::string, history::Record>> records;
+  };
+  struct Expire {
+    std::int64_t cutoff;
+  };
+  struct WarmUp {
+    std::size_t limit;
+  };
+  struct Stop {};
+  using Job = std::variant<Load, Write, Expire, WarmUp, Stop>;
+
+  struct Loaded {
+    std::vector<std::string> keys;
+    std::vector<std::optional<history::Record>> records;  // empty when unavailable
+    bool available = true;
+  };
+  struct Written {
+    std::size_t count;
+  };
+  struct Warm {
+    std::vector<std::pair<std::string, history::Record>> records;
+  };
+  struct StoreState {
+    bool up;
+    std::string error;  // why it is down
+    std::chrono::seconds retry{0};
+  };
+  struct Expired {
+    std::size_t count;
+  };
+  struct Lost {
+    std::size_t count;
+  };
+  using Result = std::variant<Loaded, Written, Warm, StoreState, Expired, Lost>;
+
+  static void tick_cb(evutil_socket_t, short, void* arg);
+  void tick();
+  void post(Job job);
+  void deliver(std::vector<Result> results);
+
+  // Worker thread.
+  void run();
+  void work(Job& job);
+  bool store_ready();
+  void store_failed(const std::string& error);
+  void store_worked();
+  void flush_unwritten();
+
+  Logger logger_;
+  config::DowngradeSettings settings_;  // store settings as started
+  std::string store_name_;
+  history::Tracker tracker_;
+  event* tick_ = nullptr;
+  std::chrono::steady_clock::time_point next_expire_{};
+  std::uint64_t dropped_logged_ = 0;
+  Inbox<Result> inbox_;
+
+  // Shared with the worker.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+
+  // Worker only.
+  std::unique_ptr<history::Store> store_;
+  bool store_up_ = false;
+  bool reported_down_ = false;
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::seconds backoff_{1};
+  std::map<std::string, history::Record> unwritten_;
+  std::thread worker_;
+};
+
+}  // namespace tlspolicyd::daemon

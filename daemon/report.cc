@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// report: summarises the TLS history store (SPEC 2 and 6).
+//
+// One row per peer key (first and last seen, transactions in plaintext and with
+// TLS, best and last protocol, downgrades), then the answer to "if TLS, or TLS 1.2,
+// were required from everyone, which peers and how much of their mail would be
+// refused". Reads the store the configuration names, read-only for LMDB, while the
+// daemon runs. A memory store lives inside the daemon: nothing to report.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "commands.h"
+#include "config/config_loader.h"
+#include "config/duration.h"
+#include "history/store.h"
+#include "history/tracker.h"
+
+namespace tlspolicyd::daemon {
+namespace {
+
+using history::Record;
+
+std::string json_escape(std::string_view s) {
+  std::string out = "\"";
+  static constexpr char Hex[] = "0123456789abcdef";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(ch);
+    } else {
+      out += "\\u00";
+      out.push_back(Hex[c >> 4]);
+      out.push_back(Hex[c & 0xf]);
+    }
+  }
+  return out + "\"";
+}
+
+std::string version_text(const Record& r, bool best) {
+  if (best) {
+    auto v = r.best_version();
+    return v ? std::string(tls::to_string(*v)) : "none";
+  }
+  return std::string(tls::to_string(r.last_version()));
+}
+
+// Peers a floor would hit and how many of their transactions.
+struct Impact {
+  std::string label;
+  std::uint64_t transactions = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> peers;  // key, refused transactions
+};
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  return buf;
+}
+
+}  // namespace
+
+int run_report(const ReportArgs& args) {
+  config::LoadResult loaded = config::load_config_file(args.config_path);
+  for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
+  if (!loaded.config) return exit_code::Config;
+  if (!loaded.config->downgrade) {
+    std::cerr << "tlspolicyd report: the configuration has no downgrade: section, so no TLS history is kept\n";
+    return exit_code::Unavailable;
+  }
+  const auto& settings = *loaded.config->downgrade;
+  if (settings.store == config::DowngradeSettings::Store::Memory) {
+    std::cerr << "tlspolicyd report: the memory store lives inside the daemon; nothing to read here\n";
+    return exit_code::Unavailable;
+  }
+  std::int64_t since = 0;
+  if (!args.since.empty()) {
+    auto d = config::parse_duration(args.since);
+    if (!d) {
+      std::cerr << "tlspolicyd report: --since takes a duration such as 7d or 12h\n";
+      return exit_code::Usage;
+    }
+    since = static_cast<std::int64_t>(std::time(nullptr)) - d->count();
+  }
+
+  std::vector<std::pair<std::string, Record>> peers;
+  try {
+    auto store = history::open_store(settings, true);
+    store->scan([&](const std::string& key, const Record& r) {
+      if (r.last_seen >= since) peers.emplace_back(key, r);
+      return true;
+    });
+  } catch (const history::StoreError& e) {
+    std::cerr << "tlspolicyd report: " << e.what() << '\n';
+    return exit_code::Unavailable;
+  }
+  std::sort(peers.begin(), peers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::uint64_t total = 0, plaintext = 0, tls = 0, downgrades = 0;
+  Impact need_tls, need_12;
+  need_tls.label = "TLS";
+  need_12.label = "TLS 1.2";
+  for (const auto& [key, r] : peers) {
+    total += r.total();
+    plaintext += r.plaintext();
+    tls += r.tls();
+    downgrades += r.downgrades;
+    // Plaintext and unknown protocols never meet a floor.
+    if (std::uint64_t n = r.plaintext() + r.counts[1]; n > 0) {
+      need_tls.transactions += n;
+      need_tls.peers.emplace_back(key, n);
+    }
+    if (std::uint64_t n = r.below(tls::TlsVersion::TLSv1_2); n > 0) {
+      need_12.transactions += n;
+      need_12.peers.emplace_back(key, n);
+    }
+  }
+  for (Impact* impact : {&need_tls, &need_12}) {
+    std::stable_sort(impact->peers.begin(), impact->peers.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+  }
+
+  if (args.json) {
+    std::cout << "{\"store\":" << json_escape(settings.store == config::DowngradeSettings::Store::Lmdb
+                                                  ? "lmdb:" + settings.lmdb_path
+                                                  : "redis://" + settings.redis_host + ":" +
+                                                        std::to_string(settings.redis_port) + "/" +
+                                                        std::to_string(settings.redis_db))
+              << ",\"peers\":[";
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      const auto& [key, r] = peers[i];
+      std::cout << (i ? "," : "") << "{\"key\":" << json_escape(key) << ",\"first_seen\":" << json_escape(history::format_time(r.first_seen))
+                << ",\"last_seen\":" << json_escape(history::format_time(r.last_seen)) << ",\"plaintext\":" << r.plaintext()
+                << ",\"tls\":" << r.tls() << ",\"by_protocol\":{";
+      bool first = true;
+      for (std::size_t s = 1; s < history::ProtocolSlots; ++s) {
+        if (r.counts[s] == 0) continue;
+        std::cout << (first ? "" : ",") << json_escape(tls::to_string(history::version_of_slot(s))) << ":" << r.counts[s];
+        first = false;
+      }
+      std::cout << "},\"best\":" << json_escape(version_text(r, true)) << ",\"last\":" << json_escape(version_text(r, false))
+                << ",\"downgrades\":" << r.downgrades << "}";
+    }
+    std::cout << "],\"transactions\":" << total << ",\"plaintext\":" << plaintext << ",\"tls\":" << tls
+              << ",\"downgrades\":" << downgrades << ",\"if_required\":{";
+    bool first_impact = true;
+    for (const Impact* impact : {&need_tls, &need_12}) {
+      std::cout << (first_impact ? "" : ",") << json_escape(impact->label) << ":{\"peers\":" << impact->peers.size()
+                << ",\"transactions\":" << impact->transactions << ",\"refused\":[";
+      for (std::size_t i = 0; i < impact->peers.size(); ++i) {
+        std::cout << (i ? "," : "") << "{\"key\":" << json_escape(impact->peers[i].first)
+                  << ",\"transactions\":" << impact->peers[i].second << "}";
+      }
+      std::cout << "]}";
+      first_impact = false;
+    }
+    std::cout << "}}\n";
+    return exit_code::Ok;
+  }
+
+  std::printf("%-44s %-20s %-20s %7s %7s %-8s %-8s %5s\n", "PEER", "FIRST SEEN", "LAST SEEN", "PLAIN", "TLS", "BEST",
+              "LAST", "DOWNG");
+  for (const auto& [key, r] : peers) {
+    std::string shown = key.size() > 44 ? key.substr(0, 41) + "..." : key;
+    std::printf("%-44s %-20s %-20s %7llu %7llu %-8s %-8s %5llu\n", shown.c_str(), history::format_time(r.first_seen).c_str(),
+                history::format_time(r.last_seen).c_str(), static_cast<unsigned long long>(r.plaintext()),
+                static_cast<unsigned long long>(r.tls()), version_text(r, true).c_str(), version_text(r, false).c_str(),
+                static_cast<unsigned long long>(r.downgrades));
+  }
+  std::printf("\n%zu peer(s), %llu transaction(s): %llu plaintext, %llu TLS; %llu downgrade(s)\n", peers.size(),
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(plaintext),
+              static_cast<unsigned long long>(tls), static_cast<unsigned long long>(downgrades));
+  for (const Impact* impact : {&need_tls, &need_12}) {
+    std::printf("If %s were required from everyone: %zu peer(s), %llu transaction(s) (%s) refused\n",
+                impact->label.c_str(), impact->peers.size(), static_cast<unsigned long long>(impact->transactions),
+                percent(impact->transactions, total).c_str());
+    for (const auto& [key, n] : impact->peers) {
+      std::printf("  %-60s %llu\n", key.c_str(), static_cast<unsigned long long>(n));
+    }
+  }
+  return exit_code::Ok;
+}
+
+}  // namespace tlspolicyd::daemon
