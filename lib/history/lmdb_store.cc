@@ -50,7 +50,7 @@ void make_dirs(const std::string& path) {
 }  // namespace
 
 LmdbStore::LmdbStore(std::string path, bool read_only, std::size_t max_map_bytes)
-    : path_(std::move(path)), max_map_bytes_(max_map_bytes) {
+    : path_(std::move(path)), max_map_bytes_(max_map_bytes), map_bytes_(std::min(InitialMapBytes, max_map_bytes)) {
   if (!read_only) make_dirs(path_);
   check(mdb_env_create(&env_), "lmdb create");
   try {
@@ -113,13 +113,28 @@ int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& ba
   return MDB_SUCCESS;
 }
 
-void LmdbStore::make_room() {
-  if (map_bytes_ < max_map_bytes_) {
-    map_bytes_ = std::min(map_bytes_ * 2, max_map_bytes_);
-    check(mdb_env_set_mapsize(env_, map_bytes_), "lmdb map size");
-    return;
+std::size_t LmdbStore::used_bytes() {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &st);
+  // Pages in the file, minus those on the free list (database 0, whose values are
+  // page lists that start with their length).
+  std::size_t free_pages = 0;
+  Txn txn(env_, MDB_RDONLY);
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn.get(), 0, &cursor), "lmdb free list");
+  MDB_val k{}, v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    if (v.mv_size >= sizeof(std::size_t)) free_pages += *static_cast<const std::size_t*>(v.mv_data);
   }
-  // The map may not grow: drop the oldest tenth of the records.
+  mdb_cursor_close(cursor);
+  const std::size_t pages = info.me_last_pgno + 1;
+  return (pages > free_pages ? pages - free_pages : 0) * st.ms_psize;
+}
+
+void LmdbStore::evict_oldest() {
   std::vector<std::int64_t> seen;
   scan([&](const std::string&, const Record& r) {
     seen.push_back(r.last_seen);
@@ -131,31 +146,44 @@ void LmdbStore::make_room() {
   evicted_ += expire(seen[nth - 1] + 1);
 }
 
+void LmdbStore::make_room() {
+  if (map_bytes_ < max_map_bytes_) {
+    map_bytes_ = std::min(map_bytes_ * 2, max_map_bytes_);
+    check(mdb_env_set_mapsize(env_, map_bytes_), "lmdb map size");
+    return;
+  }
+  evict_oldest();
+}
+
 void LmdbStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
   // A full map aborts the whole transaction: make room and write it again.
   for (int attempt = 0; write_batch(batch) == MDB_MAP_FULL; ++attempt) {
     if (attempt >= 16) throw StoreError("lmdb map full: " + path_);
     make_room();
   }
+  // At its largest, the map keeps a fifth free: deleting needs free pages too.
+  if (map_bytes_ >= max_map_bytes_ && used_bytes() > max_map_bytes_ / 10 * 8) evict_oldest();
 }
 
 std::size_t LmdbStore::expire(std::int64_t cutoff) {
-  Txn txn(env_, 0);
-  MDB_cursor* cursor = nullptr;
-  check(mdb_cursor_open(txn.get(), dbi_, &cursor), "lmdb cursor");
-  std::size_t removed = 0;
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-    auto r = decode(view(v));
-    if (!r || r->last_seen < cutoff) {
-      check(mdb_cursor_del(cursor, 0), "lmdb delete");
-      ++removed;
+  std::vector<std::string> old;
+  scan([&](const std::string& key, const Record& r) {
+    if (r.last_seen < cutoff) old.push_back(key);
+    return true;
+  });
+  // Small transactions: each copies only the pages it touches (LMDB writes are
+  // copy-on-write), so deleting works even in a nearly full map.
+  constexpr std::size_t Chunk = 8;
+  for (std::size_t i = 0; i < old.size(); i += Chunk) {
+    Txn txn(env_, 0);
+    for (std::size_t j = i; j < std::min(old.size(), i + Chunk); ++j) {
+      MDB_val k = val(old[j]);
+      const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
+      if (rc != MDB_NOTFOUND) check(rc, "lmdb delete");
     }
+    check(txn.commit(), "lmdb commit");
   }
-  mdb_cursor_close(cursor);
-  check(txn.commit(), "lmdb commit");
-  return removed;
+  return old.size();
 }
 
 void LmdbStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {

@@ -4,8 +4,9 @@
 //
 // Each merge batch is one write transaction, synced at commit: a crash or kill -9
 // loses nothing that was written. The map starts at 64 MiB and doubles when full,
-// up to MaxMapBytes; past that the oldest tenth of the records (by last seen) is
-// removed to make room, and the log says so. Other processes (`report`) may read
+// up to MaxMapBytes; there, whenever more than four fifths are in use, the oldest
+// tenth of the records (by last seen) is removed to make room (evicted() counts
+// them). Other processes (`report`) may read
 // while the daemon writes.
 #pragma once
 
@@ -37,15 +38,18 @@ class LmdbStore final : public Store {
   // How many records were removed to make room, since opening.
   [[nodiscard]] std::size_t evicted() const { return evicted_; }
   [[nodiscard]] std::size_t map_bytes() const { return map_bytes_; }
+  // Bytes of the file in use (pages on LMDB's free list excluded).
+  [[nodiscard]] std::size_t used_bytes();
 
  private:
   // MDB_SUCCESS, or MDB_MAP_FULL (nothing written); throws on other errors.
   int write_batch(const std::vector<std::pair<std::string, Record>>& batch);
   void make_room();
+  void evict_oldest();  // the oldest tenth of the records, by last seen
 
   std::string path_;
   std::size_t max_map_bytes_;
-  std::size_t map_bytes_ = InitialMapBytes;
+  std::size_t map_bytes_;
   std::size_t evicted_ = 0;
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+// TLS history: records, keys, the tracker, and the memory and LMDB stores.
+// (The Redis store is tested against a real redis-server in the integration tests.)
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "history/key.h"
+#include "history/lmdb_store.h"
+#include "history/memory_store.h"
+#include "history/tracker.h"
+
+using namespace tlspolicyd;
+using history::Record;
+using protocol::Attr;
+using tls::TlsVersion;
+
+namespace {
+
+// A request's values, kept alive for the Request's views.
+struct Req {
+  std::string sender = "a@Partner.Example";
+  std::string client_name = "mx.partner.example";
+  std::string client_address = "192.0.2.10";
+  std::string protocol = "TLSv1.3";
+  std::string instance = "1.1";
+  protocol::Request build() const {
+    protocol::Request r;
+    r.set(Attr::Sender, sender);
+    r.set(Attr::ClientName, client_name);
+    r.set(Attr::ClientAddress, client_address);
+    r.set(Attr::EncryptionProtocol, protocol);
+    r.set(Attr::Instance, instance);
+    r.finalize();
+    return r;
+  }
+};
+
+Record record_with(std::initializer_list<std::pair<TlsVersion, int>> seen, std::int64_t t = 1000) {
+  Record r;
+  for (auto [v, n] : seen) {
+    for (int i = 0; i < n; ++i) r.add(v, t++);
+  }
+  return r;
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/tlspolicyd-history.XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("record: counts per protocol, best and last, times") {
+  Record r = record_with({{TlsVersion::TLSv1_3, 2}, {TlsVersion::Plaintext, 1}, {TlsVersion::TLSv1_1, 1}});
+  CHECK(r.tls() == 3);
+  CHECK(r.plaintext() == 1);
+  CHECK(r.total() == 4);
+  CHECK(r.best_version() == TlsVersion::TLSv1_3);
+  CHECK(r.last_version() == TlsVersion::TLSv1_1);
+  CHECK(r.first_seen == 1000);
+  CHECK(r.last_seen == 1003);
+  CHECK(r.below(TlsVersion::TLSv1_2) == 2);  // plaintext and TLS 1.1
+  CHECK(r.below(TlsVersion::TLSv1) == 1);
+  Record unknown;
+  unknown.add(TlsVersion::Unknown, 5);
+  CHECK(unknown.tls() == 1);
+  CHECK_FALSE(unknown.best_version().has_value());
+  CHECK(unknown.below(TlsVersion::TLSv1) == 1);  // an unknown protocol never meets a floor
+}
+
+TEST_CASE("record: merge takes the maximum of each field, combine adds counts") {
+  Record a = record_with({{TlsVersion::TLSv1_3, 5}}, 100);
+  Record b = record_with({{TlsVersion::TLSv1_2, 2}, {TlsVersion::Plaintext, 1}}, 50);
+  b.downgrades = 1;
+  Record m = merge(a, b);
+  CHECK(m.first_seen == 50);
+  CHECK(m.last_seen == 104);
+  CHECK(m.counts[history::slot_of(TlsVersion::TLSv1_3)] == 5);
+  CHECK(m.counts[history::slot_of(TlsVersion::TLSv1_2)] == 2);
+  CHECK(m.plaintext() == 1);
+  CHECK(m.best_version() == TlsVersion::TLSv1_3);
+  CHECK(m.last_version() == TlsVersion::TLSv1_3);  // from the newer record
+  CHECK(m.downgrades == 1);
+  CHECK(merge(m, a) == m);  // idempotent: writing the same twice changes nothing
+  Record c = combine(a, a);
+  CHECK(c.tls() == 10);
+}
+
+TEST_CASE("record: binary form round-trips and refuses garbage") {
+  Record r = record_with({{TlsVersion::TLSv1_2, 3}, {TlsVersion::Plaintext, 2}});
+  r.downgrades = 7;
+  CHECK(history::decode(history::encode(r)) == r);
+  CHECK_FALSE(history::decode("short"));
+  std::string bad = history::encode(r);
+  bad[0] = 9;  // another format version
+  CHECK_FALSE(history::decode(bad));
+}
+
+TEST_CASE("key: parts, case, escaping, client identity") {
+  using P = config::HistoryKeyPart;
+  Req q;
+  CHECK(history::history_key(q.build(), {P::SenderDomain, P::Client}) == "partner.example|mx.partner.example");
+  q.client_name = "unknown";
+  CHECK(history::history_key(q.build(), {P::SenderDomain, P::Client}) == "partner.example|192.0.2.10");
+  q.client_address = "2001:db8:1:2:aaaa:bbbb:cccc:dddd";
+  CHECK(history::history_key(q.build(), {P::Client}) == "2001:db8:1:2::/64");
+  q.sender = "x|y\\z@Example.ORG";
+  CHECK(history::history_key(q.build(), {P::Sender, P::ClientAddress}) ==
+        "x\\|y\\\\z@example.org|2001:db8:1:2:aaaa:bbbb:cccc:dddd");
+}
+
+TEST_CASE("tracker: a transaction counts once, requests before MAIL not at all") {
+  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  Req q;
+  auto key = history::history_key(q.build(), {config::HistoryKeyPart::SenderDomain});
+  CHECK_FALSE(t.observe(q.build(), 10));
+  CHECK_FALSE(t.observe(q.build(), 11));  // a second RCPT of the same transaction
+  REQUIRE(t.find(key) != nullptr);
+  CHECK(t.find(key)->tls() == 1);
+  Req early;
+  early.instance = "";
+  CHECK_FALSE(t.observe(early.build(), 12));
+  CHECK(t.find(key)->tls() == 1);
+  CHECK(t.take_loads() == std::vector<std::string>{key});
+  CHECK(t.take_loads().empty());
+}
+
+TEST_CASE("tracker: no verdict until the stored record is in; then plaintext after min_observations is a downgrade") {
+  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  Req q;
+  const std::string key = "partner.example";
+  q.protocol = "";
+  q.instance = "p.1";
+  CHECK_FALSE(t.observe(q.build(), 10));  // unknown yet: answered without history
+  CHECK(t.take_dirty().empty());           // nothing written before the store answered
+  t.loaded(key, record_with({{TlsVersion::TLSv1_3, 3}}));
+  REQUIRE(t.find(key) != nullptr);
+  CHECK(t.find(key)->tls() == 3);
+  CHECK(t.find(key)->plaintext() == 1);  // counted meanwhile, added to the stored record
+  auto dirty = t.take_dirty();
+  REQUIRE(dirty.size() == 1);
+  CHECK(dirty[0].second.total() == 4);
+
+  q.instance = "p.2";
+  auto f = t.observe(q.build(), 20);
+  REQUIRE(f.has_value());
+  CHECK(f->reason == "plaintext after 3 TLS transactions (best TLSv1.3)");
+  CHECK(f->before.tls() == 3);
+  CHECK(f->arrived == TlsVersion::Plaintext);
+  CHECK(f->first_in_transaction);
+  auto again = t.observe(q.build(), 21);  // the next RCPT of that transaction
+  REQUIRE(again.has_value());
+  CHECK_FALSE(again->first_in_transaction);
+  CHECK(t.find(key)->downgrades == 1);
+}
+
+TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower version always is") {
+  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  Req q;
+  q.instance = "t.0";
+  CHECK_FALSE(t.observe(q.build(), 10));
+  t.loaded("partner.example", std::nullopt);  // the store has no record of it
+  q.instance = "t.1";
+  CHECK_FALSE(t.observe(q.build(), 11));
+  q.protocol = "";
+  q.instance = "p.1";
+  CHECK_FALSE(t.observe(q.build(), 20));  // 2 TLS transactions < 3
+  q.protocol = "TLSv1.1";
+  q.instance = "old.1";
+  auto f = t.observe(q.build(), 21);
+  REQUIRE(f.has_value());
+  CHECK(f->reason == "TLSv1.1 below TLSv1.3 seen before");
+  q.instance = "old.2";
+  CHECK_FALSE(t.observe(q.build(), 22, true));  // exempt
+}
+
+TEST_CASE("tracker: an unavailable store lets local history count") {
+  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 1, 100});
+  Req q;
+  CHECK_FALSE(t.observe(q.build(), 1));
+  t.unavailable(t.take_loads());
+  q.protocol = "";
+  q.instance = "2";
+  CHECK(t.observe(q.build(), 2).has_value());
+}
+
+TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted") {
+  history::Tracker t({{config::HistoryKeyPart::Sender}, 3, 2});
+  for (int i = 0; i < 5; ++i) {
+    Req q;
+    q.sender = "u" + std::to_string(i) + "@x.example";
+    q.instance = std::to_string(i);
+    (void)t.observe(q.build(), i);
+  }
+  CHECK(t.size() == 2);
+  CHECK(t.dropped() == 3);
+  t.preload("z@x.example", record_with({{TlsVersion::TLSv1_2, 1}}));
+  CHECK(t.size() == 2);  // full: preloading never evicts
+}
+
+TEST_CASE("stores: memory and LMDB merge by maximum, scan, expire; LMDB persists") {
+  TempDir dir;
+  Record old = record_with({{TlsVersion::TLSv1_3, 4}}, 100);
+  Record newer = record_with({{TlsVersion::TLSv1_2, 1}}, 5000);
+  auto check_store = [&](history::Store& s) {
+    s.merge({{"a", old}, {"b", newer}});
+    s.merge({{"a", newer}});
+    auto got = s.get({"a", "b", "c"});
+    REQUIRE(got.size() == 3);
+    REQUIRE(got[0].has_value());
+    CHECK(got[0]->tls() == 5);  // 4 TLS 1.3 (max) + 1 TLS 1.2 (max)
+    CHECK(got[0]->best_version() == TlsVersion::TLSv1_3);
+    CHECK(got[0]->last_version() == TlsVersion::TLSv1_2);
+    CHECK(got[1] == newer);
+    CHECK_FALSE(got[2].has_value());
+    std::vector<std::string> keys;
+    s.scan([&](const std::string& k, const Record&) {
+      keys.push_back(k);
+      return true;
+    });
+    CHECK(keys == std::vector<std::string>{"a", "b"});
+    CHECK(s.expire(1000) == 0);  // "a" was seen at 5000 too
+    s.merge({{"c", old}});
+    CHECK(s.expire(1000) == 1);  // "c" last seen at 103
+    CHECK_FALSE(s.get({"c"})[0].has_value());
+  };
+  SUBCASE("memory") {
+    history::MemoryStore m;
+    check_store(m);
+  }
+  SUBCASE("lmdb") {
+    {
+      history::LmdbStore s(dir.path + "/db", false);
+      check_store(s);
+    }
+    history::LmdbStore reopened(dir.path + "/db", true);  // read-only, as report opens it
+    auto got = reopened.get({"a"});
+    REQUIRE(got[0].has_value());
+    CHECK(got[0]->tls() == 5);
+  }
+}
+
+TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
+  TempDir dir;
+  history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
+  std::vector<std::pair<std::string, Record>> batch;
+  for (int i = 0; i < 20000; ++i) {
+    batch.emplace_back("peer-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, i));
+    if (batch.size() == 1000) {
+      s.merge(batch);
+      batch.clear();
+    }
+  }
+  CHECK(s.evicted() > 0);
+  // The newest are kept.
+  CHECK(s.get({"peer-19999.example|mx.example"})[0].has_value());
+  CHECK_FALSE(s.get({"peer-0.example|mx.example"})[0].has_value());
+}
+
+TEST_CASE("lmdb: a path that cannot be created is a StoreError") {
+  CHECK_THROWS_AS(history::LmdbStore("/proc/no/such/dir", false), history::StoreError);
+}
