@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -228,6 +230,69 @@ bool Client::closed_without_answer() {
   return buf_.empty();
 }
 
+Process::Process(std::vector<std::string> args) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  auto argv = argv_of(args);
+  int rc = ::posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE_MESSAGE(rc == 0, "cannot start " << args[0] << ": " << std::strerror(rc));
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+void Process::signal(int sig) const { ::kill(pid_, sig); }
+
+int Process::wait_exit() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  reaped_ = true;
+  return exit_code_of(status);
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+void wait_for_port(int port) {
+  const auto until = Clock::now() + Deadline;
+  while (!Client::tcp("127.0.0.1", port).connected()) {
+    REQUIRE_MESSAGE(Clock::now() < until, "nothing listens on port " << port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+RedisServer::RedisServer() : RedisServer(free_port()) {}
+
+RedisServer::RedisServer(int port) : port_(port) {
+  process_ = std::make_unique<Process>(std::vector<std::string>{
+      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      "--protected-mode", "no", "--daemonize", "no"});
+  wait_for_port(port_);
+}
+
+void RedisServer::kill() {
+  process_->signal(SIGKILL);
+  process_->wait_exit();
+}
+
 std::string request(const std::vector<std::pair<std::string, std::string>>& attributes) {
   std::vector<std::pair<std::string, std::string>> base = {
       {"request", "smtpd_access_policy"}, {"protocol_state", "RCPT"},  {"protocol_name", "ESMTP"},
@@ -259,6 +324,10 @@ std::string request(const std::vector<std::pair<std::string, std::string>>& attr
 RunResult run(const std::vector<std::string>& args_in, std::string_view input) {
   std::vector<std::string> args = args_in;
   args.insert(args.begin(), binary());
+  return run_program(std::move(args), input);
+}
+
+RunResult run_program(std::vector<std::string> args, std::string_view input) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   REQUIRE(::pipe2(in_pipe, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
@@ -270,7 +339,7 @@ RunResult run(const std::vector<std::string>& args_in, std::string_view input) {
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   auto argv = argv_of(args);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -286,7 +355,7 @@ RunResult run(const std::vector<std::string>& args_in, std::string_view input) {
   int open_fds = 2;
   while (open_fds > 0) {
     int n = ::poll(fds, 2, ms_left(until));
-    REQUIRE_MESSAGE(n > 0, "command did not finish: " << args[1]);
+    REQUIRE_MESSAGE(n > 0, "command did not finish: " << args[0]);
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buf[4096];

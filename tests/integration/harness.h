@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -103,6 +104,40 @@ class Client {
   std::string buf_;
 };
 
+// Any other program, killed (SIGKILL) at destruction if still running.
+class Process {
+ public:
+  explicit Process(std::vector<std::string> argv);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  void signal(int sig) const;
+  int wait_exit();  // exit code, 128+N for signal N
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// A free TCP port on 127.0.0.1 (bound and released; the caller binds it next).
+[[nodiscard]] int free_port();
+
+// Waits until something accepts on 127.0.0.1:port.
+void wait_for_port(int port);
+
+// A redis-server on a free loopback port, without persistence, for the test.
+class RedisServer {
+ public:
+  RedisServer();
+  explicit RedisServer(int port);
+  [[nodiscard]] int port() const { return port_; }
+  void kill();  // SIGKILL, and wait for it
+
+ private:
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
 // A Postfix-like request with the given overrides of a plaintext RCPT request.
 [[nodiscard]] std::string request(const std::vector<std::pair<std::string, std::string>>& attributes = {});
 
@@ -113,5 +148,7 @@ struct RunResult {
   std::string err;
 };
 [[nodiscard]] RunResult run(const std::vector<std::string>& args, std::string_view input = {});
+// Runs any program (found on PATH) the same way.
+[[nodiscard]] RunResult run_program(std::vector<std::string> argv, std::string_view input = {});
 
 }  // namespace tlspolicyd::test

@@ -23,19 +23,6 @@ std::string config_text(const std::string& listen, const std::string& answer) {
          "    action: \"" + answer + "\"\n";
 }
 
-// A free TCP port on 127.0.0.1 (bound and released; the daemon binds it next).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  return ntohs(sa.sin_port);
-}
-
 }  // namespace
 
 TEST_CASE("lifecycle: SIGHUP with a good config changes answers on an open connection") {
