@@ -24,6 +24,7 @@ struct ServeArgs {
   std::vector<std::string> listen;
   bool stdio = false;
   bool log_stderr = false;
+  bool run_as_root = false;
   std::optional<std::string> log_level;
 };
 

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warning or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error"}));
   serve_cmd->add_flag("--log-stderr", serve.log_stderr, "Log to stderr instead of syslog");
+  serve_cmd->add_flag("--run-as-root", serve.run_as_root, "Stay root when the configuration names no user:");
 
   std::string check_config = default_config;
   auto* check_cmd = app.add_subcommand("check", "Validate the configuration and every file it references");

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "config/config_loader.h"
+#include "privileges.h"
 #include "server.h"
 
 namespace tlspolicyd::daemon {
@@ -74,8 +75,16 @@ int run_serve(const ServeArgs& args) {
   Logger log = make_logger(target, log_settings);
   if (!args.stdio) raise_fd_limit(*log, loaded.config->limits.connections);
 
+  const config::ProcessSettings process = loaded.config->process;
   Server server(std::move(options), std::move(loaded.config), log);
   if (int rc = server.open(); rc != 0) return rc;
+  // Sockets bound and the store open: root is not needed any more.
+  PrivilegeResult dropped = drop_privileges(process, args.run_as_root);
+  if (dropped.exit_code != 0) {
+    log->error("{}", dropped.message);
+    return dropped.exit_code;
+  }
+  log->info("{}", dropped.message);
   return server.run();
 }
 

@@ -35,6 +35,13 @@ struct SocketSettings {
   std::string group;  // empty: the process's own group
 };
 
+// Who the daemon runs as once its sockets and store are open (SPEC: least privilege).
+struct ProcessSettings {
+  std::string user;          // drop to this user when started as root
+  std::string group;         // and this group (default: the user's own)
+  bool run_as_root = false;  // allow staying root without `user`
+};
+
 struct ServerLimits {
   protocol::Limits request;
   std::size_t connections = 10000;
@@ -48,11 +55,13 @@ struct Config {
   std::string path;                  // the file it was read from
   std::vector<ListenAddress> listen;  // as configured; empty means DefaultListen
   SocketSettings socket;
+  ProcessSettings process;
   LogSettings log;
   ServerLimits limits;
   policy::Mode mode = policy::Mode::Enforce;
   policy::Policy policy;
   std::optional<DowngradeSettings> downgrade;  // absent: no TLS history
+  std::optional<ListenAddress> metrics;         // inet: endpoint of the Prometheus page; absent: none
 };
 
 [[nodiscard]] std::string_view to_string(LogLevel level);

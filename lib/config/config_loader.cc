@@ -41,10 +41,14 @@ class Loader {
 
   std::shared_ptr<Config> load(const YAML::Node& root) {
     if (!r_.check_map(root, "the configuration",
-                      {"listen", "socket", "mode", "default_action", "log", "profiles", "limits", "lists", "rules",
-                       "downgrade"})) {
+                      {"listen", "socket", "user", "group", "run_as_root", "mode", "default_action", "log", "profiles",
+                       "limits", "lists", "rules", "downgrade", "metrics"})) {
       return nullptr;
     }
+    if (auto n = root["user"]) read_account(n, config_.process.user, "user");
+    if (auto n = root["group"]) read_account(n, config_.process.group, "group");
+    if (auto n = root["run_as_root"]) config_.process.run_as_root = r_.boolean(n, "run_as_root").value_or(false);
+    if (auto n = root["metrics"]) read_metrics(n);
     if (auto n = root["listen"]) read_listen(n);
     if (auto n = root["socket"]) read_socket(n);
     if (auto n = root["mode"]) read_mode(n, config_.mode, "mode");
@@ -117,6 +121,40 @@ class Loader {
         config_.socket.group = *text;
       }
     }
+  }
+
+  void read_metrics(const YAML::Node& node) {
+    if (!r_.check_map(node, "metrics", {"listen"})) return;
+    auto n = node["listen"];
+    if (!n) {
+      r_.error(node, "metrics needs listen: inet:HOST:PORT");
+      return;
+    }
+    auto text = r_.scalar(n, "metrics.listen");
+    if (!text) return;
+    auto parsed = parse_listen_address(*text);
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      r_.error(n, "metrics.listen \"" + *text + "\": " + *err);
+    } else if (std::get<ListenAddress>(parsed).kind != ListenAddress::Kind::Inet) {
+      r_.error(n, "metrics.listen must be inet:HOST:PORT (Prometheus scrapes over HTTP)");
+    } else {
+      config_.metrics = std::get<ListenAddress>(parsed);
+    }
+  }
+
+  // A user or group name (looked up when the daemon starts, never by check).
+  void read_account(const YAML::Node& node, std::string& out, std::string_view what) {
+    auto text = r_.scalar(node, what);
+    if (!text) return;
+    const bool ok = !text->empty() && text->size() <= 32 && (*text)[0] != '-' &&
+                    std::all_of(text->begin(), text->end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                    });
+    if (!ok) {
+      r_.error(node, std::string(what) + " must be a user or group name");
+      return;
+    }
+    out = *text;
   }
 
   void read_mode(const YAML::Node& node, Mode& out, std::string_view what) {

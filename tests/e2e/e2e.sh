@@ -181,6 +181,7 @@ echo "lab_policy_inet = $inet_restrictions" >> "$ETC/main.cf"
 write_config() {  # $1: the mode of partner-senders
   cat > "$LAB/tlspolicyd.yaml" <<EOF
 $(snippet tlspolicyd-socket | localize | sed "/^  - unix:/a\\  - inet:127.0.0.1:$POLICY_PORT")
+user: nobody
 log: { decisions: all }
 profiles:
   strict:

@@ -69,7 +69,7 @@ std::string TempDir::write(const std::string& name, std::string_view content) co
 std::string binary() { return TLSPOLICYD_BINARY; }
 
 Daemon::Daemon(std::vector<std::string> args, bool wait_ready) {
-  args.insert(args.begin(), {binary(), "serve", "--log-stderr"});
+  args.insert(args.begin(), {binary(), "serve", "--log-stderr", "--run-as-root"});
   int err_pipe[2];
   REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
   posix_spawn_file_actions_t actions;

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <csignal>
+#include <fstream>
 #include <string>
 
 #include "harness.h"
@@ -133,7 +136,7 @@ TEST_CASE("lifecycle: --stdio serves one connection on stdin/stdout and writes n
   const std::string config = dir.write("c.yaml", config_text("unix:" + dir.path() + "/unused.sock", "reject 5.7.1 spawned ${sender}"));
   std::string input;
   for (int i = 0; i < 5; ++i) input += request({{"sender", "s" + std::to_string(i) + "@x"}});
-  RunResult r = run({"serve", "-c", config, "--stdio", "--log-stderr"}, input);
+  RunResult r = run({"serve", "-c", config, "--stdio", "--log-stderr", "--run-as-root"}, input);
   CHECK(r.exit_code == 0);
   std::string expected;
   for (int i = 0; i < 5; ++i) expected += "action=REJECT 5.7.1 spawned s" + std::to_string(i) + "@x\n\n";
@@ -142,7 +145,7 @@ TEST_CASE("lifecycle: --stdio serves one connection on stdin/stdout and writes n
   struct stat st {};
   CHECK(::stat((dir.path() + "/unused.sock").c_str(), &st) != 0);  // --stdio opens no listener
 
-  RunResult bad = run({"serve", "-c", config, "--stdio"}, "garbage\n\n");
+  RunResult bad = run({"serve", "-c", config, "--stdio", "--run-as-root"}, "garbage\n\n");
   CHECK(bad.exit_code == 0);
   CHECK(bad.out.empty());
   CHECK(bad.err.empty());
@@ -185,4 +188,35 @@ TEST_CASE("lifecycle: SIGHUP re-reads file: lists; a broken list file keeps the 
   d.wait_for_log("reload failed with 1 error(s); keeping configuration generation 2");
   REQUIRE(c.send(request({{"sender", "a@new.example"}})));
   CHECK(c.answer() == "action=REJECT 5.7.1 listed new.example\n\n");
+}
+
+TEST_CASE("lifecycle: started as root, the daemon drops to user: for good after binding") {
+  if (::geteuid() != 0) return;  // only root can test leaving root
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", "user: nobody\n" + config_text("unix:" + sock, "reject 5.7.1 dropped"));
+  Daemon d({"-c", config});  // the harness adds --run-as-root; user: wins
+  d.wait_for_log("running as user nobody");
+  std::ifstream status("/proc/" + std::to_string(d.pid()) + "/status");
+  std::string line, uids;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Uid:")) uids = line;
+  }
+  const std::string nobody = std::to_string(::getpwnam("nobody")->pw_uid);
+  CHECK(uids == "Uid:\t" + nobody + "\t" + nobody + "\t" + nobody + "\t" + nobody);  // real, effective, saved, fs
+  Client c = Client::unix_socket(sock);
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 dropped\n\n");
+}
+
+TEST_CASE("lifecycle: as root without user:, the daemon refuses to run unless told to") {
+  if (::geteuid() != 0) return;
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", config_text("unix:" + dir.path() + "/p.sock", "dunno"));
+  RunResult r = run({"serve", "-c", config, "--log-stderr"});
+  CHECK(r.exit_code == 77);
+  CHECK(r.err.find("refusing to run as root: set user: in the configuration") != std::string::npos);
+  RunResult unknown = run({"serve", "-c", dir.write("u.yaml", "user: no-such-user-x\n" + config_text("unix:" + dir.path() + "/q.sock", "dunno")), "--log-stderr"});
+  CHECK(unknown.exit_code == 67);
+  CHECK(unknown.err.find("no such user: no-such-user-x") != std::string::npos);
 }

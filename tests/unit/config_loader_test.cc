@@ -77,6 +77,19 @@ rules: []
   CHECK(c->limits.idle_timeout == std::chrono::seconds(1200));
 }
 
+TEST_CASE("config: user, group, run_as_root and metrics") {
+  auto c = good("user: tlspolicyd\ngroup: tlspolicyd\nrun_as_root: true\nmetrics: { listen: \"inet:127.0.0.1:9187\" }\nrules: []\n");
+  CHECK(c->process.user == "tlspolicyd");
+  CHECK(c->process.group == "tlspolicyd");
+  CHECK(c->process.run_as_root);
+  REQUIRE(c->metrics.has_value());
+  CHECK(c->metrics->port == 9187);
+  auto errs = errors_of("user: \"-x\"\nmetrics: { listen: unix:/run/m.sock }\nrules: []\n");
+  REQUIRE(errs.size() == 2);
+  CHECK(errs[0] == "t.yaml:1:7: user must be a user or group name");
+  CHECK(errs[1] == "t.yaml:2:20: metrics.listen must be inet:HOST:PORT (Prometheus scrapes over HTTP)");
+}
+
 TEST_CASE("config: a single listen address may be a scalar") {
   auto c = good("listen: inet:127.0.0.1:9999\nrules: []\n");
   REQUIRE(c->listen.size() == 1);
@@ -102,8 +115,8 @@ rules:
   CHECK(errs[1] == "t.yaml:2:17: socket.mode must not give access to others (the last digit must be 0)");
   CHECK(errs[2] == "t.yaml:3:7: mode must be enforce, warn or observe, not \"strict\"");
   CHECK(errs[3].starts_with("t.yaml:4:17: default_action: a numeric action needs text"));
-  CHECK(errs[4] == "t.yaml:5:1: unknown key \"colour\" in the configuration (expected one of: listen, socket, mode, "
-                   "default_action, log, profiles, limits, lists, rules, downgrade)");
+  CHECK(errs[4] == "t.yaml:5:1: unknown key \"colour\" in the configuration (expected one of: listen, socket, user, "
+                   "group, run_as_root, mode, default_action, log, profiles, limits, lists, rules, downgrade, metrics)");
   CHECK(errs[5] == "t.yaml:6:15: log.level must be trace, debug, info, warning or error");
   CHECK(errs[6] == "t.yaml:7:23: limits.line_bytes must be a whole number from 512 to 1048576");
   CHECK(errs[7].starts_with("t.yaml:10:13: action: reject takes only 5.x.x"));
