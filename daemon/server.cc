@@ -13,6 +13,7 @@
 #include "log/decision_log.h"
 #include "log/kv_line.h"
 #include "protocol/reply.h"
+#include "systemd.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -75,6 +76,7 @@ Server::~Server() {
   for (event* ev : signals_) event_free(ev);
   if (resume_accept_ != nullptr) event_free(resume_accept_);
   if (stop_timer_ != nullptr) event_free(stop_timer_);
+  if (watchdog_ != nullptr) event_free(watchdog_);
   if (base_ != nullptr) event_base_free(base_);
 }
 
@@ -122,18 +124,32 @@ int Server::open() {
     return 0;
   }
 
-  std::vector<config::ListenAddress> addresses = options_.listen.empty() ? config_->listen : options_.listen;
-  if (addresses.empty()) addresses.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
-  std::string warning;
-  std::optional<gid_t> group = resolve_socket_group(config_->socket, warning);
-  if (!warning.empty()) logger_->warn("{}", warning);
-  for (const auto& address : addresses) {
-    auto opened = open_listener(address, config_->socket, group);
-    if (auto* err = std::get_if<std::string>(&opened)) {
-      logger_->error("cannot listen on {}: {}", address.to_string(), *err);
-      return 69;
+  // Sockets: --listen, else systemd's (socket activation), else the configuration's.
+  std::vector<BoundSocket> sockets;
+  if (options_.listen.empty()) sockets = systemd::activated_sockets();
+  if (sockets.empty()) {
+    std::vector<config::ListenAddress> addresses = options_.listen.empty() ? config_->listen : options_.listen;
+    if (addresses.empty()) {
+      addresses.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
     }
-    Listener l{std::get<BoundSocket>(std::move(opened)), nullptr};
+    std::string warning;
+    std::optional<gid_t> group = resolve_socket_group(config_->socket, warning);
+    if (!warning.empty()) logger_->warn("{}", warning);
+    for (const auto& address : addresses) {
+      auto opened = open_listener(address, config_->socket, group);
+      if (auto* err = std::get_if<std::string>(&opened)) {
+        logger_->error("cannot listen on {}: {}", address.to_string(), *err);
+        for (auto& s : sockets) {
+          ::close(s.fd);
+          remove_socket_file(s);
+        }
+        return 69;
+      }
+      sockets.push_back(std::get<BoundSocket>(std::move(opened)));
+    }
+  }
+  for (auto& socket : sockets) {
+    Listener l{std::move(socket), nullptr};
     l.ev = evconnlistener_new(base_, &Server::accept_cb, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
                               l.socket.fd);
     if (l.ev == nullptr) {
@@ -152,6 +168,12 @@ int Server::open() {
 int Server::run() {
   logger_->info("ready: configuration generation {} from {} ({} rules)", generation_, options_.config_path,
                 config_->policy.rules().size());
+  if (auto every = systemd::watchdog_interval()) {
+    watchdog_ = event_new(base_, -1, EV_PERSIST, &Server::watchdog_cb, this);
+    timeval tv{static_cast<time_t>(every->count() / 1000000), static_cast<suseconds_t>(every->count() % 1000000)};
+    if (watchdog_ != nullptr) event_add(watchdog_, &tv);
+  }
+  systemd::notify("READY=1\nSTATUS=serving, configuration generation " + std::to_string(generation_));
   if (event_base_dispatch(base_) < 0) {
     logger_->error("event loop failed");
     return 70;
@@ -242,6 +264,7 @@ void Server::on_signal(int sig) {
   if (sig == SIGHUP) {
     if (stopping_) return;
     logger_->info("reloading configuration from {} (signal HUP)", options_.config_path);
+    systemd::notify("RELOADING=1\nSTATUS=reloading");
     reloader_->request();
     return;
   }
@@ -249,6 +272,12 @@ void Server::on_signal(int sig) {
 }
 
 void Server::on_reloaded(config::LoadResult result) {
+  apply_reload(std::move(result));
+  // Done either way: the old configuration stays if the new one is bad.
+  systemd::notify("READY=1\nSTATUS=serving, configuration generation " + std::to_string(generation_));
+}
+
+void Server::apply_reload(config::LoadResult result) {
   if (!result.errors.empty()) {
     for (const auto& e : result.errors) logger_->error("{}", printable(e.to_string()));
     logger_->error("reload failed with {} error(s); keeping configuration generation {}", result.errors.size(),
@@ -277,9 +306,14 @@ void Server::on_reloaded(config::LoadResult result) {
   if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
 }
 
+void Server::watchdog_cb(evutil_socket_t, short, void*) {
+  systemd::notify("WATCHDOG=1");  // the loop turns: requests are being answered
+}
+
 void Server::stop(std::string_view why) {
   if (stopping_) return;
   stopping_ = true;
+  systemd::notify("STOPPING=1\nSTATUS=stopping");
   logger_->info("stopping ({}): closing {} connection(s)", why, connections_.size());
   close_listeners();
   std::vector<std::uint64_t> ids;

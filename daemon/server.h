@@ -72,11 +72,13 @@ class Server {
   static void signal_cb(evutil_socket_t sig, short what, void* arg);
   static void resume_accept_cb(evutil_socket_t fd, short what, void* arg);
   static void stop_timeout_cb(evutil_socket_t fd, short what, void* arg);
+  static void watchdog_cb(evutil_socket_t fd, short what, void* arg);
 
   void on_accept(int fd, const sockaddr* addr, int len);
   void on_accept_error();
   void on_signal(int sig);
   void on_reloaded(config::LoadResult result);
+  void apply_reload(config::LoadResult result);
   void stop(std::string_view why);
   void close_listeners();
   bool add_connection(int in_fd, int out_fd, std::string peer);
@@ -91,6 +93,7 @@ class Server {
   std::vector<event*> signals_;
   event* resume_accept_ = nullptr;
   event* stop_timer_ = nullptr;
+  event* watchdog_ = nullptr;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<HistoryService> history_;  // when the configuration has a downgrade: section
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;

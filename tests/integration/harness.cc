@@ -68,8 +68,15 @@ std::string TempDir::write(const std::string& name, std::string_view content) co
 
 std::string binary() { return TLSPOLICYD_BINARY; }
 
-Daemon::Daemon(std::vector<std::string> args, bool wait_ready) {
+Daemon::Daemon(std::vector<std::string> args, bool wait_ready) : Daemon(std::move(args), Options{wait_ready, {}, {}}) {}
+
+Daemon::Daemon(std::vector<std::string> args, Options options) {
   args.insert(args.begin(), {binary(), "serve", "--log-stderr", "--run-as-root"});
+  args.insert(args.begin(), options.wrapper.begin(), options.wrapper.end());
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), options.env.begin(), options.env.end());
+  auto envp = argv_of(env);
   int err_pipe[2];
   REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
   posix_spawn_file_actions_t actions;
@@ -77,13 +84,13 @@ Daemon::Daemon(std::vector<std::string> args, bool wait_ready) {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   auto argv = argv_of(args);
-  int rc = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(err_pipe[1]);
   stderr_fd_ = err_pipe[0];
   REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0] << ": " << std::strerror(rc));
   reader_ = std::thread([this] { read_stderr(); });
-  if (wait_ready) wait_for_log("ready:");
+  if (options.wait_ready) wait_for_log("ready:");
 }
 
 Daemon::~Daemon() {

@@ -45,8 +45,14 @@ class TempDir {
 // A running `tlspolicyd serve --log-stderr ARGS...`.
 class Daemon {
  public:
+  struct Options {
+    bool wait_ready = true;
+    std::vector<std::string> env;      // NAME=VALUE added to the environment
+    std::vector<std::string> wrapper;  // a program that runs the daemon (systemd-socket-activate ...)
+  };
   // Starts the daemon; when wait_ready, waits for its "ready:" line.
   explicit Daemon(std::vector<std::string> args, bool wait_ready = true);
+  Daemon(std::vector<std::string> args, Options options);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
