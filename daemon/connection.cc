@@ -129,6 +129,7 @@ void Connection::answer_buffered() {
     if (status == protocol::ParseStatus::Error) {
       server_.log().warn("conn={} peer={}: {} after {} request(s); closing without an answer", id_, peer_,
                          limit_text(parser_.error(), parser_.limits()), requests_);
+      server_.protocol_error();
       drain();
       return;
     }

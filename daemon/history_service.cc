@@ -40,8 +40,9 @@ std::string downgrade_line(const history::Finding& f, const protocol::Request& r
 
 }  // namespace
 
-HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger)
-    : logger_(std::move(logger)), settings_(settings), tracker_(tracker_settings(settings)),
+HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
+                               metrics::Metrics* metrics)
+    : logger_(std::move(logger)), metrics_(metrics), settings_(settings), tracker_(tracker_settings(settings)),
       inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
   try {
     store_ = history::open_store(settings_);
@@ -61,6 +62,7 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
   post(WarmUp{settings_.cache_entries});
   next_expire_ = Clock::now();  // the first tick expires old records
   logger_->info("history: keeping TLS history in {}", store_name_);
+  if (metrics_ != nullptr) metrics_->store_up(store_up_);
 }
 
 HistoryService::~HistoryService() {
@@ -77,7 +79,10 @@ std::string HistoryService::observe(const protocol::Request& request, const conf
   auto finding = tracker_.observe(request, wall_now(), exempt);
   if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
   if (!finding) return {};
-  if (finding->first_in_transaction) logger_->warn("{}", downgrade_line(*finding, request, settings.mode));
+  if (finding->first_in_transaction) {
+    logger_->warn("{}", downgrade_line(*finding, request, settings.mode));
+    if (metrics_ != nullptr) metrics_->downgrade();
+  }
   return finding->reason;
 }
 
@@ -126,6 +131,10 @@ void HistoryService::deliver(std::vector<Result> results) {
       for (const auto& [key, record] : warm->records) tracker_.preload(key, record);
       logger_->info("history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
     } else if (auto* st = std::get_if<StoreState>(&result)) {
+      if (metrics_ != nullptr) {
+        metrics_->store_up(st->up);
+        if (!st->up) metrics_->store_error();
+      }
       if (st->up) {
         logger_->info("history store {} available again", store_name_);
       } else {

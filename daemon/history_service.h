@@ -35,6 +35,7 @@
 #include "history/tracker.h"
 #include "inbox.h"
 #include "logging.h"
+#include "metrics/metrics.h"
 
 namespace tlspolicyd::daemon {
 
@@ -46,7 +47,9 @@ class HistoryService {
 
   // Opens the store. Throws history::StoreError when an LMDB store cannot be
   // opened (a misconfiguration: exit 69); an unreachable Redis is retried later.
-  HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger);
+  // `metrics` (may be null) counts downgrades and store errors.
+  HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
+                 metrics::Metrics* metrics = nullptr);
   ~HistoryService();
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
@@ -115,6 +118,7 @@ class HistoryService {
   void flush_unwritten();
 
   Logger logger_;
+  metrics::Metrics* metrics_;
   config::DowngradeSettings settings_;  // store settings as started
   std::string store_name_;
   history::Tracker tracker_;

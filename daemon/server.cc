@@ -7,12 +7,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstring>
 
 #include "log/decision_log.h"
 #include "log/kv_line.h"
 #include "protocol/reply.h"
+#include "tls/cipher_catalog.h"
 #include "systemd.h"
 
 namespace tlspolicyd::daemon {
@@ -110,9 +112,21 @@ int Server::open() {
     return 70;
   }
 
+  if (config_->metrics) {
+    metrics_ = std::make_unique<metrics::Metrics>();
+    if (auto catalog = tls::CipherCatalog::load()) {
+      metrics_->set_known_cipher([catalog](std::string_view name) { return catalog->find(name) != nullptr; });
+    }
+    metrics_server_ = std::make_unique<MetricsServer>(base_, *metrics_);
+    if (std::string err = metrics_server_->listen(*config_->metrics); !err.empty()) {
+      logger_->error("metrics on {}: {}", config_->metrics->to_string(), err);
+      return 69;
+    }
+    logger_->info("metrics on http://{}:{}/metrics", config_->metrics->host, config_->metrics->port);
+  }
   if (config_->downgrade) {
     try {
-      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_);
+      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get());
     } catch (const history::StoreError& e) {
       logger_->error("cannot open the history store: {}", e.what());
       return 69;
@@ -191,15 +205,17 @@ bool Server::add_connection(int in_fd, int out_fd, std::string peer) {
   }
   logger_->debug("conn={} peer={}: connected", conn->id(), conn->peer());
   connections_.emplace(conn->id(), std::move(conn));
+  if (metrics_) metrics_->connection_opened();
   return true;
 }
 
 void Server::release(Connection* conn) {
-  connections_.erase(conn->id());
+  if (connections_.erase(conn->id()) != 0 && metrics_) metrics_->connection_closed();
   if ((stopping_ || options_.stdio) && connections_.empty()) event_base_loopbreak(base_);
 }
 
 bool Server::answer(const protocol::Request& request, std::string& out, const Connection& conn) {
+  const auto started = metrics_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   std::string downgrade;
   if (history_ && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
   policy::Decision decision = config_->policy.evaluate(request, nullptr, downgrade);
@@ -215,7 +231,21 @@ bool Server::answer(const protocol::Request& request, std::string& out, const Co
   for (const std::string& line : log::decision_lines(decision, request, config_->log.decisions)) {
     logger_->info("{}", line);
   }
+  if (metrics_) count(decision, request, std::chrono::steady_clock::now() - started);
   return true;
+}
+
+void Server::count(const policy::Decision& decision, const protocol::Request& request,
+                   std::chrono::nanoseconds took) {
+  const std::string_view action = std::string_view(decision.action).substr(0, decision.action.find(' '));
+  std::string lower(action);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
+                     decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
+  for (const auto& v : decision.violations) {
+    if (!v.reason.empty()) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+  }
+  metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
 }
 
 void Server::accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg) {
@@ -231,6 +261,7 @@ void Server::on_accept(int fd, const sockaddr* addr, int len) {
   if (connections_.size() >= config_->limits.connections) {
     ::close(fd);
     ++refused_;
+    if (metrics_) metrics_->connection_refused();
     auto now = std::chrono::steady_clock::now();
     if (now - refused_logged_ >= std::chrono::seconds(10)) {
       logger_->warn("connection limit of {} reached: refused {} connection(s), the last from {}",
@@ -282,11 +313,13 @@ void Server::apply_reload(config::LoadResult result) {
     for (const auto& e : result.errors) logger_->error("{}", printable(e.to_string()));
     logger_->error("reload failed with {} error(s); keeping configuration generation {}", result.errors.size(),
                    generation_);
+    if (metrics_) metrics_->reloaded(false, generation_);
     return;
   }
   const bool listen_changed = options_.listen.empty() && result.config->listen != config_->listen;
   const bool socket_changed = result.config->socket.mode != config_->socket.mode ||
                               result.config->socket.group != config_->socket.group;
+  const bool metrics_changed = result.config->metrics != config_->metrics;
   const bool log_changed = result.config->log.facility != config_->log.facility ||
                            result.config->log.ident != config_->log.ident;
   if (history_ && result.config->downgrade) {
@@ -300,9 +333,11 @@ void Server::apply_reload(config::LoadResult result) {
   config_ = std::move(result.config);
   ++generation_;
   set_level(*logger_, options_.log_level.value_or(config_->log.level));
+  if (metrics_) metrics_->reloaded(true, generation_);
   logger_->info("configuration generation {} loaded from {} ({} rules)", generation_, options_.config_path,
                 config_->policy.rules().size());
   if (listen_changed || socket_changed) logger_->warn("listen and socket settings changed; they apply after a restart");
+  if (metrics_changed) logger_->warn("metrics settings changed; they apply after a restart");
   if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
 }
 

@@ -24,6 +24,8 @@
 #include "connection.h"
 #include "history_service.h"
 #include "listener.h"
+#include "metrics/metrics.h"
+#include "metrics_server.h"
 #include "logging.h"
 #include "reloader.h"
 
@@ -60,6 +62,10 @@ class Server {
   [[nodiscard]] bool answer(const protocol::Request& request, std::string& out, const Connection& conn);
   // Destroys a connection that reached State::Closed.
   void release(Connection* conn);
+  // A connection broke the protocol or a limit (for the metrics).
+  void protocol_error() {
+    if (metrics_) metrics_->protocol_error();
+  }
 
  private:
   struct Listener {
@@ -75,6 +81,7 @@ class Server {
   static void watchdog_cb(evutil_socket_t fd, short what, void* arg);
 
   void on_accept(int fd, const sockaddr* addr, int len);
+  void count(const policy::Decision& decision, const protocol::Request& request, std::chrono::nanoseconds took);
   void on_accept_error();
   void on_signal(int sig);
   void on_reloaded(config::LoadResult result);
@@ -95,6 +102,8 @@ class Server {
   event* stop_timer_ = nullptr;
   event* watchdog_ = nullptr;
   std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<metrics::Metrics> metrics_;  // when the configuration has metrics:
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<HistoryService> history_;  // when the configuration has a downgrade: section
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::uint64_t next_id_ = 1;

@@ -98,6 +98,8 @@ class Client {
   std::optional<std::string> answer();
   // True when the daemon closes the connection without sending anything more.
   bool closed_without_answer();
+  // Reads what arrives; false once the peer has closed (for HTTP responses).
+  bool fill_until_closed() { return fill(); }
   // Bytes received and not yet returned by answer().
   [[nodiscard]] const std::string& pending() const { return buf_; }
   void close();

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+#include "metrics/metrics.h"
+
+#include <algorithm>
+#include <map>
+
+namespace tlspolicyd::metrics {
+namespace {
+
+// A label value, escaped as the exposition format wants.
+void append_label(std::string& out, std::string_view name, std::string_view value) {
+  if (!out.empty()) out.push_back(',');
+  out.append(name);
+  out.append("=\"");
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  char buf[64];
+  if (value == static_cast<double>(static_cast<std::int64_t>(value))) {
+    std::snprintf(buf, sizeof buf, " %lld\n", static_cast<long long>(value));
+  } else {
+    std::snprintf(buf, sizeof buf, " %.9g\n", value);
+  }
+  out.append(buf);
+}
+
+// Counters in a stable order.
+void samples(std::string& out, std::string_view name, const auto& counters) {
+  std::map<std::string_view, std::uint64_t> sorted(counters.begin(), counters.end());
+  for (const auto& [labels, value] : sorted) sample(out, name, labels, static_cast<double>(value));
+}
+
+}  // namespace
+
+void Metrics::bump(Counters& counters) {
+  auto it = counters.find(std::string_view(scratch_));
+  if (it == counters.end()) it = counters.emplace(scratch_, 0).first;
+  ++it->second;
+}
+
+void Metrics::answered(std::string_view action, std::string_view rule, std::string_view mode,
+                       std::chrono::nanoseconds took) {
+  ++requests_;
+  scratch_.clear();
+  append_label(scratch_, "action", action);
+  append_label(scratch_, "rule", rule);
+  append_label(scratch_, "mode", mode);
+  bump(answers_);
+  const double seconds = std::chrono::duration<double>(took).count();
+  ++latency_count_;
+  latency_sum_ += seconds;
+  for (std::size_t i = 0; i < LatencyBuckets.size(); ++i) {
+    if (seconds <= LatencyBuckets[i]) ++latency_buckets_[i];
+  }
+}
+
+void Metrics::violation(std::string_view rule, std::string_view mode) {
+  scratch_.clear();
+  append_label(scratch_, "rule", rule);
+  append_label(scratch_, "mode", mode);
+  bump(violations_);
+}
+
+void Metrics::negotiated(std::string_view protocol, std::string_view cipher) {
+  scratch_.clear();
+  append_label(scratch_, "protocol", protocol);
+  bump(protocols_);
+  if (cipher.empty()) return;
+  scratch_.clear();
+  append_label(scratch_, "cipher", known_cipher_ && known_cipher_(cipher) ? cipher : std::string_view("other"));
+  bump(ciphers_);
+}
+
+void Metrics::reloaded(bool ok, std::uint64_t generation) {
+  ++(ok ? reloads_ok_ : reloads_failed_);
+  generation_ = generation;
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  family(out, "tlspolicyd_requests_total", "counter", "Policy requests answered.");
+  sample(out, "tlspolicyd_requests_total", "", static_cast<double>(requests_));
+  family(out, "tlspolicyd_answers_total", "counter", "Answers by action, deciding rule (- for the default) and mode.");
+  samples(out, "tlspolicyd_answers_total", answers_);
+  family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule and mode.");
+  samples(out, "tlspolicyd_violations_total", violations_);
+  family(out, "tlspolicyd_tls_protocol_requests_total", "counter",
+         "Requests by the TLS protocol the client negotiated (none: plaintext).");
+  samples(out, "tlspolicyd_tls_protocol_requests_total", protocols_);
+  family(out, "tlspolicyd_tls_cipher_requests_total", "counter", "Requests by the cipher the client negotiated.");
+  samples(out, "tlspolicyd_tls_cipher_requests_total", ciphers_);
+  family(out, "tlspolicyd_downgrades_total", "counter", "TLS downgrades detected (per transaction).");
+  sample(out, "tlspolicyd_downgrades_total", "", static_cast<double>(downgrades_));
+  family(out, "tlspolicyd_connections_total", "counter", "Connections accepted.");
+  sample(out, "tlspolicyd_connections_total", "", static_cast<double>(connections_total_));
+  family(out, "tlspolicyd_connections_open", "gauge", "Connections open now.");
+  sample(out, "tlspolicyd_connections_open", "", static_cast<double>(connections_open_));
+  family(out, "tlspolicyd_connections_refused_total", "counter", "Connections over limits.connections, closed at once.");
+  sample(out, "tlspolicyd_connections_refused_total", "", static_cast<double>(connections_refused_));
+  family(out, "tlspolicyd_protocol_errors_total", "counter", "Connections closed for breaking the protocol or a limit.");
+  sample(out, "tlspolicyd_protocol_errors_total", "", static_cast<double>(protocol_errors_));
+  family(out, "tlspolicyd_request_duration_seconds", "histogram", "Time from a complete request to its answer.");
+  for (std::size_t i = 0; i < LatencyBuckets.size(); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "le=\"%g\"", LatencyBuckets[i]);
+    sample(out, "tlspolicyd_request_duration_seconds_bucket", le, static_cast<double>(latency_buckets_[i]));
+  }
+  sample(out, "tlspolicyd_request_duration_seconds_bucket", "le=\"+Inf\"", static_cast<double>(latency_count_));
+  sample(out, "tlspolicyd_request_duration_seconds_sum", "", latency_sum_);
+  sample(out, "tlspolicyd_request_duration_seconds_count", "", static_cast<double>(latency_count_));
+  family(out, "tlspolicyd_reloads_total", "counter", "Configuration reloads, by result.");
+  sample(out, "tlspolicyd_reloads_total", "result=\"ok\"", static_cast<double>(reloads_ok_));
+  sample(out, "tlspolicyd_reloads_total", "result=\"failed\"", static_cast<double>(reloads_failed_));
+  family(out, "tlspolicyd_config_generation", "gauge", "The configuration generation in use (1 at start).");
+  sample(out, "tlspolicyd_config_generation", "", static_cast<double>(generation_));
+  family(out, "tlspolicyd_history_store_errors_total", "counter", "Times the TLS history store became unavailable.");
+  sample(out, "tlspolicyd_history_store_errors_total", "", static_cast<double>(store_errors_));
+  if (store_up_ >= 0) {
+    family(out, "tlspolicyd_history_store_up", "gauge", "1 when the TLS history store answers.");
+    sample(out, "tlspolicyd_history_store_up", "", store_up_);
+  }
+  return out;
+}
+
+}  // namespace tlspolicyd::metrics

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// metrics: the daemon's counters, rendered in Prometheus' text format.
+//
+// Everything a postmaster graphs before and while raising a floor: requests and
+// answers by action, rule and mode; violations; the TLS protocols and ciphers
+// clients negotiated; downgrades; connections; request latency; reloads and the
+// configuration generation; history store errors. Label values come from a
+// bounded vocabulary (rule names, known cipher names, protocol names), so a
+// hostile client cannot grow the page: an unknown cipher is counted as "other".
+// Single-threaded, like the event loop that updates it.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace tlspolicyd::metrics {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> LatencyBuckets = {0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005,
+                                                            0.001,   0.002,   0.005,   0.01,   0.05,   0.25};
+
+  // One answered request: the answer's first word in lower case, the deciding
+  // rule ("-" for the default action), its mode, and how long it took.
+  void answered(std::string_view action, std::string_view rule, std::string_view mode,
+                std::chrono::nanoseconds took);
+  void violation(std::string_view rule, std::string_view mode);
+  // The negotiated protocol ("none" for plaintext) and cipher ("" for none).
+  void negotiated(std::string_view protocol, std::string_view cipher);
+  void downgrade() { ++downgrades_; }
+  void connection_opened() { ++connections_total_; ++connections_open_; }
+  void connection_closed() { --connections_open_; }
+  void connection_refused() { ++connections_refused_; }
+  void protocol_error() { ++protocol_errors_; }
+  void reloaded(bool ok, std::uint64_t generation);
+  void store_error() { ++store_errors_; }
+  void store_up(bool up) { store_up_ = up ? 1 : 0; }
+
+  // Which cipher names are label values (the rest count as "other").
+  void set_known_cipher(std::function<bool(std::string_view)> known) { known_cipher_ = std::move(known); }
+
+  // The Prometheus text exposition (version 0.0.4).
+  [[nodiscard]] std::string render() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Counters = std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>>;
+  // Adds 1 under a label set written "name=\"value\",..." (built in scratch_).
+  void bump(Counters& counters);
+
+  Counters answers_;     // action, rule, mode
+  Counters violations_;  // rule, mode
+  Counters protocols_;   // protocol
+  Counters ciphers_;     // cipher
+  std::array<std::uint64_t, LatencyBuckets.size()> latency_buckets_{};
+  std::uint64_t latency_count_ = 0;
+  double latency_sum_ = 0;
+  std::uint64_t requests_ = 0;
+  std::uint64_t downgrades_ = 0;
+  std::uint64_t connections_total_ = 0;
+  std::int64_t connections_open_ = 0;
+  std::uint64_t connections_refused_ = 0;
+  std::uint64_t protocol_errors_ = 0;
+  std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  std::uint64_t generation_ = 1;
+  std::uint64_t store_errors_ = 0;
+  int store_up_ = -1;  // -1: no store
+  std::function<bool(std::string_view)> known_cipher_;
+  std::string scratch_;
+};
+
+}  // namespace tlspolicyd::metrics

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// Integration: the Prometheus page counts what was sent.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <string>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+
+// An HTTP/1.0 GET; returns the whole response.
+std::string http_get(int port, const std::string& path) {
+  Client c = Client::tcp("127.0.0.1", port);
+  REQUIRE(c.connected());
+  REQUIRE(c.send("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+  while (c.fill_until_closed()) {
+  }
+  return c.pending();
+}
+
+}  // namespace
+
+TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ciphers, errors and reloads") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\n"
+                                                 "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(port) + "\" }\n"
+                                                 "rules:\n"
+                                                 "  - name: needs-tls\n"
+                                                 "    require: { tls: true }\n"
+                                                 "    action: \"reject 5.7.1 TLS please\"\n");
+  Daemon d({"-c", config});
+  d.wait_for_log("metrics on http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  Client c = Client::unix_socket(sock);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(c.send(request()));
+    REQUIRE(c.answer() == "action=REJECT 5.7.1 TLS please\n\n");
+  }
+  REQUIRE(c.send(request({{"encryption_protocol", "TLSv1.3"}, {"encryption_cipher", "TLS_AES_256_GCM_SHA384"}})));
+  REQUIRE(c.answer() == "action=DUNNO\n\n");
+  REQUIRE(c.send(request({{"encryption_protocol", "TLSv1.3"}, {"encryption_cipher", "EVIL\"CIPHER"}})));
+  REQUIRE(c.answer() == "action=DUNNO\n\n");
+  Client bad = Client::unix_socket(sock);
+  REQUIRE(bad.send("no equals sign\n\n"));
+  CHECK(bad.closed_without_answer());
+  d.wait_for_log("line without '='");
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 2 loaded");
+
+  const std::string page = http_get(port, "/metrics");
+  CHECK(page.find(" 200 OK\r\n") != std::string::npos);
+  CHECK(page.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+  for (const char* line : {
+           "\ntlspolicyd_requests_total 5\n",
+           "\ntlspolicyd_answers_total{action=\"reject\",rule=\"needs-tls\",mode=\"enforce\"} 3\n",
+           "\ntlspolicyd_answers_total{action=\"dunno\",rule=\"-\",mode=\"-\"} 2\n",
+           "\ntlspolicyd_violations_total{rule=\"needs-tls\",mode=\"enforce\"} 3\n",
+           "\ntlspolicyd_tls_protocol_requests_total{protocol=\"none\"} 3\n",
+           "\ntlspolicyd_tls_protocol_requests_total{protocol=\"TLSv1.3\"} 2\n",
+           "\ntlspolicyd_tls_cipher_requests_total{cipher=\"TLS_AES_256_GCM_SHA384\"} 1\n",
+           "\ntlspolicyd_tls_cipher_requests_total{cipher=\"other\"} 1\n",
+           "\ntlspolicyd_protocol_errors_total 1\n",
+           "\ntlspolicyd_connections_total 2\n",
+           "\ntlspolicyd_connections_open 1\n",
+           "\ntlspolicyd_request_duration_seconds_count 5\n",
+           "\ntlspolicyd_request_duration_seconds_bucket{le=\"+Inf\"} 5\n",
+           "\ntlspolicyd_reloads_total{result=\"ok\"} 1\n",
+           "\ntlspolicyd_config_generation 2\n",
+           "\n# TYPE tlspolicyd_request_duration_seconds histogram\n",
+       }) {
+    CAPTURE(line);
+    CHECK(page.find(line) != std::string::npos);
+  }
+  CHECK(page.find("EVIL") == std::string::npos);  // client-chosen text never becomes a label
+  CHECK(http_get(port, "/").find(" 404 ") != std::string::npos);
+}

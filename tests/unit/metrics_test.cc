@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include "metrics/metrics.h"
+
+using tlspolicyd::metrics::Metrics;
+using namespace std::chrono_literals;
+
+TEST_CASE("metrics: counters by label, a cumulative histogram, bounded cipher labels") {
+  Metrics m;
+  m.set_known_cipher([](std::string_view c) { return c == "AES128-SHA"; });
+  m.answered("reject", "r\"1", "enforce", 30us);
+  m.answered("reject", "r\"1", "enforce", 3ms);
+  m.answered("dunno", "-", "-", 1us);
+  m.negotiated("TLSv1.2", "AES128-SHA");
+  m.negotiated("TLSv1.2", "x\ny");
+  m.negotiated("none", "");
+  const std::string page = m.render();
+  CHECK(page.find("tlspolicyd_requests_total 3\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_answers_total{action=\"reject\",rule=\"r\\\"1\",mode=\"enforce\"} 2\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_request_duration_seconds_bucket{le=\"1e-05\"} 1\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_request_duration_seconds_bucket{le=\"5e-05\"} 2\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_request_duration_seconds_bucket{le=\"0.005\"} 3\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_request_duration_seconds_count 3\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_tls_cipher_requests_total{cipher=\"AES128-SHA\"} 1\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_tls_cipher_requests_total{cipher=\"other\"} 1\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_tls_protocol_requests_total{protocol=\"TLSv1.2\"} 2\n") != std::string::npos);
+  CHECK(page.find("x\ny") == std::string::npos);
+  CHECK(page.find("tlspolicyd_history_store_up") == std::string::npos);  // no store, no gauge
+}
