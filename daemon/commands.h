@@ -41,7 +41,13 @@ struct ReportArgs {
   std::string since;  // a duration; empty: everything
 };
 
+struct DoctorArgs {
+  std::string config_path;
+  std::string postconf = "postconf";  // run as POSTCONF -n, -M, -h NAME
+};
+
 int run_serve(const ServeArgs& args);
+int run_doctor(const DoctorArgs& args);
 int run_report(const ReportArgs& args);
 int run_check(const std::string& config_path);
 int run_query(const QueryArgs& args);

@@ -71,11 +71,11 @@ int main(int argc, char** argv) {
   report_cmd->add_flag("--json", report.json, "Print one JSON object");
   report_cmd->add_option("--since", report.since, "Only peers seen within DURATION (e.g. 7d)");
 
-  std::string unused_config = default_config;
-  std::string unused_postconf;
+  DoctorArgs doctor;
+  doctor.config_path = default_config;
   auto* doctor_cmd = app.add_subcommand("doctor", "Check how Postfix is wired to tlspolicyd");
-  doctor_cmd->add_option("-c,--config", unused_config, "Configuration file");
-  doctor_cmd->add_option("--postconf", unused_postconf, "Command to run in place of postconf");
+  doctor_cmd->add_option("-c,--config", doctor.config_path, "Configuration file")->capture_default_str();
+  doctor_cmd->add_option("--postconf", doctor.postconf, "Command to run in place of postconf")->capture_default_str();
 
   try {
     std::reverse(args.begin(), args.end());  // CLI11 takes the vector back to front
@@ -89,9 +89,6 @@ int main(int argc, char** argv) {
   if (*check_cmd) return run_check(check_config);
   if (*query_cmd) return run_query(query);
   if (*report_cmd) return run_report(report);
-  if (*doctor_cmd) {
-    std::cerr << "tlspolicyd doctor: not available yet in this version\n";
-    return exit_code::Unavailable;
-  }
+  if (*doctor_cmd) return run_doctor(doctor);
   return exit_code::Usage;
 }

@@ -45,6 +45,11 @@ bool Condition::matches(const protocol::Request& request) const {
   return false;
 }
 
+bool Condition::uses(Field field) const {
+  if (kind_ == Kind::Key) return key_->field() == field;
+  return std::any_of(children_.begin(), children_.end(), [&](const Condition& c) { return c.uses(field); });
+}
+
 std::string Condition::explain(const protocol::Request& request) const {
   switch (kind_) {
     case Kind::All: {

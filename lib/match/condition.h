@@ -28,6 +28,8 @@ class Condition {
   // "sender_domain \"x.example\" matches list:partners" and the like.
   [[nodiscard]] std::string explain(const protocol::Request& request) const;
   [[nodiscard]] Kind kind() const { return kind_; }
+  // True when a key on `field` appears anywhere in the tree.
+  [[nodiscard]] bool uses(Field field) const;
   [[nodiscard]] bool empty() const { return kind_ == Kind::All && children_.empty(); }
 
  private:
