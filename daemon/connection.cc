@@ -52,10 +52,15 @@ bool Connection::start() {
   read_ev_ = event_new(server_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
   write_ev_ = event_new(server_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
   if (read_ev_ == nullptr || write_ev_ == nullptr) return false;
-  timeval idle = to_timeval(server_.config().limits.idle_timeout);
-  if (event_add(read_ev_, &idle) != 0) return false;
+  if (event_add(read_ev_, idle_timeout()) != 0) return false;
   reading_ = true;
   return true;
+}
+
+const timeval* Connection::idle_timeout() {
+  if (const timeval* common = server_.idle_timeout()) return common;
+  idle_ = to_timeval(server_.config().limits.idle_timeout);  // no common timeout: a plain one
+  return &idle_;
 }
 
 void Connection::read_cb(evutil_socket_t, short what, void* arg) {
@@ -172,8 +177,7 @@ void Connection::update_events() {
   const bool want_read = state_ == State::Open && out_.size() - out_pos_ <= MaxPendingOutput;
   if (want_read != reading_) {
     if (want_read) {
-      timeval idle = to_timeval(server_.config().limits.idle_timeout);
-      event_add(read_ev_, &idle);
+      event_add(read_ev_, idle_timeout());
     } else {
       event_del(read_ev_);
     }

@@ -64,6 +64,7 @@ class Connection {
   void drain();
   void close();
   void update_events();
+  const timeval* idle_timeout();
 
   Server& server_;
   std::uint64_t id_;
@@ -78,6 +79,7 @@ class Connection {
   std::string out_;
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
+  timeval idle_{};
   event* read_ev_ = nullptr;
   event* write_ev_ = nullptr;
 };

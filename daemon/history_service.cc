@@ -88,7 +88,13 @@ std::string HistoryService::observe(const protocol::Request& request, const conf
 
 void HistoryService::shutdown() {
   if (!worker_.joinable()) return;
-  if (auto dirty = tracker_.take_dirty(); !dirty.empty()) post(Write{std::move(dirty)});
+  // Let fetches under way finish, so their keys' counts are written in full.
+  auto barrier = std::make_shared<std::promise<void>>();
+  auto reached = barrier->get_future();
+  post(Barrier{barrier});
+  reached.wait();
+  inbox_.drain();
+  if (auto dirty = tracker_.take_dirty(true); !dirty.empty()) post(Write{std::move(dirty)});
   post(Stop{});
   worker_.join();
   inbox_.drain();
@@ -218,7 +224,9 @@ void HistoryService::flush_unwritten() {
 }
 
 void HistoryService::work(Job& job) {
-  if (auto* load = std::get_if<Load>(&job)) {
+  if (auto* barrier = std::get_if<Barrier>(&job)) {
+    barrier->reached->set_value();
+  } else if (auto* load = std::get_if<Load>(&job)) {
     if (store_ready()) {
       try {
         auto records = store_->get(load->keys);

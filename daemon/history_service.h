@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,7 +79,11 @@ class HistoryService {
     std::size_t limit;
   };
   struct Stop {};
-  using Job = std::variant<Load, Write, Expire, WarmUp, Stop>;
+  // Reached once every job posted before it is done (shutdown waits for it).
+  struct Barrier {
+    std::shared_ptr<std::promise<void>> reached;
+  };
+  using Job = std::variant<Load, Write, Expire, WarmUp, Stop, Barrier>;
 
   struct Loaded {
     std::vector<std::string> keys;

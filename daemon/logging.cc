@@ -3,10 +3,13 @@
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <syslog.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <string_view>
 
 namespace tlspolicyd::daemon {
@@ -25,6 +28,39 @@ class SeverityPrefix final : public spdlog::custom_flag_formatter {
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<SeverityPrefix>();
   }
+};
+
+// stderr, written once per event-loop turn rather than once per line.
+class BatchedStderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const bool first = buffer_.size() == 0;
+    formatter_->format(msg, buffer_);
+    if (!wake_ || msg.level >= spdlog::level::warn || buffer_.size() > 65536) {
+      flush_();
+    } else if (first) {
+      wake_();
+    }
+  }
+  void flush_() override {
+    const char* p = buffer_.data();
+    std::size_t left = buffer_.size();
+    while (left > 0) {
+      const ssize_t n = ::write(STDERR_FILENO, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // a closed stderr loses the log, never the daemon
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+ private:
+  spdlog::memory_buf_t buffer_;
+  std::function<void()> wake_;
 };
 
 int facility_code(std::string_view name) {
@@ -51,8 +87,9 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
                                                              facility_code(settings.facility), true);
       break;
     case LogTarget::Stderr:
-      sink = std::make_shared<spdlog::sinks::stderr_sink_st>();
-      pattern = "%Y-%m-%dT%H:%M:%S.%e " + settings.ident + "[%P]: %*%v";
+      sink = std::make_shared<BatchedStderrSink>();
+      // The pid is written into the pattern once: %P would ask the kernel per line.
+      pattern = "%Y-%m-%dT%H:%M:%S.%e " + settings.ident + "[" + std::to_string(::getpid()) + "]: %*%v";
       break;
     case LogTarget::None:
       sink = std::make_shared<spdlog::sinks::null_sink_st>();
@@ -66,6 +103,12 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
   // Errors and warnings must reach the log even if the process dies right after.
   logger->flush_on(spdlog::level::warn);
   return logger;
+}
+
+void set_batch_waker(spdlog::logger& logger, std::function<void()> wake) {
+  for (auto& sink : logger.sinks()) {
+    if (auto* batched = dynamic_cast<BatchedStderrSink*>(sink.get())) batched->set_waker(wake);
+  }
 }
 
 void set_level(spdlog::logger& logger, config::LogLevel level) {

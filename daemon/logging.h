@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
@@ -22,6 +23,13 @@ enum class LogTarget { Syslog, Stderr, None };
 
 // A logger writing to `target`, with ident/facility from `settings` (syslog).
 [[nodiscard]] Logger make_logger(LogTarget target, const config::LogSettings& settings);
+
+// With --log-stderr, lines of one event-loop turn are written together: `wake` is
+// called when the first line of a batch is buffered, and the daemon then flushes
+// the logger once the loop has handled what is ready (Server does). Warnings and
+// errors are always written at once. Without a waker, every line is written at
+// once. No effect on syslog, where every line is a message of its own.
+void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 
 // Applies the configured level (on start and on reload).
 void set_level(spdlog::logger& logger, config::LogLevel level);

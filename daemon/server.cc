@@ -72,6 +72,8 @@ Server::Server(ServeOptions options, std::shared_ptr<const config::Config> confi
     : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(event_base_new()) {}
 
 Server::~Server() {
+  set_batch_waker(*logger_, nullptr);
+  logger_->flush();
   connections_.clear();
   reloader_.reset();
   close_listeners();
@@ -79,6 +81,7 @@ Server::~Server() {
   if (resume_accept_ != nullptr) event_free(resume_accept_);
   if (stop_timer_ != nullptr) event_free(stop_timer_);
   if (watchdog_ != nullptr) event_free(watchdog_);
+  if (log_flush_ != nullptr) event_free(log_flush_);
   if (base_ != nullptr) event_base_free(base_);
 }
 
@@ -103,6 +106,8 @@ int Server::open() {
       return 70;
     }
   }
+  log_flush_ = event_new(base_, -1, 0, &Server::log_flush_cb, this);
+  if (log_flush_ != nullptr) set_batch_waker(*logger_, [this] { event_active(log_flush_, EV_TIMEOUT, 0); });
   resume_accept_ = evtimer_new(base_, &Server::resume_accept_cb, this);
   stop_timer_ = evtimer_new(base_, &Server::stop_timeout_cb, this);
   reloader_ = std::make_unique<Reloader>(base_, options_.config_path,
@@ -339,6 +344,19 @@ void Server::apply_reload(config::LoadResult result) {
   if (listen_changed || socket_changed) logger_->warn("listen and socket settings changed; they apply after a restart");
   if (metrics_changed) logger_->warn("metrics settings changed; they apply after a restart");
   if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
+}
+
+void Server::log_flush_cb(evutil_socket_t, short, void* arg) { static_cast<Server*>(arg)->logger_->flush(); }
+
+const timeval* Server::idle_timeout() {
+  const std::int64_t seconds = config_->limits.idle_timeout.count();
+  auto it = idle_timeouts_.find(seconds);
+  if (it == idle_timeouts_.end()) {
+    const timeval tv{static_cast<time_t>(seconds), 0};
+    const timeval* common = event_base_init_common_timeout(base_, &tv);
+    it = idle_timeouts_.emplace(seconds, common != nullptr ? common : nullptr).first;
+  }
+  return it->second;
 }
 
 void Server::watchdog_cb(evutil_socket_t, short, void*) {

@@ -9,7 +9,7 @@ TLSPOLICYD_BUILD_DEPS=(
   liblmdb-dev libhiredis-dev libsystemd-dev lowdown
 )
 TLSPOLICYD_TEST_DEPS=(
-  doctest-dev redis-server
+  doctest-dev redis-server libbenchmark-dev
 )
 # The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
 TLSPOLICYD_E2E_DEPS=(

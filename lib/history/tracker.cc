@@ -130,13 +130,13 @@ void Tracker::unavailable(const std::vector<std::string>& keys) {
   }
 }
 
-std::vector<std::pair<std::string, Record>> Tracker::take_dirty() {
+std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {
   std::vector<std::pair<std::string, Record>> out;
   std::vector<std::string> waiting;  // dirty, but the stored record has not arrived yet
   for (auto& key : dirty_keys_) {
     auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.dirty) continue;  // evicted meanwhile
-    if (!it->second.ready) {
+    if (!it->second.ready && !all) {
       waiting.push_back(std::move(key));
       continue;
     }

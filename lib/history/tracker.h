@@ -63,8 +63,10 @@ class Tracker {
   void preload(const std::string& key, const Record& stored);
   // The store could not answer for these keys: go on with what is known here.
   void unavailable(const std::vector<std::string>& keys);
-  // Records changed since the last call, to be merged into the store.
-  std::vector<std::pair<std::string, Record>> take_dirty();
+  // Records changed since the last call, to be merged into the store. Records
+  // whose stored part has not arrived wait for it, unless `all` (at shutdown:
+  // what was counted here is then merged as it is).
+  std::vector<std::pair<std::string, Record>> take_dirty(bool all = false);
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
   // Changes lost because the cache was full of unwritten records (store down).

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/attribute.h"
 
-#include <algorithm>
 #include <array>
-#include <utility>
 
 namespace tlspolicyd::protocol {
 namespace {
@@ -43,26 +41,48 @@ constexpr std::array<std::string_view, AttrCount> Names = {
     "tls_sni",
 };
 
-using Entry = std::pair<std::string_view, Attr>;
+// Names grouped by length, built once at compile time: a lookup compares the
+// name with the few of its length (at most six), first character first.
+constexpr std::size_t MaxNameLength = 24;
+constexpr std::size_t MaxPerLength = 8;
 
-// Names sorted once, at compile time, for a binary search per request line.
-constexpr std::array<Entry, AttrCount> sorted_names() {
-  std::array<Entry, AttrCount> out{};
-  for (std::size_t i = 0; i < AttrCount; ++i) out[i] = {Names[i], static_cast<Attr>(i)};
-  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
-  return out;
+struct Buckets {
+  std::array<std::array<Attr, MaxPerLength>, MaxNameLength + 1> attrs{};
+  std::array<std::size_t, MaxNameLength + 1> counts{};
+};
+
+constexpr Buckets make_buckets() {
+  Buckets b;
+  for (std::size_t i = 0; i < AttrCount; ++i) {
+    const std::size_t len = Names[i].size();
+    b.attrs[len][b.counts[len]++] = static_cast<Attr>(i);
+  }
+  return b;
 }
 
-constexpr std::array<Entry, AttrCount> Sorted = sorted_names();
+constexpr Buckets ByLength = make_buckets();
+static_assert([] {
+  for (auto n : Names) {
+    if (n.size() > MaxNameLength) return false;
+  }
+  for (auto c : ByLength.counts) {
+    if (c > MaxPerLength) return false;
+  }
+  return true;
+}());
 
 }  // namespace
 
 std::string_view attr_name(Attr attr) { return Names[static_cast<std::size_t>(attr)]; }
 
 std::optional<Attr> find_attr(std::string_view name) {
-  auto it = std::lower_bound(Sorted.begin(), Sorted.end(), name,
-                             [](const Entry& e, std::string_view n) { return e.first < n; });
-  if (it != Sorted.end() && it->first == name) return it->second;
+  if (name.empty() || name.size() > MaxNameLength) return std::nullopt;
+  const std::size_t len = name.size();
+  for (std::size_t i = 0; i < ByLength.counts[len]; ++i) {
+    const Attr a = ByLength.attrs[len][i];
+    const std::string_view candidate = Names[static_cast<std::size_t>(a)];
+    if (candidate[0] == name[0] && candidate == name) return a;
+  }
   return std::nullopt;
 }
 

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+// tlspolicyd_loadgen: drives a policy server like many Postfix smtpd processes.
+//
+//   tlspolicyd_loadgen --target unix:PATH|inet:HOST:PORT [--connections N]
+//       [--pipeline D] [--duration SECONDS | --requests N] [--seed S] [--idle]
+//
+// Opens N connections and keeps D requests in flight on each (Postfix itself
+// keeps one), for a duration or a number of requests. Requests are realistic
+// Postfix 3.7 requests, all 29 attributes, drawn from a seeded mix of senders,
+// clients and TLS parameters (mostly TLS 1.3 and 1.2, some old TLS, weak
+// ciphers, plaintext and AUTH). Prints one line of key=value results: requests,
+// requests per second, latency percentiles in microseconds (from sending a
+// request to reading its answer), errors, and the count of each answer word.
+// --idle: opens the connections, sends one request on each, prints "idle" and
+// holds them open until stdin closes (for memory measurements).
+// One thread, epoll; exit 0 unless a connection failed or an answer was missing.
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string target;
+  int connections = 100;
+  int pipeline = 1;
+  double duration = 5;
+  long requests = 0;  // 0: by duration
+  unsigned seed = 42;
+  bool idle = false;
+};
+
+// A pool of distinct, realistic requests.
+std::vector<std::string> make_requests(unsigned seed, std::size_t count) {
+  std::mt19937 rng(seed);
+  const char* domains[] = {"partner-bank.com", "law-firm.com",    "example.org", "mail.example.net",
+                           "news.example",     "shop.example.com", "gmail.com",   "outlook.com"};
+  struct Tls {
+    const char* protocol;
+    const char* cipher;
+    const char* bits;
+    int weight;
+  };
+  const Tls tls[] = {{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "256", 45},
+                     {"TLSv1.3", "TLS_AES_128_GCM_SHA256", "128", 15},
+                     {"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", "256", 20},
+                     {"TLSv1.2", "AES128-SHA", "128", 4},
+                     {"TLSv1", "ECDHE-RSA-AES256-SHA", "256", 3},
+                     {"", "", "0", 13}};
+  std::vector<int> weights;
+  for (const auto& t : tls) weights.push_back(t.weight);
+  std::discrete_distribution<int> pick_tls(weights.begin(), weights.end());
+  std::uniform_int_distribution<int> pick_domain(0, 7), pick_ip(1, 254), pick_port(1024, 65000), percent(0, 99);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Tls& t = tls[static_cast<std::size_t>(pick_tls(rng))];
+    const std::string domain = domains[pick_domain(rng)];
+    const bool auth = percent(rng) < 5;
+    const bool submission = auth && percent(rng) < 80;
+    const std::string client = "198.51.100." + std::to_string(pick_ip(rng));
+    std::string r;
+    auto add = [&](const char* name, const std::string& value) { r.append(name).append("=").append(value).append("\n"); };
+    add("request", "smtpd_access_policy");
+    add("protocol_state", "RCPT");
+    add("protocol_name", "ESMTP");
+    add("client_address", client);
+    add("client_name", "mx" + std::to_string(i % 17) + "." + domain);
+    add("client_port", std::to_string(pick_port(rng)));
+    add("reverse_client_name", "mx" + std::to_string(i % 17) + "." + domain);
+    add("server_address", "192.0.2.25");
+    add("server_port", submission ? "587" : "25");
+    add("helo_name", "mx" + std::to_string(i % 17) + "." + domain);
+    add("sender", "user" + std::to_string(i % 97) + "@" + domain);
+    add("recipient", "rcpt" + std::to_string(i % 31) + "@example.test");
+    add("recipient_count", "0");
+    add("queue_id", "");
+    add("instance", std::to_string(1000 + i) + ".6b0b28e2.c9e51.0");
+    add("size", std::to_string(1000 + i % 50000));
+    add("etrn_domain", "");
+    add("stress", "");
+    add("sasl_method", auth ? "PLAIN" : "");
+    add("sasl_username", auth ? "user" + std::to_string(i % 13) : "");
+    add("sasl_sender", "");
+    add("ccert_subject", "");
+    add("ccert_issuer", "");
+    add("ccert_fingerprint", "");
+    add("ccert_pubkey_fingerprint", "");
+    add("encryption_protocol", t.protocol);
+    add("encryption_cipher", t.cipher);
+    add("encryption_keysize", t.bits);
+    add("policy_context", submission ? "submission" : "");
+    r.append("\n");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+int connect_to(const std::string& target) {
+  int fd = -1;
+  if (target.starts_with("unix:")) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, target.c_str() + 5, sizeof sa.sun_path - 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  } else if (target.starts_with("inet:")) {
+    const std::string rest = target.substr(5);
+    const auto colon = rest.rfind(':');
+    std::string host = rest.substr(0, colon);
+    if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), rest.substr(colon + 1).c_str(), &hints, &res) != 0) return -1;
+    fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+    ::freeaddrinfo(res);
+  }
+  if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+struct Conn {
+  int fd = -1;
+  std::deque<Clock::time_point> sent;  // send times of the requests in flight
+  std::string in;
+  std::string out;
+  std::size_t next = 0;  // index into the request pool
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--target") o.target = value();
+    else if (a == "--connections") o.connections = std::stoi(value());
+    else if (a == "--pipeline") o.pipeline = std::stoi(value());
+    else if (a == "--duration") o.duration = std::stod(value());
+    else if (a == "--requests") o.requests = std::stol(value());
+    else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--idle") o.idle = true;
+    else {
+      std::fprintf(stderr, "usage: tlspolicyd_loadgen --target unix:PATH|inet:HOST:PORT [--connections N] "
+                           "[--pipeline D] [--duration S | --requests N] [--seed S] [--idle]\n");
+      return 2;
+    }
+  }
+  const auto pool = make_requests(o.seed, 4096);
+  std::vector<Conn> conns(static_cast<std::size_t>(o.connections));
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  for (std::size_t i = 0; i < conns.size(); ++i) {
+    conns[i].fd = connect_to(o.target);
+    if (conns[i].fd < 0) {
+      std::fprintf(stderr, "cannot connect to %s: %s\n", o.target.c_str(), std::strerror(errno));
+      return 1;
+    }
+    conns[i].next = i * 7919 % pool.size();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+  }
+
+  std::vector<std::uint32_t> latencies;
+  latencies.reserve(4'000'000);
+  std::map<std::string, long> answers;
+  long sent = 0, received = 0, errors = 0;
+  const long limit = o.idle ? static_cast<long>(conns.size()) : o.requests;
+  auto may_send = [&] { return limit == 0 || sent < limit; };
+  auto send = [&](Conn& c) {
+    const std::string& r = pool[c.next];
+    c.next = (c.next + 1) % pool.size();
+    c.out.append(r);
+    c.sent.push_back(Clock::now());
+    ++sent;
+  };
+  auto flush = [&](Conn& c) {
+    while (!c.out.empty()) {
+      const ssize_t n = ::write(c.fd, c.out.data(), c.out.size());
+      if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+      c.out.erase(0, static_cast<std::size_t>(n));
+    }
+    return true;
+  };
+
+  const auto start = Clock::now();
+  const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  for (auto& c : conns) {
+    for (int d = 0; d < (o.idle ? 1 : o.pipeline) && may_send(); ++d) send(c);
+    if (!flush(c)) ++errors;
+  }
+  epoll_event events[256];
+  bool running = true;
+  while (running) {
+    const bool done_sending = !may_send() || (limit == 0 && Clock::now() >= stop_at);
+    if (done_sending && received >= sent) break;
+    const int n = ::epoll_wait(ep, events, 256, 1000);
+    for (int k = 0; k < n; ++k) {
+      Conn& c = conns[events[k].data.u64];
+      char buf[65536];
+      const ssize_t got = ::read(c.fd, buf, sizeof buf);
+      if (got <= 0) {
+        if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        ++errors;  // the server closed a connection
+        ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+        received += static_cast<long>(c.sent.size());  // never coming
+        c.sent.clear();
+        if (std::all_of(conns.begin(), conns.end(), [](const Conn& x) { return x.sent.empty(); }) && !may_send()) running = false;
+        continue;
+      }
+      c.in.append(buf, static_cast<std::size_t>(got));
+      std::size_t pos;
+      const auto now = Clock::now();
+      while ((pos = c.in.find("\n\n")) != std::string::npos) {
+        std::string answer = c.in.substr(0, pos);
+        c.in.erase(0, pos + 2);
+        if (c.sent.empty()) {
+          ++errors;
+          continue;
+        }
+        latencies.push_back(static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent.front()).count()));
+        c.sent.pop_front();
+        ++received;
+        const auto word_end = answer.find(' ');
+        ++answers[answer.substr(answer.starts_with("action=") ? 7 : 0,
+                                word_end == std::string::npos ? std::string::npos : word_end - 7)];
+        const bool go_on = limit == 0 ? Clock::now() < stop_at : may_send();
+        if (go_on && !o.idle) send(c);
+      }
+      if (!flush(c)) ++errors;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  if (o.idle) {
+    std::printf("idle connections=%zu answered=%ld errors=%ld\n", conns.size(), received, errors);
+    std::fflush(stdout);
+    char c;
+    while (::read(STDIN_FILENO, &c, 1) > 0) {
+    }
+    return errors == 0 ? 0 : 1;
+  }
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) -> unsigned {
+    if (latencies.empty()) return 0;
+    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  std::printf("requests=%ld seconds=%.3f rps=%.0f p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u errors=%ld",
+              received, seconds, static_cast<double>(latencies.size()) / seconds, pct(0.5), pct(0.9), pct(0.99),
+              pct(0.999), latencies.empty() ? 0u : latencies.back(), errors);
+  for (const auto& [word, count] : answers) std::printf(" answer_%s=%ld", word.c_str(), count);
+  std::printf("\n");
+  return errors == 0 && static_cast<long>(latencies.size()) == sent ? 0 : 1;
+}
