@@ -2,6 +2,7 @@
 #include "protocol/attribute.h"
 
 #include <array>
+#include <cstring>
 
 namespace tlspolicyd::protocol {
 namespace {
@@ -41,34 +42,53 @@ constexpr std::array<std::string_view, AttrCount> Names = {
     "tls_sni",
 };
 
-// Names grouped by length, built once at compile time: a lookup compares the
-// name with the few of its length (at most six), first character first.
+// A table by length and first letter, built at compile time: every name Postfix
+// sends is told apart by its length, first and last letter, so a lookup costs two
+// byte comparisons and at most one full comparison.
 constexpr std::size_t MaxNameLength = 24;
-constexpr std::size_t MaxPerLength = 8;
+constexpr std::size_t PerSlot = 3;
+constexpr std::uint8_t None = 0xff;
 
-struct Buckets {
-  std::array<std::array<Attr, MaxPerLength>, MaxNameLength + 1> attrs{};
-  std::array<std::size_t, MaxNameLength + 1> counts{};
+struct Table {
+  std::array<std::array<std::array<std::uint8_t, PerSlot>, 26>, MaxNameLength + 1> slots{};
+  constexpr Table() {
+    for (auto& by_len : slots) {
+      for (auto& slot : by_len) slot.fill(None);
+    }
+  }
 };
 
-constexpr Buckets make_buckets() {
-  Buckets b;
+constexpr Table make_table() {
+  Table t;
   for (std::size_t i = 0; i < AttrCount; ++i) {
-    const std::size_t len = Names[i].size();
-    b.attrs[len][b.counts[len]++] = static_cast<Attr>(i);
+    auto& slot = t.slots[Names[i].size()][static_cast<std::size_t>(Names[i][0] - 'a')];
+    for (auto& entry : slot) {
+      if (entry == None) {
+        entry = static_cast<std::uint8_t>(i);
+        break;
+      }
+    }
   }
-  return b;
+  return t;
 }
 
-constexpr Buckets ByLength = make_buckets();
+constexpr Table ByShape = make_table();
+
+// Every name fits, and no two names share length, first and last letter.
 static_assert([] {
-  for (auto n : Names) {
-    if (n.size() > MaxNameLength) return false;
+  std::size_t placed = 0;
+  for (const auto& by_len : ByShape.slots) {
+    for (const auto& slot : by_len) {
+      for (std::size_t a = 0; a < PerSlot; ++a) {
+        if (slot[a] == None) continue;
+        ++placed;
+        for (std::size_t b = a + 1; b < PerSlot; ++b) {
+          if (slot[b] != None && Names[slot[a]].back() == Names[slot[b]].back()) return false;
+        }
+      }
+    }
   }
-  for (auto c : ByLength.counts) {
-    if (c > MaxPerLength) return false;
-  }
-  return true;
+  return placed == AttrCount;
 }());
 
 }  // namespace
@@ -76,12 +96,13 @@ static_assert([] {
 std::string_view attr_name(Attr attr) { return Names[static_cast<std::size_t>(attr)]; }
 
 std::optional<Attr> find_attr(std::string_view name) {
-  if (name.empty() || name.size() > MaxNameLength) return std::nullopt;
-  const std::size_t len = name.size();
-  for (std::size_t i = 0; i < ByLength.counts[len]; ++i) {
-    const Attr a = ByLength.attrs[len][i];
-    const std::string_view candidate = Names[static_cast<std::size_t>(a)];
-    if (candidate[0] == name[0] && candidate == name) return a;
+  if (name.empty() || name.size() > MaxNameLength || name[0] < 'a' || name[0] > 'z') return std::nullopt;
+  for (std::uint8_t index : ByShape.slots[name.size()][static_cast<std::size_t>(name[0] - 'a')]) {
+    if (index == None) break;
+    const std::string_view candidate = Names[index];
+    if (candidate.back() == name.back() && std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
+      return static_cast<Attr>(index);
+    }
   }
   return std::nullopt;
 }
