@@ -43,8 +43,23 @@ void Request::finalize() {
   keysize_ = parse_number<std::uint32_t>(get(Attr::EncryptionKeysize)).value_or(0);
   server_port_ = parse_number<std::uint16_t>(get(Attr::ServerPort));
   client_port_ = parse_number<std::uint16_t>(get(Attr::ClientPort));
-  client_ip_ = net::parse_ip(get(Attr::ClientAddress));
-  server_ip_ = net::parse_ip(get(Attr::ServerAddress));
+  client_ip_parsed_ = server_ip_parsed_ = false;
+}
+
+const std::optional<net::IpAddress>& Request::client_ip() const {
+  if (!client_ip_parsed_) {
+    client_ip_ = net::parse_ip(get(Attr::ClientAddress));
+    client_ip_parsed_ = true;
+  }
+  return client_ip_;
+}
+
+const std::optional<net::IpAddress>& Request::server_ip() const {
+  if (!server_ip_parsed_) {
+    server_ip_ = net::parse_ip(get(Attr::ServerAddress));
+    server_ip_parsed_ = true;
+  }
+  return server_ip_;
 }
 
 }  // namespace tlspolicyd::protocol

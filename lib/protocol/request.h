@@ -56,8 +56,9 @@ class Request {
   [[nodiscard]] std::uint32_t keysize() const { return keysize_; }  // 0 when absent or invalid
   [[nodiscard]] std::optional<std::uint16_t> server_port() const { return server_port_; }
   [[nodiscard]] std::optional<std::uint16_t> client_port() const { return client_port_; }
-  [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const { return client_ip_; }
-  [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const { return server_ip_; }
+  // Parsed on first use: most rule sets never look at an address.
+  [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const;
+  [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const;
   // SASL authenticated: sasl_method or sasl_username is not empty.
   [[nodiscard]] bool sasl() const { return !get(Attr::SaslMethod).empty() || !get(Attr::SaslUsername).empty(); }
   [[nodiscard]] std::string_view sender_domain() const { return address_domain(get(Attr::Sender)); }
@@ -72,8 +73,10 @@ class Request {
   std::uint32_t keysize_ = 0;
   std::optional<std::uint16_t> server_port_;
   std::optional<std::uint16_t> client_port_;
-  std::optional<net::IpAddress> client_ip_;
-  std::optional<net::IpAddress> server_ip_;
+  mutable std::optional<net::IpAddress> client_ip_;  // caches, filled by client_ip()/server_ip()
+  mutable std::optional<net::IpAddress> server_ip_;
+  mutable bool client_ip_parsed_ = false;
+  mutable bool server_ip_parsed_ = false;
 };
 
 }  // namespace tlspolicyd::protocol

@@ -62,6 +62,21 @@ void RequestParser::begin_request() {
   }
 }
 
+std::optional<Attr> RequestParser::lookup(std::string_view name) {
+  // Postfix writes the same attributes in the same order every time: the name at
+  // this line of the last request is the one to try first.
+  const std::size_t line = attributes_ - 1;
+  if (line < predicted_.size() && predicted_[line] != NoAttr) {
+    const std::string_view guess = attr_name(static_cast<Attr>(predicted_[line]));
+    if (guess.size() == name.size() && std::memcmp(guess.data(), name.data(), name.size()) == 0) {
+      return static_cast<Attr>(predicted_[line]);
+    }
+  }
+  auto attr = find_attr(name);
+  if (line < predicted_.size()) predicted_[line] = attr ? static_cast<std::uint8_t>(*attr) : NoAttr;
+  return attr;
+}
+
 ParseStatus RequestParser::next(Request& out) {
   if (error_ != ParseError::None) return ParseStatus::Error;
   const char* base = buf_.data();
@@ -83,14 +98,14 @@ ParseStatus RequestParser::next(Request& out) {
     if (len > 0 && line[len - 1] == '\r') --len;
     if (len > limits_.line_bytes) return fail(ParseError::LineTooLong);
     if (next_line - start_ > limits_.request_bytes) return fail(ParseError::RequestTooLarge);
-    if (std::memchr(line, '\0', len) != nullptr) return fail(ParseError::NulByte);
 
     if (len == 0) {
-      // End of request: publish the spans as views, then start the next one.
-      out.clear();
+      // End of request: no NUL anywhere in it (one scan of the whole request), then
+      // publish the spans as views and start the next one.
+      if (std::memchr(base + start_, '\0', line_start_ - start_) != nullptr) return fail(ParseError::NulByte);
       for (std::size_t i = 0; i < AttrCount; ++i) {
         const Span& s = spans_[i];
-        if (s.set) out.set(static_cast<Attr>(i), std::string_view(base + start_ + s.offset, s.length));
+        out.set(static_cast<Attr>(i), s.set ? std::string_view(base + start_ + s.offset, s.length) : std::string_view());
       }
       out.finalize();
       line_start_ = next_line;
@@ -100,9 +115,11 @@ ParseStatus RequestParser::next(Request& out) {
 
     if (++attributes_ > limits_.attributes) return fail(ParseError::TooManyAttributes);
     const auto* eq = static_cast<const char*>(std::memchr(line, '=', len));
-    if (eq == nullptr) return fail(ParseError::MissingEquals);
+    if (eq == nullptr) {
+      return fail(std::memchr(line, '\0', len) != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
+    }
     const std::size_t name_len = static_cast<std::size_t>(eq - line);
-    if (auto attr = find_attr(std::string_view(line, name_len))) {
+    if (auto attr = lookup(std::string_view(line, name_len))) {
       Span& s = spans_[static_cast<std::size_t>(*attr)];
       s.offset = static_cast<std::uint32_t>(line_start_ + name_len + 1 - start_);
       s.length = static_cast<std::uint32_t>(len - name_len - 1);

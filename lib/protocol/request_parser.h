@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -76,6 +77,9 @@ class RequestParser {
 
   ParseStatus fail(ParseError error);
   void begin_request();
+  std::optional<Attr> lookup(std::string_view name);
+
+  static constexpr std::uint8_t NoAttr = 0xff;
 
   Limits limits_;
   Limits next_limits_;
@@ -86,6 +90,11 @@ class RequestParser {
   std::size_t scan_ = 0;        // where the search for the current line's LF resumes
   std::size_t attributes_ = 0;  // lines of the current request so far
   std::array<Span, AttrCount> spans_{};
+  std::array<std::uint8_t, 48> predicted_ = [] {  // the attribute seen at each line last time
+    std::array<std::uint8_t, 48> a{};
+    a.fill(NoAttr);
+    return a;
+  }();
   ParseError error_ = ParseError::None;
 };
 
