@@ -62,18 +62,15 @@ void RequestParser::begin_request() {
   }
 }
 
-std::optional<Attr> RequestParser::lookup(std::string_view name) {
+std::optional<Attr> RequestParser::predicted_at(const char* line, std::size_t available) const {
   // Postfix writes the same attributes in the same order every time: the name at
-  // this line of the last request is the one to try first.
-  const std::size_t line = attributes_ - 1;
-  if (line < predicted_.size() && predicted_[line] != NoAttr) {
-    const std::string_view guess = attr_name(static_cast<Attr>(predicted_[line]));
-    if (guess.size() == name.size() && std::memcmp(guess.data(), name.data(), name.size()) == 0) {
-      return static_cast<Attr>(predicted_[line]);
-    }
+  // this line of the last request, if "name=" starts this line too.
+  if (attributes_ >= predicted_.size() || predicted_[attributes_] == NoAttr) return std::nullopt;
+  const auto attr = static_cast<Attr>(predicted_[attributes_]);
+  const std::string_view name = attr_name(attr);
+  if (available <= name.size() || line[name.size()] != '=' || std::memcmp(line, name.data(), name.size()) != 0) {
+    return std::nullopt;
   }
-  auto attr = find_attr(name);
-  if (line < predicted_.size()) predicted_[line] = attr ? static_cast<std::uint8_t>(*attr) : NoAttr;
   return attr;
 }
 
@@ -84,8 +81,10 @@ ParseStatus RequestParser::next(Request& out) {
 
   while (line_start_ < end) {
     const char* line = base + line_start_;
-    if (scan_ < line_start_) scan_ = line_start_;
-    const auto* lf = static_cast<const char*>(std::memchr(base + scan_, '\n', end - scan_));
+    const std::optional<Attr> guess = predicted_at(line, end - line_start_);
+    // The LF search starts after "name=" when the name is known already.
+    const std::size_t from = std::max(scan_, line_start_ + (guess ? attr_name(*guess).size() + 1 : 0));
+    const auto* lf = static_cast<const char*>(std::memchr(base + from, '\n', end - from));
     if (lf == nullptr) {
       // An unfinished line: fail now if it can no longer fit (one CR may follow).
       scan_ = end;
@@ -113,13 +112,22 @@ ParseStatus RequestParser::next(Request& out) {
       return ParseStatus::Complete;
     }
 
-    if (++attributes_ > limits_.attributes) return fail(ParseError::TooManyAttributes);
-    const auto* eq = static_cast<const char*>(std::memchr(line, '=', len));
-    if (eq == nullptr) {
-      return fail(std::memchr(line, '\0', len) != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
+    if (attributes_ >= limits_.attributes) return fail(ParseError::TooManyAttributes);
+    std::size_t name_len = 0;
+    std::optional<Attr> attr = guess;
+    if (guess) {
+      name_len = attr_name(*guess).size();
+    } else {
+      const auto* eq = static_cast<const char*>(std::memchr(line, '=', len));
+      if (eq == nullptr) {
+        return fail(std::memchr(line, '\0', len) != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
+      }
+      name_len = static_cast<std::size_t>(eq - line);
+      attr = find_attr(std::string_view(line, name_len));
+      if (attributes_ < predicted_.size()) predicted_[attributes_] = attr ? static_cast<std::uint8_t>(*attr) : NoAttr;
     }
-    const std::size_t name_len = static_cast<std::size_t>(eq - line);
-    if (auto attr = lookup(std::string_view(line, name_len))) {
+    ++attributes_;
+    if (attr) {
       Span& s = spans_[static_cast<std::size_t>(*attr)];
       s.offset = static_cast<std::uint32_t>(line_start_ + name_len + 1 - start_);
       s.length = static_cast<std::uint32_t>(len - name_len - 1);

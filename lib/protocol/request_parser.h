@@ -77,7 +77,7 @@ class RequestParser {
 
   ParseStatus fail(ParseError error);
   void begin_request();
-  std::optional<Attr> lookup(std::string_view name);
+  [[nodiscard]] std::optional<Attr> predicted_at(const char* line, std::size_t available) const;
 
   static constexpr std::uint8_t NoAttr = 0xff;
 

@@ -119,6 +119,33 @@ TEST_CASE("parser lets the last of repeated attributes win") {
   CHECK(get(o, 0, Attr::Sender) == "second@x");
 }
 
+TEST_CASE("parser is not misled when a line differs from the same line of the last request") {
+  // The parser first tries the name seen at each line last time; every way a line
+  // can differ from it must still parse as if nothing were remembered.
+  const std::string input =
+      "sender=a@x\nrecipient=r@x\nhelo_name=h\n\n"   // learnt order
+      "senderx=1\nrecipient\nhelo_name=h2\n\n";      // longer name, then no '='
+  for (std::size_t chunk : {1, 2, 5, 100}) {
+    CAPTURE(chunk);
+    Outcome o = run(input, chunk);
+    REQUIRE(o.requests.size() == 1);
+    CHECK(o.error == ParseError::MissingEquals);
+  }
+  const std::string reordered =
+      "sender=a@x\nrecipient=r@x\n\n"
+      "recipient=r2@x\nsender=s2@x\nsend=3\nrecipient=\n\n"  // swapped, a prefix name, a value gone
+      "sender=s3@x\n\n";
+  for (std::size_t chunk : {1, 3, 7, 100}) {
+    CAPTURE(chunk);
+    Outcome o = run(reordered, chunk);
+    REQUIRE(o.requests.size() == 3);
+    CHECK(get(o, 1, Attr::Recipient) == "");
+    CHECK(get(o, 1, Attr::Sender) == "s2@x");
+    CHECK(get(o, 2, Attr::Sender) == "s3@x");
+    CHECK(get(o, 2, Attr::Recipient) == "");
+  }
+}
+
 TEST_CASE("parser ignores unknown attributes, including an empty name") {
   Outcome o = run("x_future_attr=1\n=value\nSENDER=upper@x\nsender=a@x\n\n", 100);
   REQUIRE(o.requests.size() == 1);
