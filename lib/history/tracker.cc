@@ -56,9 +56,10 @@ void Tracker::evict() {
 }
 
 bool Tracker::first_time(std::string_view instance) {
-  std::string id(instance);
+  std::uint64_t id = 14695981039346656037ull;  // FNV-1a, 64 bits on every platform
+  for (const char c : instance) id = (id ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   if (!instances_.insert(id).second) return false;
-  instance_order_.push_back(std::move(id));
+  instance_order_.push_back(id);
   if (instance_order_.size() > RecentTransactions) {
     instances_.erase(instance_order_.front());
     instance_order_.pop_front();

@@ -8,7 +8,8 @@
 // keeps one), for a duration or a number of requests. Requests are realistic
 // Postfix 3.7 requests, all 29 attributes, drawn from a seeded mix of senders,
 // clients and TLS parameters (mostly TLS 1.3 and 1.2, some old TLS, weak
-// ciphers, plaintext and AUTH). Prints one line of key=value results: requests,
+// ciphers, plaintext and AUTH), each sending host keeping its own TLS but for a
+// rare downgrade. Prints one line of key=value results: requests,
 // requests per second, latency percentiles in microseconds (from sending a
 // request to reading its answer), errors, and the count of each answer word.
 // --idle: opens the connections, sends one request on each, prints "idle" and
@@ -69,13 +70,27 @@ std::vector<std::string> make_requests(unsigned seed, std::size_t count) {
   for (const auto& t : tls) weights.push_back(t.weight);
   std::discrete_distribution<int> pick_tls(weights.begin(), weights.end());
   std::uniform_int_distribution<int> pick_domain(0, 7), pick_ip(1, 254), pick_port(1024, 65000), percent(0, 99);
+  // The sending hosts: 17 per domain, each with its own address and the TLS it
+  // always negotiates (as real MTAs do); 1 request in 100 from a host with TLS
+  // arrives in plaintext, a downgrade for the TLS history to notice.
+  struct Host {
+    std::string address;
+    const Tls* tls;
+  };
+  std::vector<Host> hosts;
+  for (int h = 0; h < 8 * 17; ++h) {
+    hosts.push_back(Host{"198.51.100." + std::to_string(pick_ip(rng)), &tls[static_cast<std::size_t>(pick_tls(rng))]});
+  }
+  const Tls& plaintext = tls[std::size(tls) - 1];
   std::vector<std::string> out;
   for (std::size_t i = 0; i < count; ++i) {
-    const Tls& t = tls[static_cast<std::size_t>(pick_tls(rng))];
-    const std::string domain = domains[pick_domain(rng)];
+    const std::size_t d = static_cast<std::size_t>(pick_domain(rng));
+    const std::string domain = domains[d];
+    const Host& host = hosts[d * 17 + i % 17];
+    const Tls& t = percent(rng) == 0 ? plaintext : *host.tls;
     const bool auth = percent(rng) < 5;
     const bool submission = auth && percent(rng) < 80;
-    const std::string client = "198.51.100." + std::to_string(pick_ip(rng));
+    const std::string& client = host.address;
     std::string r;
     auto add = [&](const char* name, const std::string& value) { r.append(name).append("=").append(value).append("\n"); };
     add("request", "smtpd_access_policy");
