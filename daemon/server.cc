@@ -234,7 +234,7 @@ bool Server::answer(const protocol::Request& request, std::string& out, const Co
     return false;
   }
   for (const std::string& line : log::decision_lines(decision, request, config_->log.decisions)) {
-    logger_->info("{}", line);
+    logger_->info(std::string_view(line));  // a finished line: no formatting
   }
   if (metrics_) count(decision, request, std::chrono::steady_clock::now() - started);
   return true;

@@ -20,20 +20,21 @@ std::string lower_first_word(std::string_view action) {
 
 // The request part shared by every line of one decision.
 std::string request_fields(const protocol::Request& request) {
-  KvLine line;
-  std::string client(or_dash(request.get(Attr::ClientName)));
-  client.push_back('[');
-  client.append(request.get(Attr::ClientAddress));
-  client.push_back(']');
-  line.add("client", client);
+  KvLine line(256);
+  std::string value;  // for the values built from two attributes
+  value.reserve(128);
+  value.append(or_dash(request.get(Attr::ClientName))).append("[").append(request.get(Attr::ClientAddress)).append("]");
+  line.add("client", value);
   line.add("helo", or_dash(request.get(Attr::HeloName)));
-  line.add("sender", "<" + std::string(request.get(Attr::Sender)) + ">");
-  line.add("recipient", "<" + std::string(request.get(Attr::Recipient)) + ">");
+  value.assign("<").append(request.get(Attr::Sender)).append(">");
+  line.add("sender", value);
+  value.assign("<").append(request.get(Attr::Recipient)).append(">");
+  line.add("recipient", value);
   line.add("protocol", or_dash(request.get(Attr::EncryptionProtocol)));
   line.add("cipher", or_dash(request.get(Attr::EncryptionCipher)));
   line.add("queue_id", or_dash(request.get(Attr::QueueId)));
   line.add("instance", or_dash(request.get(Attr::Instance)));
-  return line.str();
+  return std::move(line).str();
 }
 
 }  // namespace
@@ -48,13 +49,14 @@ std::vector<std::string> decision_lines(const policy::Decision& decision, const 
   const std::string action = lower_first_word(decision.action);
   const std::string tail = request_fields(request);
   auto emit = [&](const policy::Rule* rule, std::string_view reason, std::string_view would) {
-    KvLine line;
+    KvLine line(128 + tail.size());
     line.add_raw("action", action);
     line.add("rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
     line.add_raw("mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
     if (!would.empty()) line.add_raw("would", lower_first_word(would));
     line.add("reason", or_dash(reason));
-    lines.push_back(line.str() + " " + tail);
+    line.append_line(tail);
+    lines.push_back(std::move(line).str());
   };
   for (const auto& v : decision.violations) {
     emit(v.rule, v.reason, v.rule->mode == policy::Mode::Enforce ? std::string_view() : v.would_answer);

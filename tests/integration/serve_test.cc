@@ -79,6 +79,10 @@ TEST_CASE("serve: CRLF input, repeated and unknown attributes, 8-bit values") {
   CHECK(c.answer() == echo_answer("j??s??@example.org"));
   std::string line = f.daemon.wait_for_log("example.org>");
   CHECK(line.find("sender=\"<j\\xc3\\xb6s\\xc3\\xa9@example.org>\"") != std::string::npos);
+  // Format directives in a value are text, in the answer and in the log.
+  REQUIRE(c.send(request({{"sender", "{}{0}%s%n@fmt.example"}})));
+  CHECK(c.answer() == echo_answer("{}{0}%s%n@fmt.example"));
+  CHECK(f.daemon.wait_for_log("fmt.example>").find("sender=<{}{0}%s%n@fmt.example>") != std::string::npos);
 }
 
 TEST_CASE("serve: an empty request and a request without request= are answered") {
