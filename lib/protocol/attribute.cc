@@ -1,46 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "protocol/attribute.h"
 
-#include <array>
 #include <cstring>
 
 namespace tlspolicyd::protocol {
 namespace {
 
-constexpr std::array<std::string_view, AttrCount> Names = {
-    "request",
-    "protocol_state",
-    "protocol_name",
-    "helo_name",
-    "queue_id",
-    "sender",
-    "recipient",
-    "recipient_count",
-    "client_address",
-    "client_name",
-    "reverse_client_name",
-    "instance",
-    "sasl_method",
-    "sasl_username",
-    "sasl_sender",
-    "size",
-    "ccert_subject",
-    "ccert_issuer",
-    "ccert_fingerprint",
-    "ccert_pubkey_fingerprint",
-    "encryption_protocol",
-    "encryption_cipher",
-    "encryption_keysize",
-    "etrn_domain",
-    "stress",
-    "client_port",
-    "policy_context",
-    "server_address",
-    "server_port",
-    "compatibility_level",
-    "mail_version",
-    "tls_sni",
-};
 
 // A table by length and first letter, built at compile time: every name Postfix
 // sends is told apart by its length, first and last letter, so a lookup costs two
@@ -61,7 +26,7 @@ struct Table {
 constexpr Table make_table() {
   Table t;
   for (std::size_t i = 0; i < AttrCount; ++i) {
-    auto& slot = t.slots[Names[i].size()][static_cast<std::size_t>(Names[i][0] - 'a')];
+    auto& slot = t.slots[AttrNames[i].size()][static_cast<std::size_t>(AttrNames[i][0] - 'a')];
     for (auto& entry : slot) {
       if (entry == None) {
         entry = static_cast<std::uint8_t>(i);
@@ -83,7 +48,7 @@ static_assert([] {
         if (slot[a] == None) continue;
         ++placed;
         for (std::size_t b = a + 1; b < PerSlot; ++b) {
-          if (slot[b] != None && Names[slot[a]].back() == Names[slot[b]].back()) return false;
+          if (slot[b] != None && AttrNames[slot[a]].back() == AttrNames[slot[b]].back()) return false;
         }
       }
     }
@@ -93,13 +58,11 @@ static_assert([] {
 
 }  // namespace
 
-std::string_view attr_name(Attr attr) { return Names[static_cast<std::size_t>(attr)]; }
-
 std::optional<Attr> find_attr(std::string_view name) {
   if (name.empty() || name.size() > MaxNameLength || name[0] < 'a' || name[0] > 'z') return std::nullopt;
   for (std::uint8_t index : ByShape.slots[name.size()][static_cast<std::size_t>(name[0] - 'a')]) {
     if (index == None) break;
-    const std::string_view candidate = Names[index];
+    const std::string_view candidate = AttrNames[index];
     if (candidate.back() == name.back() && std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
       return static_cast<Attr>(index);
     }

@@ -7,6 +7,7 @@
 // writes them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -51,8 +52,44 @@ enum class Attr : std::uint8_t {
 
 inline constexpr std::size_t AttrCount = static_cast<std::size_t>(Attr::TlsSni) + 1;
 
+// The wire names, by Attr.
+inline constexpr std::array<std::string_view, AttrCount> AttrNames = {
+    "request",
+    "protocol_state",
+    "protocol_name",
+    "helo_name",
+    "queue_id",
+    "sender",
+    "recipient",
+    "recipient_count",
+    "client_address",
+    "client_name",
+    "reverse_client_name",
+    "instance",
+    "sasl_method",
+    "sasl_username",
+    "sasl_sender",
+    "size",
+    "ccert_subject",
+    "ccert_issuer",
+    "ccert_fingerprint",
+    "ccert_pubkey_fingerprint",
+    "encryption_protocol",
+    "encryption_cipher",
+    "encryption_keysize",
+    "etrn_domain",
+    "stress",
+    "client_port",
+    "policy_context",
+    "server_address",
+    "server_port",
+    "compatibility_level",
+    "mail_version",
+    "tls_sni",
+};
+
 // The wire name of an attribute ("client_address").
-[[nodiscard]] std::string_view attr_name(Attr attr);
+[[nodiscard]] constexpr std::string_view attr_name(Attr attr) { return AttrNames[static_cast<std::size_t>(attr)]; }
 
 // The attribute with this wire name, or nullopt for a name Postfix does not send.
 [[nodiscard]] std::optional<Attr> find_attr(std::string_view name);
