@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/duration.h"
 
@@ -89,18 +92,48 @@ std::optional<std::chrono::seconds> YamlReader::duration(const YAML::Node& node,
   return d;
 }
 
+namespace {
+
+// Notes where each document starts, and nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
 std::optional<YAML::Node> load_yaml(std::string_view text, YamlReader& reader) {
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.empty() || docs.front().IsNull()) {
+    const std::string input(text);
+    // Count the documents, stopping at the second: yaml-cpp 0.7's LoadAll() loops
+    // for ever on some malformed input (e.g. a line holding only ","), where each
+    // document it reports is empty.
+    std::istringstream stream(input);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() > 1) {
+      // A second document where the first began: the parser could not move on.
+      const bool stuck = starts.marks[1].pos == starts.marks[0].pos;
+      reader.error(starts.marks[1], stuck ? "YAML syntax: unexpected character" : "the file must hold one YAML document");
+      return std::nullopt;
+    }
+    YAML::Node doc = YAML::Load(input);
+    if (doc.IsNull()) {
       reader.error(YAML::Mark::null_mark(), "the file holds no configuration");
       return std::nullopt;
     }
-    if (docs.size() > 1) {
-      reader.error(docs[1].Mark(), "the file must hold one YAML document, not " + std::to_string(docs.size()));
-      return std::nullopt;
-    }
-    return docs.front();
+    return doc;
   } catch (const YAML::Exception& e) {
     reader.error(e.mark, "YAML syntax: " + e.msg);
     return std::nullopt;

@@ -8,9 +8,9 @@ using tlspolicyd::net::parse_ip;
 
 namespace {
 Network net(std::string_view text) {
-  auto [n, err] = parse_network(text);
-  REQUIRE_MESSAGE(err.empty(), err);
-  return n;
+  const auto parsed = parse_network(text);
+  REQUIRE_MESSAGE(parsed.second.empty(), parsed.second);
+  return parsed.first;
 }
 std::string err(std::string_view text) { return parse_network(text).second; }
 bool in(const IpSet& s, std::string_view addr) { return s.contains(*parse_ip(addr)); }

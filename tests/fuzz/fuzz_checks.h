@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// fuzz_checks: the properties every fuzz target asserts about what leaves the
+// daemon. A failed check aborts, which libFuzzer (and the replay runner) report.
+#pragma once
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "log/decision_log.h"
+#include "policy/action.h"
+#include "policy/policy.h"
+#include "protocol/reply.h"
+#include "protocol/request.h"
+
+namespace tlspolicyd::fuzz {
+
+inline void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+// Printable ASCII only: what an answer and a log line may hold.
+inline bool printable(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) return false;
+  }
+  return true;
+}
+
+// An action as Postfix will read it: one non-empty printable line, within the
+// length Postfix accepts, that the encoder takes.
+inline void check_answer(std::string_view action) {
+  check(!action.empty() && action.size() <= policy::MaxActionBytes && printable(action));
+  std::string wire;
+  check(protocol::append_reply(wire, action));
+  check(wire == "action=" + std::string(action) + "\n\n");
+}
+
+// Evaluates `request` as the daemon does (and as --explain does), then checks the
+// answer and every log line it would write.
+inline void check_decision(const policy::Policy& policy, const protocol::Request& request) {
+  const policy::Decision decision = policy.evaluate(request);
+  check_answer(decision.action);
+  policy::Trace trace;
+  check(policy.evaluate(request, &trace).action == decision.action);  // pure: the trace changes nothing
+  check(trace.size() == policy.rules().size());
+  for (const std::string& line : log::decision_lines(decision, request, log::DecisionLog::All)) {
+    check(!line.empty() && printable(line));
+  }
+}
+
+}  // namespace tlspolicyd::fuzz
