@@ -11,6 +11,10 @@ TLSPOLICYD_BUILD_DEPS=(
 TLSPOLICYD_TEST_DEPS=(
   doctest-dev redis-server libbenchmark-dev
 )
+# The second pass of test.sh: clang's AddressSanitizer, UBSan and libFuzzer.
+TLSPOLICYD_SANITIZE_DEPS=(
+  clang libclang-rt-14-dev
+)
 # The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
 TLSPOLICYD_E2E_DEPS=(
   postfix swaks sasl2-bin libsasl2-modules openssl
