@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+// Integration: clients that behave as no Postfix would (issue 8). Slow senders,
+// ten thousand connections, requests cut at every byte, hostile values in every
+// template variable. Garbage, NUL bytes, limits, vanishing clients and the
+// connection limit are in serve_test.cc.
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+
+std::string config_with(const TempDir& dir, const std::string& body) {
+  return dir.write("c.yaml", "listen: [ unix:" + dir.path() + "/policy.sock ]\n" + body);
+}
+
+const std::string EchoRule =
+    "log: { decisions: all }\n"
+    "rules:\n"
+    "  - name: echo\n"
+    "    action: \"reject 5.7.1 sender ${sender}\"\n";
+
+// Raises this process's open-file limit (and, as root, the hard one) so that it,
+// and the daemon it starts, can hold `wanted` descriptors; false if it cannot.
+bool allow_fds(rlim_t wanted) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return false;
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < wanted) rl.rlim_max = wanted;  // needs root
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= wanted);
+}
+
+bool printable_lines(const std::string& text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c != '\n' && (u < 0x20 || u > 0x7e)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("adversarial: clients sending a byte at a time do not delay the others") {
+  TempDir dir;
+  Daemon d({"-c", config_with(dir, EchoRule)});
+  const std::string socket = dir.path() + "/policy.sock";
+  std::vector<Client> slow;
+  for (int i = 0; i < 50; ++i) slow.push_back(Client::unix_socket(socket));
+  const std::string req = request({{"sender", "slow@example.net"}});
+  Client other = Client::unix_socket(socket);
+  // Every slow client is always in the middle of a request; between two of
+  // their bytes, another client asks and is answered.
+  for (std::size_t pos = 0; pos < req.size(); ++pos) {
+    for (auto& c : slow) REQUIRE(c.send(req.substr(pos, 1)));
+    if (pos % 50 == 0) {
+      REQUIRE(other.send(request({{"sender", "quick" + std::to_string(pos) + "@x"}})));
+      REQUIRE(other.answer() == "action=REJECT 5.7.1 sender quick" + std::to_string(pos) + "@x\n\n");
+    }
+  }
+  for (auto& c : slow) CHECK(c.answer() == "action=REJECT 5.7.1 sender slow@example.net\n\n");
+}
+
+TEST_CASE("adversarial: 10 000 connections are held and answered") {
+  constexpr int N = 10000;
+  if (!allow_fds(N + 512)) {
+    MESSAGE("skipped: the open file limit cannot be raised to " << N + 512);
+    return;
+  }
+  TempDir dir;
+  Daemon d({"-c", config_with(dir, "limits: { connections: " + std::to_string(N) + " }\n" + EchoRule)});
+  const std::string socket = dir.path() + "/policy.sock";
+  std::vector<Client> clients;
+  clients.reserve(N);
+  for (int i = 0; i < N; ++i) {
+    clients.push_back(Client::unix_socket(socket));
+    REQUIRE(clients.back().connected());
+  }
+  for (int i = 0; i < N; ++i) REQUIRE(clients[i].send(request({{"sender", "c" + std::to_string(i) + "@x"}})));
+  for (int i = 0; i < N; ++i) {
+    REQUIRE(clients[i].answer() == "action=REJECT 5.7.1 sender c" + std::to_string(i) + "@x\n\n");
+  }
+  // The 10 001st is over the limit: closed, and the daemon says so.
+  Client extra = Client::unix_socket(socket);
+  CHECK(extra.closed_without_answer());
+  d.wait_for_log("connection limit of 10000 reached");
+  CHECK(d.log().find("open file limit") == std::string::npos);
+}
+
+TEST_CASE("adversarial: a request cut at every byte boundary gets the same answer") {
+  TempDir dir;
+  Daemon d({"-c", config_with(dir, EchoRule)});
+  Client c = Client::unix_socket(dir.path() + "/policy.sock");
+  const std::string req = request({{"sender", "cut@example.net"}, {"encryption_protocol", "TLSv1.3"}});
+  for (std::size_t cut = 1; cut < req.size(); ++cut) {
+    CAPTURE(cut);
+    REQUIRE(c.send(req.substr(0, cut)));
+    REQUIRE(c.send(req.substr(cut)));
+    REQUIRE(c.answer() == "action=REJECT 5.7.1 sender cut@example.net\n\n");
+  }
+}
+
+TEST_CASE("adversarial: hostile values in every template variable never break an answer or a log line") {
+  TempDir dir;
+  Daemon d({"-c", config_with(dir,
+                              "limits: { line_bytes: 16384 }\n"
+                              "log: { decisions: all }\n"
+                              "rules:\n"
+                              "  - name: every-variable\n"
+                              "    require: { min_protocol: TLSv1.3 }\n"
+                              "    action: \"reject s=${sender} sd=${sender_domain} r=${recipient} "
+                              "rd=${recipient_domain} ca=${client_address} cn=${client_name} h=${helo_name} "
+                              "u=${sasl_username} p=${encryption_protocol} c=${encryption_cipher} rule=${rule} "
+                              "reason=${reason}\"\n")});
+  Client c = Client::unix_socket(dir.path() + "/policy.sock");
+  const std::vector<std::string> hostile = {
+      "a\rb@x\r.example",                       // CR inside a value (LF would end the line)
+      "\xc3\xa9\xff\x80@\xe2\x80\xae.example",  // 8-bit, invalid UTF-8, a right-to-left override
+      std::string(10 * 1024, 'A') + "@example.org",  // 10 KiB
+      "\" action=OK key=\"value",               // quoting and a forged pair
+      "${sender}%s%n{}\\",                       // template and format syntax
+  };
+  const char* attributes[] = {"sender",      "recipient",           "client_address",    "client_name",
+                              "helo_name",   "sasl_username",       "encryption_protocol", "encryption_cipher"};
+  int n = 0;
+  for (const char* attr : attributes) {
+    for (const auto& value : hostile) {
+      CAPTURE(attr);
+      CAPTURE(value.substr(0, 40));
+      REQUIRE(c.send(request({{attr, value}, {"instance", "hostile." + std::to_string(++n)}})));
+      const auto answer = c.answer();
+      REQUIRE(answer);
+      CHECK(answer->starts_with("action=REJECT s="));
+      CHECK(answer->find('\n') == answer->size() - 2);  // one line, then the blank one
+      CHECK(answer->size() <= std::string("action=").size() + 400 + 2);
+      CHECK(printable_lines(*answer));
+    }
+  }
+  d.wait_for_log("instance=hostile." + std::to_string(n));
+  const std::string log = d.log();
+  CHECK(printable_lines(log));  // every CR and 8-bit byte escaped: no line can be broken or forged
+  CHECK(log.find("key=\"value") == std::string::npos);  // the forged pair stays inside its quotes
+  CHECK(log.find("\\\" action=OK key=\\\"value") != std::string::npos);
+  CHECK(log.find("\\x0d") != std::string::npos);
+}
