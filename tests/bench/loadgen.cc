@@ -3,6 +3,7 @@
 //
 //   tlspolicyd_loadgen --target unix:PATH|inet:HOST:PORT [--connections N]
 //       [--pipeline D] [--duration SECONDS | --requests N] [--seed S] [--idle]
+//       [--hostile PERCENT]
 //
 // Opens N connections and keeps D requests in flight on each (Postfix itself
 // keeps one), for a duration or a number of requests. Requests are realistic
@@ -14,6 +15,12 @@
 // request to reading its answer), errors, and the count of each answer word.
 // --idle: opens the connections, sends one request on each, prints "idle" and
 // holds them open until stdin closes (for memory measurements).
+// --hostile P: in P% of its turns a connection sends something no Postfix would
+// instead of a request: a line without '=', a NUL byte, an overlong line or too
+// many attributes (the server must close without an answer), or half a request
+// or a whole one and then it hangs up itself; then it reconnects. The result line
+// adds hostile=N (closed as they must be) and reconnects=N. Every well-formed
+// request still needs exactly one answer.
 // One thread, epoll; exit 0 unless a connection failed or an answer was missing.
 #include <fcntl.h>
 #include <netdb.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -47,6 +55,7 @@ struct Options {
   long requests = 0;  // 0: by duration
   unsigned seed = 42;
   bool idle = false;
+  int hostile = 0;  // percent of turns that send something no Postfix would
 };
 
 // A pool of distinct, realistic requests.
@@ -167,6 +176,53 @@ struct Conn {
   std::string in;
   std::string out;
   std::size_t next = 0;  // index into the request pool
+  bool expect_close = false;  // sent something the server must refuse by closing
+};
+
+// What a hostile turn sends, and whether the server must close on it.
+struct Hostile {
+  std::string bytes;
+  bool server_closes;
+};
+
+std::vector<Hostile> hostile_payloads(const std::string& good) {
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "x_attr" + std::to_string(i) + "=1\n";
+  return {
+      {"GET / HTTP/1.0\r\nHost: policy\r\n\r\n", true},
+      {std::string("request=smtpd_access_policy\nsender=a\0b@x\n\n", 42), true},
+      {"request=smtpd_access_policy\nsender=" + std::string(70000, 'x') + "\n\n", true},
+      {many + "\n", true},
+      {good.substr(0, good.size() / 2), false},  // then hangs up mid-request
+      {good, false},                             // then hangs up before reading the answer
+  };
+}
+
+// Latencies in microseconds: exact up to 100 ms, counted above; constant memory.
+class Histogram {
+ public:
+  void add(std::uint64_t us) {
+    ++counts_[std::min<std::uint64_t>(us, counts_.size() - 1)];
+    ++total_;
+    max_ = std::max(max_, us);
+  }
+  [[nodiscard]] std::uint64_t total() const { return total_; }
+  [[nodiscard]] std::uint64_t max() const { return max_; }
+  [[nodiscard]] std::uint64_t percentile(double p) const {
+    if (total_ == 0) return 0;
+    const auto rank = static_cast<std::uint64_t>(p * static_cast<double>(total_));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      seen += counts_[i];
+      if (seen > rank) return i == counts_.size() - 1 ? max_ : i;
+    }
+    return max_;
+  }
+
+ private:
+  std::vector<std::uint64_t> counts_ = std::vector<std::uint64_t>(100'001);
+  std::uint64_t total_ = 0;
+  std::uint64_t max_ = 0;
 };
 
 }  // namespace
@@ -189,12 +245,14 @@ int main(int argc, char** argv) {
     else if (a == "--requests") o.requests = std::stol(value());
     else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--idle") o.idle = true;
+    else if (a == "--hostile") o.hostile = std::stoi(value());
     else {
       std::fprintf(stderr, "usage: tlspolicyd_loadgen --target unix:PATH|inet:HOST:PORT [--connections N] "
-                           "[--pipeline D] [--duration S | --requests N] [--seed S] [--idle]\n");
+                           "[--pipeline D] [--duration S | --requests N] [--seed S] [--idle] [--hostile PERCENT]\n");
       return 2;
     }
   }
+  ::signal(SIGPIPE, SIG_IGN);  // a closed connection is an error to count, not the end
   const auto pool = make_requests(o.seed, 4096);
   std::vector<Conn> conns(static_cast<std::size_t>(o.connections));
   const int ep = ::epoll_create1(EPOLL_CLOEXEC);
@@ -211,10 +269,34 @@ int main(int argc, char** argv) {
     ::epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
   }
 
-  std::vector<std::uint32_t> latencies;
-  latencies.reserve(4'000'000);
+  Histogram latencies;
   std::map<std::string, long> answers;
-  long sent = 0, received = 0, errors = 0;
+  long sent = 0, received = 0, errors = 0, hostile_closed = 0, reconnects = 0;
+  const auto payloads = hostile_payloads(pool[0]);
+  std::mt19937 dice(o.seed);
+  std::uniform_int_distribution<int> percent(0, 99);
+  std::uniform_int_distribution<std::size_t> pick_payload(0, payloads.size() - 1);
+  auto watch = [&](std::size_t i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+  };
+  auto reconnect = [&](std::size_t i) {
+    Conn& c = conns[i];
+    ::close(c.fd);  // closing also drops it from epoll
+    c.fd = connect_to(o.target);
+    c.in.clear();
+    c.out.clear();
+    c.expect_close = false;
+    ++reconnects;
+    if (c.fd < 0) {
+      ++errors;
+      return false;
+    }
+    watch(i);
+    return true;
+  };
   const long limit = o.idle ? static_cast<long>(conns.size()) : o.requests;
   auto may_send = [&] { return limit == 0 || sent < limit; };
   auto send = [&](Conn& c) {
@@ -224,9 +306,25 @@ int main(int argc, char** argv) {
     c.sent.push_back(Clock::now());
     ++sent;
   };
+  // A hostile turn, for a connection with nothing in flight. False when the
+  // connection is unusable.
+  auto send_hostile = [&](std::size_t i) {
+    Conn& c = conns[i];
+    const Hostile& h = payloads[pick_payload(dice)];
+    c.out.append(h.bytes);
+    if (h.server_closes) {
+      c.expect_close = true;
+      return true;
+    }
+    // Written (as far as the socket takes it), then gone.
+    (void)::write(c.fd, c.out.data(), c.out.size());
+    return reconnect(i);
+  };
   auto flush = [&](Conn& c) {
     while (!c.out.empty()) {
       const ssize_t n = ::write(c.fd, c.out.data(), c.out.size());
+      // A server that closes on hostile bytes may do so before it has read them all.
+      if (n < 0 && c.expect_close && (errno == EPIPE || errno == ECONNRESET)) return true;
       if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
       c.out.erase(0, static_cast<std::size_t>(n));
     }
@@ -251,6 +349,15 @@ int main(int argc, char** argv) {
       const ssize_t got = ::read(c.fd, buf, sizeof buf);
       if (got <= 0) {
         if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (c.expect_close && c.in.empty() && (got == 0 || errno == ECONNRESET)) {  // refused, as it must be
+          ++hostile_closed;
+          const std::size_t i = events[k].data.u64;
+          if (!reconnect(i)) continue;
+          const bool go_on = limit == 0 ? Clock::now() < stop_at : may_send();
+          if (go_on) send(conns[i]);
+          if (!flush(conns[i])) ++errors;
+          continue;
+        }
         ++errors;  // the server closed a connection
         ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         received += static_cast<long>(c.sent.size());  // never coming
@@ -264,11 +371,11 @@ int main(int argc, char** argv) {
       while ((pos = c.in.find("\n\n")) != std::string::npos) {
         std::string answer = c.in.substr(0, pos);
         c.in.erase(0, pos + 2);
-        if (c.sent.empty()) {
-          ++errors;
+        if (c.sent.empty() || c.expect_close) {
+          ++errors;  // an answer to nothing, or to what had to be refused
           continue;
         }
-        latencies.push_back(static_cast<std::uint32_t>(
+        latencies.add(static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent.front()).count()));
         c.sent.pop_front();
         ++received;
@@ -276,9 +383,15 @@ int main(int argc, char** argv) {
         ++answers[answer.substr(answer.starts_with("action=") ? 7 : 0,
                                 word_end == std::string::npos ? std::string::npos : word_end - 7)];
         const bool go_on = limit == 0 ? Clock::now() < stop_at : may_send();
-        if (go_on && !o.idle) send(c);
+        if (go_on && !o.idle) {
+          if (o.hostile > 0 && c.sent.empty() && percent(dice) < o.hostile) {
+            if (!send_hostile(events[k].data.u64)) break;
+            if (conns[events[k].data.u64].expect_close) break;  // nothing more on it
+          }
+          send(conns[events[k].data.u64]);
+        }
       }
-      if (!flush(c)) ++errors;
+      if (!flush(conns[events[k].data.u64])) ++errors;
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -291,15 +404,15 @@ int main(int argc, char** argv) {
     }
     return errors == 0 ? 0 : 1;
   }
-  std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) -> unsigned {
-    if (latencies.empty()) return 0;
-    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
-  };
-  std::printf("requests=%ld seconds=%.3f rps=%.0f p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u errors=%ld",
-              received, seconds, static_cast<double>(latencies.size()) / seconds, pct(0.5), pct(0.9), pct(0.99),
-              pct(0.999), latencies.empty() ? 0u : latencies.back(), errors);
+  std::printf("requests=%ld seconds=%.3f rps=%.0f p50_us=%llu p90_us=%llu p99_us=%llu p999_us=%llu max_us=%llu errors=%ld",
+              received, seconds, static_cast<double>(latencies.total()) / seconds,
+              static_cast<unsigned long long>(latencies.percentile(0.5)),
+              static_cast<unsigned long long>(latencies.percentile(0.9)),
+              static_cast<unsigned long long>(latencies.percentile(0.99)),
+              static_cast<unsigned long long>(latencies.percentile(0.999)),
+              static_cast<unsigned long long>(latencies.max()), errors);
+  if (o.hostile > 0) std::printf(" hostile=%ld reconnects=%ld", hostile_closed, reconnects);
   for (const auto& [word, count] : answers) std::printf(" answer_%s=%ld", word.c_str(), count);
   std::printf("\n");
-  return errors == 0 && static_cast<long>(latencies.size()) == sent ? 0 : 1;
+  return errors == 0 && static_cast<long>(latencies.total()) == sent ? 0 : 1;
 }
