@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "logging.h"
 
+#include "syslog_sink.h"
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/syslog_sink.h>
 #include <syslog.h>
 
 #include <unistd.h>
@@ -83,8 +84,7 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
   std::string pattern = "%*%v";
   switch (target) {
     case LogTarget::Syslog:
-      sink = std::make_shared<spdlog::sinks::syslog_sink_st>(settings.ident, LOG_PID | LOG_NDELAY,
-                                                             facility_code(settings.facility), true);
+      sink = std::make_shared<SyslogSink>(settings.syslog_socket, settings.ident, facility_code(settings.facility));
       break;
     case LogTarget::Stderr:
       sink = std::make_shared<BatchedStderrSink>();

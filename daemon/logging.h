@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // logging: the daemon's log sinks (syslog, stderr, or nothing) on spdlog.
 //
-// One logger object, passed to whoever logs; no global logger. Syslog lines carry
-// only the message (syslog adds time, ident and pid; the priority follows the
-// level); stderr lines add an ISO time and "ident[pid]:". Warnings and errors start
+// One logger object, passed to whoever logs; no global logger. Syslog lines go to
+// log.syslog.socket without ever blocking (syslog_sink.h), with the priority of
+// their level; stderr lines add an ISO time and "ident[pid]:". Warnings and errors start
 // with "warning: " / "error: ", as in Postfix's own logs. Messages that contain
 // outside data must be built with log::KvLine or log::append_escaped.
 #pragma once

@@ -26,6 +26,7 @@ using log::DecisionLog;
 struct LogSettings {
   std::string facility = "mail";
   std::string ident = "tlspolicyd";
+  std::string syslog_socket = "/dev/log";  // the local syslog daemon's datagram socket
   LogLevel level = LogLevel::Info;
   DecisionLog decisions = DecisionLog::Violations;
 };

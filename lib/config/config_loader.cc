@@ -182,7 +182,7 @@ class Loader {
   void read_log(const YAML::Node& node) {
     if (!r_.check_map(node, "log", {"syslog", "level", "decisions"})) return;
     LogSettings& log = config_.log;
-    if (auto s = node["syslog"]; s && r_.check_map(s, "log.syslog", {"facility", "ident"})) {
+    if (auto s = node["syslog"]; s && r_.check_map(s, "log.syslog", {"facility", "ident", "socket"})) {
       if (auto n = s["facility"]) {
         if (auto text = r_.scalar(n, "log.syslog.facility")) {
           if (is_syslog_facility(*text)) {
@@ -201,6 +201,15 @@ class Loader {
             log.ident = *text;
           } else {
             r_.error(n, "log.syslog.ident must be 1 to 32 letters, digits, '-', '_', '.' or '/'");
+          }
+        }
+      }
+      if (auto n = s["socket"]) {
+        if (auto text = r_.scalar(n, "log.syslog.socket")) {
+          if (text->starts_with('/') && text->size() < 108) {  // sun_path holds 108 bytes with the NUL
+            log.syslog_socket = *text;
+          } else {
+            r_.error(n, "log.syslog.socket must be an absolute path of at most 107 bytes");
           }
         }
       }

@@ -68,10 +68,11 @@ std::string TempDir::write(const std::string& name, std::string_view content) co
 
 std::string binary() { return TLSPOLICYD_BINARY; }
 
-Daemon::Daemon(std::vector<std::string> args, bool wait_ready) : Daemon(std::move(args), Options{wait_ready, {}, {}}) {}
+Daemon::Daemon(std::vector<std::string> args, bool wait_ready) : Daemon(std::move(args), Options{wait_ready, {}, {}, true}) {}
 
 Daemon::Daemon(std::vector<std::string> args, Options options) {
-  args.insert(args.begin(), {binary(), "serve", "--log-stderr", "--run-as-root"});
+  args.insert(args.begin(), {binary(), "serve", "--run-as-root"});
+  if (options.log_stderr) args.insert(args.begin() + 2, "--log-stderr");
   args.insert(args.begin(), options.wrapper.begin(), options.wrapper.end());
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);

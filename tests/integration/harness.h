@@ -49,6 +49,7 @@ class Daemon {
     bool wait_ready = true;
     std::vector<std::string> env;      // NAME=VALUE added to the environment
     std::vector<std::string> wrapper;  // a program that runs the daemon (systemd-socket-activate ...)
+    bool log_stderr = true;            // false: the configured syslog socket (no "ready:" to wait for)
   };
   // Starts the daemon; when wait_ready, waits for its "ready:" line.
   explicit Daemon(std::vector<std::string> args, bool wait_ready = true);

@@ -54,7 +54,7 @@ socket: { mode: "0660", group: postfix }
 mode: warn
 default_action: defer_if_permit 4.7.1 try later
 log:
-  syslog: { facility: local3, ident: tlsp }
+  syslog: { facility: local3, ident: tlsp, socket: /var/spool/postfix/dev/log }
   level: debug
   decisions: all
 limits: { line_bytes: 4096, request_bytes: 32768, attributes: 64, connections: 500, idle_timeout: 20m }
@@ -68,6 +68,10 @@ rules: []
   CHECK(c->policy.default_action().verb() == "DEFER_IF_PERMIT");
   CHECK(c->log.facility == "local3");
   CHECK(c->log.ident == "tlsp");
+  CHECK(c->log.syslog_socket == "/var/spool/postfix/dev/log");
+  CHECK(good("rules: []\n")->log.syslog_socket == "/dev/log");
+  CHECK(errors_of("log: { syslog: { socket: dev/log } }\nrules: []\n") ==
+        std::vector<std::string>{"t.yaml:1:26: log.syslog.socket must be an absolute path of at most 107 bytes"});
   CHECK(c->log.level == LogLevel::Debug);
   CHECK(c->log.decisions == DecisionLog::All);
   CHECK(c->limits.request.line_bytes == 4096);

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// Integration: faults around the daemon (issue 8). The system log going away,
+// stalling and coming back. Reloads with an unreadable configuration or a
+// vanished list file, Redis killed mid-run and a full LMDB are in
+// lifecycle_test.cc and history_test.cc.
+#include <doctest/doctest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+
+// A syslog daemon of our own: a datagram socket at `path`.
+class SyslogServer {
+ public:
+  explicit SyslogServer(std::string path) : path_(std::move(path)) { open(); }
+  ~SyslogServer() { close(); }
+  void open() {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path_.c_str(), sizeof sa.sun_path - 1);
+    ::unlink(path_.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::unlink(path_.c_str());
+  }
+  // The next datagram, or nullopt when none comes within `wait_ms`.
+  std::optional<std::string> next(int wait_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, wait_ms) <= 0) return std::nullopt;
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+  // Waits (up to the harness deadline) for a datagram containing `needle`.
+  std::string wait_for(std::string_view needle) {
+    const auto until = std::chrono::steady_clock::now() + Deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      if (auto d = next(100); d && d->find(needle) != std::string::npos) return *d;
+    }
+    FAIL("no syslog datagram with \"" << needle << "\"");
+    return {};
+  }
+  // Reads everything queued.
+  void drain() {
+    while (next(0)) {
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("faults: the system log going away, stalling and coming back never holds up an answer") {
+  TempDir dir;
+  SyslogServer syslog(dir.path() + "/log");
+  const std::string config = dir.write("c.yaml", "listen: [ unix:" + dir.path() + "/policy.sock ]\n"
+                                                 "log: { syslog: { socket: " + dir.path() + "/log }, decisions: all }\n"
+                                                 "rules:\n"
+                                                 "  - name: echo\n"
+                                                 "    action: \"reject 5.7.1 sender ${sender}\"\n");
+  Daemon::Options options;
+  options.wait_ready = false;
+  options.log_stderr = false;
+  Daemon d({"-c", config}, options);
+
+  // RFC 3164 to the configured socket: <mail.info> time ident[pid]: text.
+  const std::string ready = syslog.wait_for("ready:");
+  CHECK(ready.starts_with("<22>"));
+  CHECK(ready.find(" tlspolicyd[" + std::to_string(d.pid()) + "]: ready:") != std::string::npos);
+  Client c = Client::unix_socket(dir.path() + "/policy.sock");
+  REQUIRE(c.send(request({{"sender", "first@x"}})));
+  REQUIRE(c.answer() == "action=REJECT 5.7.1 sender first@x\n\n");
+  CHECK(syslog.wait_for("sender=<first@x>").find("action=reject rule=echo") != std::string::npos);
+
+  SUBCASE("stalled: the log daemon reads nothing while 2 000 decisions are logged") {
+    for (int i = 0; i < 2000; ++i) {
+      REQUIRE(c.send(request({{"sender", "stall" + std::to_string(i) + "@x"}})));
+      REQUIRE(c.answer() == "action=REJECT 5.7.1 sender stall" + std::to_string(i) + "@x\n\n");
+    }
+    syslog.drain();  // it wakes up
+    REQUIRE(c.send(request({{"sender", "after-stall@x"}})));
+    REQUIRE(c.answer() == "action=REJECT 5.7.1 sender after-stall@x\n\n");
+    const std::string note = syslog.wait_for("log line(s) lost");
+    CHECK(note.starts_with("<20>"));  // mail.warning
+    CHECK(note.find("the system log (" + dir.path() + "/log) was unavailable or full") != std::string::npos);
+    syslog.wait_for("sender=<after-stall@x>");
+  }
+
+  SUBCASE("gone, then back: lines meanwhile are counted, the socket is found again") {
+    syslog.close();
+    for (int i = 0; i < 100; ++i) {
+      REQUIRE(c.send(request({{"sender", "gone" + std::to_string(i) + "@x"}})));
+      REQUIRE(c.answer() == "action=REJECT 5.7.1 sender gone" + std::to_string(i) + "@x\n\n");
+    }
+    syslog.open();
+    // The daemon tries the socket again at most once a second: ask until it logs.
+    std::optional<std::string> first;
+    const auto until = std::chrono::steady_clock::now() + Deadline;
+    for (int i = 0; !first && std::chrono::steady_clock::now() < until; ++i) {
+      REQUIRE(c.send(request({{"sender", "back" + std::to_string(i) + "@x"}})));
+      REQUIRE(c.answer());
+      first = syslog.next(100);
+    }
+    REQUIRE(first);
+    CHECK(first->find("log line(s) lost") != std::string::npos);
+    CHECK(first->find("warning: ") != std::string::npos);
+    CHECK(syslog.next(1000).value_or("").find("sender=<back") != std::string::npos);
+  }
+}
