@@ -66,6 +66,21 @@ TEST_CASE("lifecycle: SIGHUP with a bad config keeps the old one and the connect
   d.wait_for_log("cannot read the configuration file: No such file or directory");
   REQUIRE(c.send(request()));
   CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+
+  // Unreadable (root reads any file, so a directory stands in its place).
+  REQUIRE(::mkdir(config.c_str(), 0700) == 0);
+  d.signal(SIGHUP);
+  d.wait_for_log("cannot read the configuration file: not a regular file");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+
+  // The fault ends: the next reload takes the file.
+  REQUIRE(::rmdir(config.c_str()) == 0);
+  dir.write("c.yaml", config_text("unix:" + sock, "reject 5.7.1 back"));
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 2 loaded");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 back\n\n");
 }
 
 TEST_CASE("lifecycle: SIGTERM answers what arrived, removes the socket and exits 0") {
@@ -188,6 +203,20 @@ TEST_CASE("lifecycle: SIGHUP re-reads file: lists; a broken list file keeps the 
   d.wait_for_log("reload failed with 1 error(s); keeping configuration generation 2");
   REQUIRE(c.send(request({{"sender", "a@new.example"}})));
   CHECK(c.answer() == "action=REJECT 5.7.1 listed new.example\n\n");
+
+  // The list vanishes: the reload fails naming it, the rules in force stay.
+  ::unlink((dir.path() + "/senders.txt").c_str());
+  d.signal(SIGHUP);
+  d.wait_for_log("c.yaml:4:29: cannot read list file " + dir.path() + "/senders.txt: No such file or directory");
+  d.wait_for_log("reload failed with 1 error(s); keeping configuration generation 2");
+  REQUIRE(c.send(request({{"sender", "a@new.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 listed new.example\n\n");
+  // And comes back.
+  dir.write("senders.txt", "back.example\n");
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 3 loaded");
+  REQUIRE(c.send(request({{"sender", "a@back.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 listed back.example\n\n");
 }
 
 TEST_CASE("lifecycle: started as root, the daemon drops to user: for good after binding") {
