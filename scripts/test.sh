@@ -2,8 +2,9 @@
 # test.sh: install what is missing, build with warnings as errors, and run every
 # test (unit, integration, golden, end-to-end with a real Postfix, systemd,
 # packaging, benchmark smoke). Then a second pass: a clang build with
-# AddressSanitizer and UndefinedBehaviorSanitizer runs the unit and integration
-# tests (the daemon itself sanitized) and each fuzzer for FUZZ_SECONDS (30).
+# AddressSanitizer and UndefinedBehaviorSanitizer runs the unit, integration and
+# end-to-end tests (the daemon itself sanitized) and each fuzzer for FUZZ_SECONDS
+# (30).
 # This is what CI runs (.ci/run).
 #
 # Arguments go to the first pass's ctest (e.g. -L unit, -LE e2e); with arguments
@@ -24,5 +25,5 @@ if [ "$SANITIZE" = 1 ]; then
     -DTLSPOLICYD_WERROR=ON -DTLSPOLICYD_SANITIZE=address,undefined -DTLSPOLICYD_FUZZ=ON \
     -DTLSPOLICYD_FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null
   cmake --build build-sanitize -j"$(nproc)"
-  ctest --test-dir build-sanitize --output-on-failure -L 'unit|integration|fuzz'
+  ctest --test-dir build-sanitize --output-on-failure -L 'unit|integration|e2e|fuzz'
 fi

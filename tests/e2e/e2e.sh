@@ -408,6 +408,8 @@ wait "$DAEMON_PID"
 rc=$?
 DAEMON_PID=
 [ $rc -eq 0 ] || problems+=("tlspolicyd exited with $rc on SIGTERM")
+# A sanitizer build (./scripts/test.sh, second pass) reports what it finds in the log.
+if grep -q "Sanitizer\|runtime error:" "$LAB/tlspolicyd.log"; then problems+=("a sanitizer report in the daemon's log"); fi
 send stopped-open $PORT_MX stopped-open@$partner rcpt@example.test
 queued stopped-open
 delivered stopped-open
