@@ -35,6 +35,7 @@ echo "downgrade: { store: \"lmdb:$TMP/history\", mode: observe }" >> "$TMP/c.yam
 # of the log is.
 "$BIN" serve -c "$TMP/c.yaml" --log-stderr --run-as-root 2> >(grep --line-buffered -v ' rule=' > "$TMP/daemon.log") &
 DAEMON=$!
+disown "$DAEMON"  # killed at the end: no news
 for _ in $(seq 200); do grep -q "ready:" "$TMP/daemon.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "ready:" "$TMP/daemon.log" || { fail "the daemon did not start: $(cat "$TMP/daemon.log")"; exit 1; }
 
