@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocol/byte_scan.h"
+
 namespace tlspolicyd::protocol {
 
 std::string_view to_string(ParseError error) {
@@ -62,34 +64,34 @@ void RequestParser::begin_request() {
   }
 }
 
-std::optional<Attr> RequestParser::predicted_at(const char* line, std::size_t available) const {
+std::size_t RequestParser::predicted_name(const char* line, const char* end) const {
   // Postfix writes the same attributes in the same order every time: the name at
   // this line of the last request, if "name=" starts this line too.
-  if (attributes_ >= predicted_.size() || predicted_[attributes_] == NoAttr) return std::nullopt;
-  const auto attr = static_cast<Attr>(predicted_[attributes_]);
-  const std::string_view name = attr_name(attr);
-  if (available <= name.size() || line[name.size()] != '=' || std::memcmp(line, name.data(), name.size()) != 0) {
-    return std::nullopt;
+  if (attributes_ >= predicted_.size() || predicted_[attributes_] == NoAttr) return 0;
+  const std::string_view name = AttrNames[predicted_[attributes_]];
+  if (static_cast<std::size_t>(end - line) <= name.size() || line[name.size()] != '=' ||
+      !same_bytes(line, name.data(), name.size())) {
+    return 0;
   }
-  return attr;
+  return name.size();
 }
 
 ParseStatus RequestParser::next(Request& out) {
   if (error_ != ParseError::None) return ParseStatus::Error;
   const char* base = buf_.data();
-  const std::size_t end = buf_.size();
+  const char* end = base + buf_.size();
 
-  while (line_start_ < end) {
+  while (line_start_ < buf_.size()) {
     const char* line = base + line_start_;
-    const std::optional<Attr> guess = predicted_at(line, end - line_start_);
+    const std::size_t known = predicted_name(line, end);
     // The LF search starts after "name=" when the name is known already.
-    const std::size_t from = std::max(scan_, line_start_ + (guess ? attr_name(*guess).size() + 1 : 0));
-    const auto* lf = static_cast<const char*>(std::memchr(base + from, '\n', end - from));
+    const char* from = base + std::max(scan_, line_start_ + (known != 0 ? known + 1 : 0));
+    const char* lf = find_byte(from, end, '\n');
     if (lf == nullptr) {
       // An unfinished line: fail now if it can no longer fit (one CR may follow).
-      scan_ = end;
-      if (end - line_start_ > limits_.line_bytes + 1) return fail(ParseError::LineTooLong);
-      if (end - start_ > limits_.request_bytes) return fail(ParseError::RequestTooLarge);
+      scan_ = buf_.size();
+      if (buf_.size() - line_start_ > limits_.line_bytes + 1) return fail(ParseError::LineTooLong);
+      if (buf_.size() - start_ > limits_.request_bytes) return fail(ParseError::RequestTooLarge);
       return ParseStatus::NeedMore;
     }
     std::size_t len = static_cast<std::size_t>(lf - line);
@@ -101,10 +103,10 @@ ParseStatus RequestParser::next(Request& out) {
     if (len == 0) {
       // End of request: no NUL anywhere in it (one scan of the whole request), then
       // publish the spans as views and start the next one.
-      if (std::memchr(base + start_, '\0', line_start_ - start_) != nullptr) return fail(ParseError::NulByte);
+      const char* request = base + start_;
+      if (std::memchr(request, '\0', line_start_ - start_) != nullptr) return fail(ParseError::NulByte);
       for (std::size_t i = 0; i < AttrCount; ++i) {
-        const Span& s = spans_[i];
-        out.set(static_cast<Attr>(i), s.set ? std::string_view(base + start_ + s.offset, s.length) : std::string_view());
+        out.set(static_cast<Attr>(i), std::string_view(request + spans_[i].offset, spans_[i].length));
       }
       out.finalize();
       line_start_ = next_line;
@@ -113,25 +115,22 @@ ParseStatus RequestParser::next(Request& out) {
     }
 
     if (attributes_ >= limits_.attributes) return fail(ParseError::TooManyAttributes);
-    std::size_t name_len = 0;
-    std::optional<Attr> attr = guess;
-    if (guess) {
-      name_len = attr_name(*guess).size();
-    } else {
-      const auto* eq = static_cast<const char*>(std::memchr(line, '=', len));
+    std::size_t name_len = known;
+    std::uint8_t attr = known != 0 ? predicted_[attributes_] : NoAttr;
+    if (known == 0) {
+      const char* eq = find_byte(line, line + len, '=');
       if (eq == nullptr) {
-        return fail(std::memchr(line, '\0', len) != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
+        return fail(find_byte(line, line + len, '\0') != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
       }
       name_len = static_cast<std::size_t>(eq - line);
-      attr = find_attr(std::string_view(line, name_len));
-      if (attributes_ < predicted_.size()) predicted_[attributes_] = attr ? static_cast<std::uint8_t>(*attr) : NoAttr;
+      const std::optional<Attr> found = find_attr(std::string_view(line, name_len));
+      attr = found ? static_cast<std::uint8_t>(*found) : NoAttr;
+      if (attributes_ < predicted_.size()) predicted_[attributes_] = attr;
     }
     ++attributes_;
-    if (attr) {
-      Span& s = spans_[static_cast<std::size_t>(*attr)];
-      s.offset = static_cast<std::uint32_t>(line_start_ + name_len + 1 - start_);
-      s.length = static_cast<std::uint32_t>(len - name_len - 1);
-      s.set = true;
+    if (attr != NoAttr) {
+      spans_[attr] = Span{static_cast<std::uint32_t>(line_start_ + name_len + 1 - start_),
+                          static_cast<std::uint32_t>(len - name_len - 1)};
     }
     line_start_ = next_line;
   }

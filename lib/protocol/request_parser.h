@@ -69,15 +69,15 @@ class RequestParser {
   void shrink();
 
  private:
-  struct Span {
+  struct Span {  // an attribute's value; an attribute not sent is the empty {0, 0}
     std::uint32_t offset = 0;  // from start_
     std::uint32_t length = 0;
-    bool set = false;
   };
 
   ParseStatus fail(ParseError error);
   void begin_request();
-  [[nodiscard]] std::optional<Attr> predicted_at(const char* line, std::size_t available) const;
+  // The length of the name predicted for this line when "name=" starts it, else 0.
+  [[nodiscard]] std::size_t predicted_name(const char* line, const char* end) const;
 
   static constexpr std::uint8_t NoAttr = 0xff;
 
