@@ -233,8 +233,12 @@ bool Server::answer(const protocol::Request& request, std::string& out, const Co
                    }());
     return false;
   }
-  for (const std::string& line : log::decision_lines(decision, request, config_->log.decisions)) {
-    logger_->info(std::string_view(line));  // a finished line: no formatting
+  log_lines_.clear();  // keeps its capacity: no allocation per decision
+  if (log::append_decision_lines(log_lines_, decision, request, config_->log.decisions) > 0) {
+    std::string_view lines = log_lines_;
+    for (std::size_t lf; (lf = lines.find('\n')) != std::string_view::npos; lines.remove_prefix(lf + 1)) {
+      logger_->info(lines.substr(0, lf));  // a finished line: no formatting
+    }
   }
   if (metrics_) count(decision, request, std::chrono::steady_clock::now() - started);
   return true;

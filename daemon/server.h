@@ -116,6 +116,7 @@ class Server {
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;
   std::uint64_t refused_ = 0;  // connections over the limit since the last log line
+  std::string log_lines_;  // the decision log lines of the request being answered
   std::chrono::steady_clock::time_point refused_logged_{};
 };
 

@@ -12,56 +12,59 @@ using protocol::Attr;
 
 std::string_view or_dash(std::string_view v) { return v.empty() ? std::string_view("-") : v; }
 
-std::string lower_first_word(std::string_view action) {
-  std::string word(action.substr(0, action.find(' ')));
-  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return word;
+// key=WORD: the first word of an answer, lower case ("reject", "530", "dunno").
+void append_word_pair(std::string& out, std::string_view key, std::string_view answer) {
+  append_raw_pair(out, key, {});
+  for (char c : answer.substr(0, answer.find(' '))) {
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
 }
 
-// The request part shared by every line of one decision.
-std::string request_fields(const protocol::Request& request) {
-  KvLine line(256);
-  std::string value;  // for the values built from two attributes
-  value.reserve(128);
-  value.append(or_dash(request.get(Attr::ClientName))).append("[").append(request.get(Attr::ClientAddress)).append("]");
-  line.add("client", value);
-  line.add("helo", or_dash(request.get(Attr::HeloName)));
-  value.assign("<").append(request.get(Attr::Sender)).append(">");
-  line.add("sender", value);
-  value.assign("<").append(request.get(Attr::Recipient)).append(">");
-  line.add("recipient", value);
-  line.add("protocol", or_dash(request.get(Attr::EncryptionProtocol)));
-  line.add("cipher", or_dash(request.get(Attr::EncryptionCipher)));
-  line.add("queue_id", or_dash(request.get(Attr::QueueId)));
-  line.add("instance", or_dash(request.get(Attr::Instance)));
-  return std::move(line).str();
+// The request part of a line, the same on every line of one decision.
+void append_request_fields(std::string& out, const protocol::Request& request) {
+  append_pair(out, "client", {or_dash(request.get(Attr::ClientName)), "[", request.get(Attr::ClientAddress), "]"});
+  append_pair(out, "helo", or_dash(request.get(Attr::HeloName)));
+  append_pair(out, "sender", {"<", request.get(Attr::Sender), ">"});
+  append_pair(out, "recipient", {"<", request.get(Attr::Recipient), ">"});
+  append_pair(out, "protocol", or_dash(request.get(Attr::EncryptionProtocol)));
+  append_pair(out, "cipher", or_dash(request.get(Attr::EncryptionCipher)));
+  append_pair(out, "queue_id", or_dash(request.get(Attr::QueueId)));
+  append_pair(out, "instance", or_dash(request.get(Attr::Instance)));
 }
 
 }  // namespace
 
-std::vector<std::string> decision_lines(const policy::Decision& decision, const protocol::Request& request,
-                                        DecisionLog what) {
-  std::vector<std::string> lines;
-  if (what == DecisionLog::None) return lines;
-  const bool dunno = decision.action == "DUNNO";
-  if (decision.violations.empty() && dunno && what != DecisionLog::All) return lines;
+std::size_t append_decision_lines(std::string& out, const policy::Decision& decision,
+                                  const protocol::Request& request, DecisionLog what) {
+  if (what == DecisionLog::None) return 0;
+  if (decision.violations.empty() && decision.action == "DUNNO" && what != DecisionLog::All) return 0;
 
-  const std::string action = lower_first_word(decision.action);
-  const std::string tail = request_fields(request);
+  std::size_t lines = 0;
   auto emit = [&](const policy::Rule* rule, std::string_view reason, std::string_view would) {
-    KvLine line(128 + tail.size());
-    line.add_raw("action", action);
-    line.add("rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
-    line.add_raw("mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
-    if (!would.empty()) line.add_raw("would", lower_first_word(would));
-    line.add("reason", or_dash(reason));
-    line.append_line(tail);
-    lines.push_back(std::move(line).str());
+    append_word_pair(out, "action", decision.action);
+    append_pair(out, "rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
+    append_raw_pair(out, "mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
+    if (!would.empty()) append_word_pair(out, "would", would);
+    append_pair(out, "reason", or_dash(reason));
+    append_request_fields(out, request);
+    out.push_back('\n');
+    ++lines;
   };
   for (const auto& v : decision.violations) {
     emit(v.rule, v.reason, v.rule->mode == policy::Mode::Enforce ? std::string_view() : v.would_answer);
   }
   if (decision.violations.empty()) emit(decision.rule, decision.reason, {});
+  return lines;
+}
+
+std::vector<std::string> decision_lines(const policy::Decision& decision, const protocol::Request& request,
+                                        DecisionLog what) {
+  std::string text;
+  append_decision_lines(text, decision, request, what);
+  std::vector<std::string> lines;
+  for (std::size_t from = 0, lf; (lf = text.find('\n', from)) != std::string::npos; from = lf + 1) {
+    lines.push_back(text.substr(from, lf - from));
+  }
   return lines;
 }
 

@@ -22,6 +22,12 @@ namespace tlspolicyd::log {
 
 enum class DecisionLog : std::uint8_t { All, Violations, None };
 
+// Appends the lines to `out`, each ending in '\n' (no value can hold one: they
+// are escaped); returns how many. Nothing is allocated when `out` has room.
+std::size_t append_decision_lines(std::string& out, const policy::Decision& decision,
+                                  const protocol::Request& request, DecisionLog what);
+
+// The same lines, one string each (tests and tools).
 [[nodiscard]] std::vector<std::string> decision_lines(const policy::Decision& decision,
                                                       const protocol::Request& request, DecisionLog what);
 

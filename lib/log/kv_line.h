@@ -7,6 +7,7 @@
 // value is written as "". Keys are the program's own words and are not escaped.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,13 @@ namespace tlspolicyd::log {
 
 // Appends `value` escaped as described above.
 void append_escaped(std::string& out, std::string_view value);
+// Appends "key=value", the value escaped, after a space unless `out` is empty or
+// ends in a newline; append_raw_pair: a value built by the program (a number, a
+// fixed word), not escaped.
+void append_pair(std::string& out, std::string_view key, std::string_view value);
+void append_raw_pair(std::string& out, std::string_view key, std::string_view value);
+// The same with a value made of parts ("<", sender, ">"), escaped as one value.
+void append_pair(std::string& out, std::string_view key, std::initializer_list<std::string_view> parts);
 
 class KvLine {
  public:
@@ -28,7 +36,6 @@ class KvLine {
   [[nodiscard]] std::string str() && { return std::move(line_); }
 
  private:
-  void key(std::string_view key);
   std::string line_;
 };
 

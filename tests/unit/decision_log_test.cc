@@ -88,3 +88,15 @@ TEST_CASE("decision log: hostile values cannot break or forge a line") {
     CHECK(line.find("sender=\"<x\\x0d\\x0arule=fake action=ok \\\"@partner-bank.com>\"") != std::string::npos);
   }
 }
+
+TEST_CASE("decision log: append_decision_lines adds the same lines, each ending in a newline") {
+  Fixture f;
+  auto req = f.request();
+  auto d = f.config->policy.evaluate(req);
+  std::string out = "kept\n";
+  CHECK(log::append_decision_lines(out, d, req, DecisionLog::Violations) == 2);
+  const auto lines = log::decision_lines(d, req, DecisionLog::Violations);
+  CHECK(out == "kept\n" + lines[0] + "\n" + lines[1] + "\n");
+  CHECK(log::append_decision_lines(out, d, req, DecisionLog::None) == 0);
+  CHECK(out == "kept\n" + lines[0] + "\n" + lines[1] + "\n");
+}

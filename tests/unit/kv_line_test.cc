@@ -33,3 +33,15 @@ TEST_CASE("kv line escapes every byte that could break or forge a line") {
   append_escaped(forged, "x action=ok rule=fake");
   CHECK(forged == "\"x action=ok rule=fake\"");
 }
+
+TEST_CASE("a value made of parts is escaped as one value") {
+  std::string out;
+  append_pair(out, "sender", {"<", "a@example.org", ">"});
+  append_pair(out, "client", {"mx", "[", "192.0.2.1", "]"});
+  append_pair(out, "sender", {"<", "a b\n", ">"});  // one part needs quotes: the whole value gets them
+  append_pair(out, "empty", {"", ""});
+  CHECK(out == "sender=<a@example.org> client=mx[192.0.2.1] sender=\"<a b\\x0a>\" empty=\"\"");
+  std::string lines = "first=1\n";  // a new line starts without a space
+  append_raw_pair(lines, "second", "2");
+  CHECK(lines == "first=1\nsecond=2");
+}
