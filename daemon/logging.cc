@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "logging.h"
 
+#include "stderr_sink.h"
 #include "syslog_sink.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/base_sink.h>
 #include <syslog.h>
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <string_view>
 
 namespace tlspolicyd::daemon {
@@ -29,39 +28,6 @@ class SeverityPrefix final : public spdlog::custom_flag_formatter {
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<SeverityPrefix>();
   }
-};
-
-// stderr, written once per event-loop turn rather than once per line.
-class BatchedStderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
- public:
-  void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    const bool first = buffer_.size() == 0;
-    formatter_->format(msg, buffer_);
-    if (!wake_ || msg.level >= spdlog::level::warn || buffer_.size() > 65536) {
-      flush_();
-    } else if (first) {
-      wake_();
-    }
-  }
-  void flush_() override {
-    const char* p = buffer_.data();
-    std::size_t left = buffer_.size();
-    while (left > 0) {
-      const ssize_t n = ::write(STDERR_FILENO, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // a closed stderr loses the log, never the daemon
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    buffer_.clear();
-  }
-
- private:
-  spdlog::memory_buf_t buffer_;
-  std::function<void()> wake_;
 };
 
 int facility_code(std::string_view name) {
@@ -87,7 +53,7 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
       sink = std::make_shared<SyslogSink>(settings.syslog_socket, settings.ident, facility_code(settings.facility));
       break;
     case LogTarget::Stderr:
-      sink = std::make_shared<BatchedStderrSink>();
+      sink = std::make_shared<StderrSink>();
       // The pid is written into the pattern once: %P would ask the kernel per line.
       pattern = "%Y-%m-%dT%H:%M:%S.%e " + settings.ident + "[" + std::to_string(::getpid()) + "]: %*%v";
       break;
@@ -107,7 +73,7 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
 
 void set_batch_waker(spdlog::logger& logger, std::function<void()> wake) {
   for (auto& sink : logger.sinks()) {
-    if (auto* batched = dynamic_cast<BatchedStderrSink*>(sink.get())) batched->set_waker(wake);
+    if (auto* batched = dynamic_cast<StderrSink*>(sink.get())) batched->set_waker(wake);
   }
 }
 

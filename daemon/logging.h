@@ -3,7 +3,8 @@
 //
 // One logger object, passed to whoever logs; no global logger. Syslog lines go to
 // log.syslog.socket without ever blocking (syslog_sink.h), with the priority of
-// their level; stderr lines add an ISO time and "ident[pid]:". Warnings and errors start
+// their level; stderr lines add an ISO time and "ident[pid]:" and never block on
+// a stalled pipe or socket either (stderr_sink.h). Warnings and errors start
 // with "warning: " / "error: ", as in Postfix's own logs. Messages that contain
 // outside data must be built with log::KvLine or log::append_escaped.
 #pragma once

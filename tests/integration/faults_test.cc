@@ -125,3 +125,39 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
     CHECK(syslog.next(1000).value_or("").find("sender=<back") != std::string::npos);
   }
 }
+
+TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond the buffer are counted") {
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", "listen: [ unix:" + dir.path() + "/policy.sock ]\n"
+                                                 "log: { decisions: all }\n"
+                                                 "rules:\n"
+                                                 "  - name: echo\n"
+                                                 "    action: \"reject 5.7.1 sender ${sender}\"\n");
+  Daemon d({"-c", config});  // logging to a pipe the test reads (--log-stderr)
+  Client c = Client::unix_socket(dir.path() + "/policy.sock");
+  auto ask = [&](const std::string& sender) {
+    REQUIRE(c.send(request({{"sender", sender}})));
+    REQUIRE(c.answer() == "action=REJECT 5.7.1 sender " + sender + "\n\n");
+  };
+
+  // 3 000 decision lines of about 250 bytes: more than the pipe (64 KiB) and the
+  // daemon's own buffer (256 KiB) together hold while nobody reads.
+  d.hold_log(true);
+  for (int i = 0; i < 3000; ++i) ask("stall" + std::to_string(i) + "@x");
+  d.hold_log(false);
+
+  // Waiting lines go out with the next flushes; then the loss is reported once.
+  const auto until = std::chrono::steady_clock::now() + Deadline;
+  int after = 0;
+  while (d.log().find("log line(s) lost") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    ask("after" + std::to_string(after++) + "@x");
+  }
+  const std::string note = d.wait_for_log("log line(s) lost: stderr did not take them");
+  CHECK(note.find("warning: ") != std::string::npos);
+  const std::string all = d.log();
+  CHECK(all.find("sender=<stall0@x>") != std::string::npos);        // the first lines were kept
+  CHECK(all.find("sender=<stall2999@x>") == std::string::npos);     // the last ones were not
+  CHECK(all.find("sender=<stall0@x>") < all.find("log line(s) lost"));
+  ask("last@x");
+  d.wait_for_log("sender=<last@x>");
+}

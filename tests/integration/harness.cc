@@ -95,6 +95,7 @@ Daemon::Daemon(std::vector<std::string> args, Options options) {
 }
 
 Daemon::~Daemon() {
+  hold_log(false);
   if (!exit_code_ && pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int status = 0;
@@ -110,9 +111,19 @@ Daemon::~Daemon() {
 
 void Daemon::signal(int sig) const { ::kill(pid_, sig); }
 
+void Daemon::hold_log(bool hold) {
+  std::lock_guard lock(mutex_);
+  log_held_ = hold;
+  released_.notify_all();
+}
+
 void Daemon::read_stderr() {
   char buf[4096];
   for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      released_.wait(lock, [this] { return !log_held_; });
+    }
     ssize_t n = ::read(stderr_fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     std::lock_guard lock(mutex_);

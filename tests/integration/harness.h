@@ -67,6 +67,9 @@ class Daemon {
   int wait_exit();
   // Everything logged so far.
   [[nodiscard]] std::string log();
+  // Stops reading the daemon's stderr (true), as a stalled reader would, or reads
+  // it again (false). Held, the pipe fills once the daemon has written 64 KiB.
+  void hold_log(bool hold);
 
  private:
   // stderr is read all the time by a thread: a daemon blocked on a full pipe
@@ -80,6 +83,8 @@ class Daemon {
   std::condition_variable grew_;
   std::string log_;        // guarded by mutex_
   bool log_ended_ = false;  // guarded by mutex_
+  bool log_held_ = false;   // guarded by mutex_
+  std::condition_variable released_;
   std::set<std::size_t> returned_;  // line offsets wait_for_log returned
   std::optional<int> exit_code_;
 };
