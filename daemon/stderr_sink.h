@@ -8,9 +8,9 @@
 // far as the reader makes room: pipes are written in PIPE_BUF pieces while poll()
 // says there is room, sockets with MSG_DONTWAIT. What does not fit waits, up to
 // MaxPending bytes; beyond that, lines are dropped and counted, and once there is
-// room again a warning says how many were lost. Waiting lines go out as soon as
-// the reader takes them, tried again with each new line and each flush. Regular files and terminals are written as they come.
-// Single-threaded, like the logger it serves.
+// room again a warning says how many were lost. Waiting lines are tried again
+// with each new line and each flush. Regular files and terminals are written as
+// they come. Single-threaded, like the logger it serves.
 #pragma once
 
 #include <spdlog/details/null_mutex.h>
@@ -33,8 +33,6 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   // Called when the first line of a batch is buffered; without a waker, every
   // line is written at once.
   void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
-  // Lines dropped and not yet reported.
-  [[nodiscard]] std::uint64_t lost() const { return lost_; }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -42,7 +40,7 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
 
  private:
   enum class Kind { Blocking, Pipe, Socket };
-  // Writes what the reader takes without waiting; false on an error other than "full".
+  // Writes what the reader takes without waiting; what it does not take stays.
   void write_pending();
 
   int fd_;
@@ -50,7 +48,7 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   spdlog::memory_buf_t buffer_;
   std::size_t written_ = 0;  // bytes at the start of buffer_ already written
   bool stalled_ = false;     // the reader took less than was pending: retry with each line
-  std::uint64_t lost_ = 0;
+  std::uint64_t lost_ = 0;  // lines dropped and not yet reported
   std::function<void()> wake_;
 };
 
