@@ -146,6 +146,10 @@ void make_wire_safe(std::string& text, std::size_t max) {
 }
 
 void Action::render(std::string& out, const RenderContext& ctx) const {
+  if (text_.empty() && kind_ != ActionKind::Numeric) {
+    out.append(verb_);  // a bare keyword (DUNNO, the usual default), checked at parse time
+    return;
+  }
   std::string wire = verb_;
   if (!text_.empty()) {
     std::string text;
