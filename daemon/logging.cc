@@ -77,6 +77,13 @@ void set_batch_waker(spdlog::logger& logger, std::function<void()> wake) {
   }
 }
 
+bool log_waiting(spdlog::logger& logger) {
+  for (auto& sink : logger.sinks()) {
+    if (auto* batched = dynamic_cast<StderrSink*>(sink.get()); batched != nullptr && batched->waiting()) return true;
+  }
+  return false;
+}
+
 void set_level(spdlog::logger& logger, config::LogLevel level) {
   switch (level) {
     case config::LogLevel::Trace: logger.set_level(spdlog::level::trace); break;

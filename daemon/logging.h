@@ -32,6 +32,10 @@ enum class LogTarget { Syslog, Stderr, None };
 // once. No effect on syslog, where every line is a message of its own.
 void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 
+// True while stderr's reader has not taken every line yet: the daemon flushes
+// again a little later (and the waker is called when a line finds it so).
+[[nodiscard]] bool log_waiting(spdlog::logger& logger);
+
 // Applies the configured level (on start and on reload).
 void set_level(spdlog::logger& logger, config::LogLevel level);
 

@@ -350,7 +350,15 @@ void Server::apply_reload(config::LoadResult result) {
   if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
 }
 
-void Server::log_flush_cb(evutil_socket_t, short, void* arg) { static_cast<Server*>(arg)->logger_->flush(); }
+void Server::log_flush_cb(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  self->logger_->flush();
+  if (log_waiting(*self->logger_)) {
+    // stderr's reader is behind: try again shortly, without waiting for it.
+    timeval soon{0, 20000};
+    event_add(self->log_flush_, &soon);
+  }
+}
 
 const timeval* Server::idle_timeout() {
   const std::int64_t seconds = config_->limits.idle_timeout.count();

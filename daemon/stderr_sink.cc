@@ -32,28 +32,26 @@ void StderrSink::sink_it_(const spdlog::details::log_msg& msg) {
     written_ = 0;
   }
   const bool first = buffer_.size() == 0;
+  // Warnings and errors may use twice the room: they are the lines that matter.
+  const bool important = msg.level >= spdlog::level::warn;
+  const std::size_t limit = important ? 2 * MaxPending : MaxPending;
+  // While dropping, other lines wait until half the room is free again.
+  if (buffer_.size() >= limit || (lost_ > 0 && !important && buffer_.size() >= MaxPending / 2)) {
+    ++lost_;
+    return;
+  }
   if (lost_ > 0) {
-    // Dropping: until half the room is free again, then say how much was lost.
-    if (buffer_.size() >= MaxPending / 2) {
-      ++lost_;
-      return;
-    }
     const std::string note = std::to_string(lost_) + " log line(s) lost: stderr did not take them";
     formatter_->format(spdlog::details::log_msg(msg.time, spdlog::source_loc{}, msg.logger_name,
                                                 spdlog::level::warn, note),
                        buffer_);
     lost_ = 0;
   }
-  const std::size_t before = buffer_.size();
   formatter_->format(msg, buffer_);
-  if (buffer_.size() > MaxPending) {
-    buffer_.resize(before);
-    ++lost_;
-    return;
-  }
-  if (!wake_ || msg.level >= spdlog::level::warn || buffer_.size() - written_ > 65536) {
+  if (!wake_ || important || buffer_.size() - written_ > 65536) {
     write_pending();
-  } else if (first) {
+    if (stalled_ && wake_) wake_();  // the owner flushes again later
+  } else if (first || stalled_) {
     wake_();
   }
 }

@@ -7,9 +7,10 @@
 // (a `| logger` pipeline, journald's stream under systemd), a write goes only as
 // far as the reader makes room: pipes are written in PIPE_BUF pieces while poll()
 // says there is room, sockets with MSG_DONTWAIT. What does not fit waits, up to
-// MaxPending bytes; beyond that, lines are dropped and counted, and once there is
-// room again a warning says how many were lost. Waiting lines are tried again
-// with each new line and each flush. Regular files and terminals are written as
+// MaxPending bytes (twice that for warnings and errors); beyond that, lines are
+// dropped and counted, and once there is room again a warning says how many were
+// lost. Waiting lines are tried again with each new line and each flush, and the
+// waker is called when a line finds the reader behind. Regular files and terminals are written as
 // they come. Single-threaded, like the logger it serves.
 #pragma once
 
@@ -33,6 +34,8 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   // Called when the first line of a batch is buffered; without a waker, every
   // line is written at once.
   void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
+  // Lines wait for the reader (the owner should flush again later).
+  [[nodiscard]] bool waiting() const { return stalled_; }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;

@@ -146,7 +146,9 @@ TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond 
   for (int i = 0; i < 3000; ++i) ask("stall" + std::to_string(i) + "@x");
   d.hold_log(false);
 
-  // Waiting lines go out with the next flushes; then the loss is reported once.
+  // The lines that waited go out by themselves, with no new line to push them.
+  d.wait_for_log("sender=<stall500@x>");
+  // The loss is reported before the next line that finds room.
   const auto until = std::chrono::steady_clock::now() + Deadline;
   int after = 0;
   while (d.log().find("log line(s) lost") == std::string::npos && std::chrono::steady_clock::now() < until) {
