@@ -25,11 +25,11 @@ enum class LogTarget { Syslog, Stderr, None };
 // A logger writing to `target`, with ident/facility from `settings` (syslog).
 [[nodiscard]] Logger make_logger(LogTarget target, const config::LogSettings& settings);
 
-// With --log-stderr, lines of one event-loop turn are written together: `wake` is
-// called when the first line of a batch is buffered, and the daemon then flushes
-// the logger once the loop has handled what is ready (Server does). Warnings and
-// errors are always written at once. Without a waker, every line is written at
-// once. No effect on syslog, where every line is a message of its own.
+// With --log-stderr, lines are written in batches: `wake` is called when the first
+// line of a batch is buffered, and the daemon flushes the logger soon after
+// (Server: 50 ms later; a batch over 64 KiB goes at once). Warnings and errors
+// are always written at once. Without a waker, every line is written at once. No
+// effect on syslog, where every line is a message of its own.
 void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 
 // True while stderr's reader has not taken every line yet: the daemon flushes

@@ -22,6 +22,9 @@ namespace {
 
 timeval to_timeval(std::chrono::seconds s) { return timeval{static_cast<time_t>(s.count()), 0}; }
 
+// stderr lines are written together at most this long after the first of a batch.
+constexpr timeval LogBatchDelay{0, 50000};
+
 // "192.0.2.1:25", "[2001:db8::1]:25", "unix[pid:123,uid:107]".
 std::string peer_name(int fd, const sockaddr* addr, int len) {
   char host[INET6_ADDRSTRLEN] = "?";
@@ -107,7 +110,11 @@ int Server::open() {
     }
   }
   log_flush_ = event_new(base_, -1, 0, &Server::log_flush_cb, this);
-  if (log_flush_ != nullptr) set_batch_waker(*logger_, [this] { event_active(log_flush_, EV_TIMEOUT, 0); });
+  if (log_flush_ != nullptr) {
+    set_batch_waker(*logger_, [this] {
+      if (event_pending(log_flush_, EV_TIMEOUT, nullptr) == 0) event_add(log_flush_, &LogBatchDelay);
+    });
+  }
   resume_accept_ = evtimer_new(base_, &Server::resume_accept_cb, this);
   stop_timer_ = evtimer_new(base_, &Server::stop_timeout_cb, this);
   reloader_ = std::make_unique<Reloader>(base_, options_.config_path,
@@ -355,8 +362,7 @@ void Server::log_flush_cb(evutil_socket_t, short, void* arg) {
   self->logger_->flush();
   if (log_waiting(*self->logger_)) {
     // stderr's reader is behind: try again shortly, without waiting for it.
-    timeval soon{0, 20000};
-    event_add(self->log_flush_, &soon);
+    event_add(self->log_flush_, &LogBatchDelay);
   }
 }
 

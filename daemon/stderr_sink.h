@@ -2,16 +2,16 @@
 // stderr_sink: log lines to stderr (--log-stderr), batched and never blocking
 // the daemon on a reader that stalls.
 //
-// Lines of one event-loop turn are written together (the waker asks the loop to
-// flush once it has handled what is ready). When stderr is a pipe or a socket
-// (a `| logger` pipeline, journald's stream under systemd), a write goes only as
-// far as the reader makes room: pipes are written in PIPE_BUF pieces while poll()
-// says there is room, sockets with MSG_DONTWAIT. What does not fit waits, up to
-// MaxPending bytes (twice that for warnings and errors); beyond that, lines are
-// dropped and counted, and once there is room again a warning says how many were
-// lost. Waiting lines are tried again with each new line and each flush, and the
-// waker is called when a line finds the reader behind. Regular files and terminals are written as
-// they come. Single-threaded, like the logger it serves.
+// Lines are written in batches (the waker asks the owner to flush soon, see
+// logging.h); warnings, errors and batches over 64 KiB at once. When stderr is a
+// pipe or a socket (a `| logger` pipeline, journald's stream under systemd), a
+// write goes only as far as the reader makes room: pipes in PIPE_BUF pieces while
+// poll() says there is room, sockets with MSG_DONTWAIT. What does not fit waits,
+// up to MaxPending bytes (twice that for warnings and errors); beyond that, lines
+// are dropped and counted, and once there is room again a warning says how many
+// were lost. Waiting lines are tried again with each new line and each flush, and
+// the waker is called when a line finds the reader behind. Regular files and
+// terminals take each batch whole. Single-threaded, like the logger it serves.
 #pragma once
 
 #include <spdlog/details/null_mutex.h>
