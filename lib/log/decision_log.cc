@@ -51,7 +51,7 @@ std::size_t append_decision_lines(std::string& out, const policy::Decision& deci
     ++lines;
   };
   for (const auto& v : decision.violations) {
-    emit(v.rule, v.reason, v.rule->mode == policy::Mode::Enforce ? std::string_view() : v.would_answer);
+    emit(v.rule, v.reason, v.rule->mode == policy::Mode::Enforce ? std::string_view() : v.rule->action.verb());
   }
   if (decision.violations.empty()) emit(decision.rule, decision.reason, {});
   return lines;

@@ -27,10 +27,10 @@ struct Evaluation {
   // `rule` applies and its requirement (if any) failed with `reason`: act per its
   // mode. True when evaluation stops here.
   bool act(const Rule& rule, std::string reason, RuleTrace* t) {
-    std::string answer = rule.action.render(RenderContext{request, rule.name, reason});
+    auto answer = [&] { return rule.action.render(RenderContext{request, rule.name, reason}); };
     if (rule.mode == Mode::Enforce) {
-      if (rule.require || !reason.empty()) decision.violations.push_back(Violation{&rule, reason, answer});
-      decision.action = std::move(answer);
+      if (rule.require || !reason.empty()) decision.violations.push_back(Violation{&rule, reason});
+      decision.action = answer();
       decision.rule = &rule;
       decision.mode = rule.mode;
       decision.reason = std::move(reason);
@@ -40,10 +40,10 @@ struct Evaluation {
     if (rule.mode == Mode::Warn && warned == nullptr) {
       warned = &rule;
       warned_trace = t;
-      warned_answer = warn_answer(rule.name, answer);
+      warned_answer = warn_answer(rule.name, answer());  // only the first WARN is rendered
       warned_reason = reason;
     }
-    decision.violations.push_back(Violation{&rule, std::move(reason), std::move(answer)});
+    decision.violations.push_back(Violation{&rule, std::move(reason)});
     return false;
   }
 };

@@ -34,10 +34,11 @@ struct Rule {
   Action action;
 };
 
+// What the rule would answer in enforce mode is its action, rendered only when it
+// is answered (or for the first WARN): a log names it by its first word, the verb.
 struct Violation {
   const Rule* rule = nullptr;
-  std::string reason;       // empty for a rule without requirement
-  std::string would_answer;  // what the rule answers in enforce mode
+  std::string reason;  // empty for a rule without requirement
 };
 
 struct Decision {

@@ -123,7 +123,8 @@ TEST_CASE("policy: enforce answers the filled-in action and stops; earlier viola
   REQUIRE(d.violations.size() == 2);
   CHECK(d.violations[0].rule->name == "observed");
   CHECK(d.violations[0].reason == "no TLS");
-  CHECK(d.violations[0].would_answer == "REJECT 5.7.1 TLS requirement \"observed\" not met");
+  CHECK(d.violations[0].rule->action.render({q.build(), "observed", "no TLS"}) ==
+        "REJECT 5.7.1 TLS requirement \"observed\" not met");  // what it would answer
   CHECK(d.violations[1].rule->name == "enforced");
   REQUIRE(trace.size() == 4);
   CHECK(trace[0].outcome == RuleTrace::Outcome::NotMatched);
