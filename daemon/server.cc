@@ -372,7 +372,7 @@ const timeval* Server::idle_timeout() {
   if (it == idle_timeouts_.end()) {
     const timeval tv{static_cast<time_t>(seconds), 0};
     const timeval* common = event_base_init_common_timeout(base_, &tv);
-    it = idle_timeouts_.emplace(seconds, common != nullptr ? common : nullptr).first;
+    it = idle_timeouts_.emplace(seconds, common).first;  // nullptr: none to be had
   }
   return it->second;
 }

@@ -27,7 +27,7 @@ int severity_of(spdlog::level::level_enum level) {
 }  // namespace
 
 SyslogSink::SyslogSink(std::string path, std::string ident, int facility)
-    : path_(std::move(path)), ident_(std::move(ident)), facility_(facility), pid_(::getpid()) {
+    : path_(std::move(path)), tag_(" " + ident + "[" + std::to_string(::getpid()) + "]: "), facility_(facility) {
   open_socket();
 }
 
@@ -60,7 +60,7 @@ bool SyslogSink::send(int severity, std::string_view text) {
   }
   datagram_.clear();
   datagram_.append("<").append(std::to_string(facility_ | severity)).append(">");
-  datagram_.append(stamp_).append(" ").append(ident_).append("[").append(std::to_string(pid_)).append("]: ");
+  datagram_.append(stamp_).append(tag_);
   datagram_.append(text);
 
   if (fd_ < 0) {

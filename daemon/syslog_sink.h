@@ -39,9 +39,8 @@ class SyslogSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   bool send(int severity, std::string_view text);  // false: dropped (and counted by the caller)
 
   std::string path_;
-  std::string ident_;
+  std::string tag_;  // " ident[pid]: ", the same on every line
   int facility_;
-  long pid_;
   int fd_ = -1;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::uint64_t lost_ = 0;

@@ -105,11 +105,4 @@ KvLine& KvLine::add_raw(std::string_view key, std::string_view value) {
   return *this;
 }
 
-KvLine& KvLine::append_line(std::string_view pairs) {
-  if (pairs.empty()) return *this;
-  if (!line_.empty()) line_.push_back(' ');
-  line_.append(pairs);
-  return *this;
-}
-
 }  // namespace tlspolicyd::log

@@ -25,13 +25,9 @@ void append_pair(std::string& out, std::string_view key, std::initializer_list<s
 
 class KvLine {
  public:
-  KvLine() = default;
-  explicit KvLine(std::size_t reserve) { line_.reserve(reserve); }
   KvLine& add(std::string_view key, std::string_view value);
   // Adds a value built by the program (a number, a fixed word), not escaped.
   KvLine& add_raw(std::string_view key, std::string_view value);
-  // Appends the pairs of another line (built with KvLine).
-  KvLine& append_line(std::string_view pairs);
   [[nodiscard]] const std::string& str() const& { return line_; }
   [[nodiscard]] std::string str() && { return std::move(line_); }
 
