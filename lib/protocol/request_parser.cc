@@ -64,6 +64,13 @@ void RequestParser::begin_request() {
   }
 }
 
+ParseError RequestParser::size_error(std::size_t line_over_at, std::size_t reached) const {
+  const std::size_t request_over_at = start_ + limits_.request_bytes + 1;
+  const bool request_over = reached >= request_over_at;
+  if (line_over_at != 0 && (!request_over || line_over_at <= request_over_at)) return ParseError::LineTooLong;
+  return request_over ? ParseError::RequestTooLarge : ParseError::None;
+}
+
 std::size_t RequestParser::predicted_name(const char* line, const char* end) const {
   // Postfix writes the same attributes in the same order every time: the name at
   // this line of the last request, if "name=" starts this line too.
@@ -90,15 +97,18 @@ ParseStatus RequestParser::next(Request& out) {
     if (lf == nullptr) {
       // An unfinished line: fail now if it can no longer fit (one CR may follow).
       scan_ = buf_.size();
-      if (buf_.size() - line_start_ > limits_.line_bytes + 1) return fail(ParseError::LineTooLong);
-      if (buf_.size() - start_ > limits_.request_bytes) return fail(ParseError::RequestTooLarge);
-      return ParseStatus::NeedMore;
+      const std::size_t line_over_at = line_start_ + limits_.line_bytes + 2;
+      const ParseError error = size_error(buf_.size() >= line_over_at ? line_over_at : 0, buf_.size());
+      return error != ParseError::None ? fail(error) : ParseStatus::NeedMore;
     }
     std::size_t len = static_cast<std::size_t>(lf - line);
     const std::size_t next_line = line_start_ + len + 1;
     if (len > 0 && line[len - 1] == '\r') --len;
-    if (len > limits_.line_bytes) return fail(ParseError::LineTooLong);
-    if (next_line - start_ > limits_.request_bytes) return fail(ParseError::RequestTooLarge);
+    const std::size_t line_over_at = std::min(line_start_ + limits_.line_bytes + 2, next_line);
+    if (const ParseError error = size_error(len > limits_.line_bytes ? line_over_at : 0, next_line);
+        error != ParseError::None) {
+      return fail(error);
+    }
 
     if (len == 0) {
       // End of request: no NUL anywhere in it (one scan of the whole request), then

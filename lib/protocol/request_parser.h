@@ -16,7 +16,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -76,6 +75,11 @@ class RequestParser {
 
   ParseStatus fail(ParseError error);
   void begin_request();
+  // The size limit broken first when the bytes up to `reached` (a count from the
+  // buffer's start) arrive one by one: the line's when it broke its limit at byte
+  // count `line_over_at` (0: it did not) no later than the request broke its own.
+  // So the error never depends on how the input was chunked. None: neither.
+  [[nodiscard]] ParseError size_error(std::size_t line_over_at, std::size_t reached) const;
   // The length of the name predicted for this line when "name=" starts it, else 0.
   [[nodiscard]] std::size_t predicted_name(const char* line, const char* end) const;
 

@@ -218,6 +218,33 @@ TEST_CASE("parser limits the request size") {
   }
 }
 
+TEST_CASE("parser reports the limit a line breaks first, however the bytes are chunked") {
+  // The second line breaks both limits; the error is the one its bytes reach first
+  // (found by the parser fuzzer: whole input said one, byte by byte the other).
+  Limits limits;
+  limits.line_bytes = 32;
+  const std::string first = "a=" + std::string(20, 'x') + "\n";  // 23 bytes
+  const std::string second = "b=" + std::string(60, 'y');        // too long, no LF yet or ever
+  SUBCASE("the line's limit first: byte 57 against byte 65") {
+    limits.request_bytes = 64;
+    for (const std::string& input : {first + second + "\n", first + second}) {
+      for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, input.size()}) {
+        CAPTURE(chunk);
+        CHECK(run(input, chunk, limits).error == ParseError::LineTooLong);
+      }
+    }
+  }
+  SUBCASE("the request's limit first: byte 41 against byte 57") {
+    limits.request_bytes = 40;
+    for (const std::string& input : {first + second + "\n", first + second}) {
+      for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, input.size()}) {
+        CAPTURE(chunk);
+        CHECK(run(input, chunk, limits).error == ParseError::RequestTooLarge);
+      }
+    }
+  }
+}
+
 TEST_CASE("parser limits the number of attribute lines") {
   Limits limits;
   limits.attributes = 32;
