@@ -2,6 +2,7 @@
 #include "protocol/request_parser.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "protocol/byte_scan.h"
@@ -23,10 +24,18 @@ std::string_view to_string(ParseError error) {
 void RequestParser::append(std::string_view bytes) {
   if (error_ != ParseError::None) return;
   if (start_ > 0) {
-    // Drop the requests already handed out; offsets are relative to start_.
+    // Drop the requests already handed out; offsets are relative to start_. The
+    // scanned block loses its bytes before start_ (all of them LF bits consumed).
+    if (block_ < start_) {
+      const std::size_t dropped = std::min(start_ - block_, block_len_);
+      lf_bits_ = dropped < 64 ? lf_bits_ >> dropped : 0;
+      block_len_ -= dropped;
+      block_ = start_;
+    }
     buf_.erase(0, start_);
-    scan_ = std::max(scan_, line_start_) - start_;
+    block_ -= start_;
     line_start_ -= start_;
+    if (nul_at_ != NoNul) nul_at_ -= start_;
     start_ = 0;
   }
   buf_.append(bytes);
@@ -44,7 +53,8 @@ void RequestParser::set_limits(const Limits& limits) {
 void RequestParser::shrink() {
   if (start_ == buf_.size()) {
     buf_.clear();
-    start_ = line_start_ = scan_ = 0;
+    start_ = line_start_ = block_ = block_len_ = 0;
+    lf_bits_ = 0;
   }
   buf_.shrink_to_fit();
 }
@@ -71,63 +81,99 @@ ParseError RequestParser::size_error(std::size_t line_over_at, std::size_t reach
   return request_over ? ParseError::RequestTooLarge : ParseError::None;
 }
 
-std::size_t RequestParser::predicted_name(const char* line, const char* end) const {
-  // Postfix writes the same attributes in the same order every time: the name at
-  // this line of the last request, if "name=" starts this line too.
-  if (attributes_ >= predicted_.size() || predicted_[attributes_] == NoAttr) return 0;
-  const std::string_view name = AttrNames[predicted_[attributes_]];
-  if (static_cast<std::size_t>(end - line) <= name.size() || line[name.size()] != '=' ||
-      !same_bytes(line, name.data(), name.size())) {
-    return 0;
+namespace {
+
+// "name=" of every attribute, as the words the parser compares a line's start with.
+constexpr std::array<WordPrefix, AttrCount> NameKeys = [] {
+  std::array<WordPrefix, AttrCount> keys{};
+  for (std::size_t i = 0; i < AttrCount; ++i) {
+    std::array<char, WordPrefix::MaxSize> text{};
+    const std::string_view name = AttrNames[i];
+    for (std::size_t j = 0; j < name.size(); ++j) text[j] = name[j];
+    text[name.size()] = '=';
+    keys[i] = WordPrefix(std::string_view(text.data(), name.size() + 1));
   }
-  return name.size();
-}
+  return keys;
+}();
+
+}  // namespace
 
 ParseStatus RequestParser::next(Request& out) {
   if (error_ != ParseError::None) return ParseStatus::Error;
-  const char* base = buf_.data();
-  const char* end = base + buf_.size();
+  const char* const base = buf_.data();
+  const std::size_t size = buf_.size();
+  // The loop works on copies (registers), stored back when it returns a result (an
+  // error is final: nothing more is read).
+  std::size_t block = block_;
+  std::size_t block_len = block_len_;
+  std::uint64_t lf_bits = lf_bits_;
+  std::size_t line_start = line_start_;
+  std::size_t attributes = attributes_;
+  const auto save = [&] {
+    block_ = block;
+    block_len_ = block_len;
+    lf_bits_ = lf_bits;
+    line_start_ = line_start;
+    attributes_ = attributes;
+  };
+  // Bytes from here on break the request's limit; a line longer than this breaks the line's.
+  const std::size_t request_over_at = start_ + limits_.request_bytes + 1;
+  const std::size_t line_bytes = limits_.line_bytes;
 
-  while (line_start_ < buf_.size()) {
-    const char* line = base + line_start_;
-    const std::size_t known = predicted_name(line, end);
-    // The LF search starts after "name=" when the name is known already.
-    const char* from = base + std::max(scan_, line_start_ + (known != 0 ? known + 1 : 0));
-    const char* lf = find_byte(from, end, '\n');
-    if (lf == nullptr) {
-      // An unfinished line: fail now if it can no longer fit (one CR may follow).
-      scan_ = buf_.size();
-      const std::size_t line_over_at = line_start_ + limits_.line_bytes + 2;
-      const ParseError error = size_error(buf_.size() >= line_over_at ? line_over_at : 0, buf_.size());
-      return error != ParseError::None ? fail(error) : ParseStatus::NeedMore;
+  while (true) {
+    // The next LF: the lowest bit left, else the marks of the next block.
+    while (lf_bits == 0) {
+      block += block_len;
+      block_len = std::min<std::size_t>(64, size - block);
+      if (block_len == 0) {
+        // An unfinished line: fail now if it can no longer fit (one CR may follow).
+        save();
+        const std::size_t line_over_at = line_start + line_bytes + 2;
+        const ParseError error = size_error(size >= line_over_at ? line_over_at : 0, size);
+        return error != ParseError::None ? fail(error) : ParseStatus::NeedMore;
+      }
+      const LineMarks marks = line_marks(base + block, block_len);
+      lf_bits = marks.lf;
+      if (marks.nul != 0 && nul_at_ == NoNul) nul_at_ = block + static_cast<std::size_t>(std::countr_zero(marks.nul));
     }
-    std::size_t len = static_cast<std::size_t>(lf - line);
-    const std::size_t next_line = line_start_ + len + 1;
+    const std::size_t lf = block + static_cast<std::size_t>(std::countr_zero(lf_bits));
+    lf_bits &= lf_bits - 1;
+
+    const char* line = base + line_start;
+    std::size_t len = lf - line_start;
+    const std::size_t next_line = lf + 1;
     if (len > 0 && line[len - 1] == '\r') --len;
-    const std::size_t line_over_at = std::min(line_start_ + limits_.line_bytes + 2, next_line);
-    if (const ParseError error = size_error(len > limits_.line_bytes ? line_over_at : 0, next_line);
-        error != ParseError::None) {
-      return fail(error);
+    if (len > line_bytes || next_line >= request_over_at) [[unlikely]] {
+      const std::size_t line_over_at = std::min(line_start + line_bytes + 2, next_line);
+      if (const ParseError error = size_error(len > line_bytes ? line_over_at : 0, next_line);
+          error != ParseError::None) {
+        return fail(error);
+      }
     }
 
     if (len == 0) {
-      // End of request: no NUL anywhere in it (one scan of the whole request), then
+      // End of request: no NUL anywhere in it (its bytes are all scanned), then
       // publish the spans as views and start the next one.
+      if (nul_at_ < line_start) return fail(ParseError::NulByte);
       const char* request = base + start_;
-      if (std::memchr(request, '\0', line_start_ - start_) != nullptr) return fail(ParseError::NulByte);
       for (std::size_t i = 0; i < AttrCount; ++i) {
         out.set(static_cast<Attr>(i), std::string_view(request + spans_[i].offset, spans_[i].length));
       }
       out.finalize();
-      line_start_ = next_line;
+      line_start = next_line;
+      save();
       begin_request();
       return ParseStatus::Complete;
     }
 
-    if (attributes_ >= limits_.attributes) return fail(ParseError::TooManyAttributes);
-    std::size_t name_len = known;
-    std::uint8_t attr = known != 0 ? predicted_[attributes_] : NoAttr;
-    if (known == 0) {
+    if (attributes >= limits_.attributes) [[unlikely]] return fail(ParseError::TooManyAttributes);
+    // Postfix writes the same attributes in the same order every time: the name at
+    // this line of the last request, when "name=" starts this line too.
+    std::uint8_t attr = attributes < predicted_.size() ? predicted_[attributes] : NoAttr;
+    std::size_t name_len;
+    if (attr != NoAttr && NameKeys[attr].starts(line, len)) {
+      name_len = NameKeys[attr].size() - 1;
+    } else {
       const char* eq = find_byte(line, line + len, '=');
       if (eq == nullptr) {
         return fail(find_byte(line, line + len, '\0') != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
@@ -135,16 +181,15 @@ ParseStatus RequestParser::next(Request& out) {
       name_len = static_cast<std::size_t>(eq - line);
       const std::optional<Attr> found = find_attr(std::string_view(line, name_len));
       attr = found ? static_cast<std::uint8_t>(*found) : NoAttr;
-      if (attributes_ < predicted_.size()) predicted_[attributes_] = attr;
+      if (attributes < predicted_.size()) predicted_[attributes] = attr;
     }
-    ++attributes_;
+    ++attributes;
     if (attr != NoAttr) {
-      spans_[attr] = Span{static_cast<std::uint32_t>(line_start_ + name_len + 1 - start_),
+      spans_[attr] = Span{static_cast<std::uint32_t>(line_start + name_len + 1 - start_),
                           static_cast<std::uint32_t>(len - name_len - 1)};
     }
-    line_start_ = next_line;
+    line_start = next_line;
   }
-  return ParseStatus::NeedMore;
 }
 
 }  // namespace tlspolicyd::protocol

@@ -9,7 +9,8 @@
 // Limits::request_bytes, more than Limits::attributes lines, a non-empty line
 // without '=', or a NUL byte is an Error. An error is final: the connection must be
 // closed without an answer. Nothing is ever truncated or repaired.
-// Cost: a few passes over each byte, however the input is chunked. Memory: the
+// Cost: one pass over each byte, however the input is chunked, then a few
+// operations per line. Memory: the
 // unconsumed bytes only, which the limits bound to about one request plus one chunk.
 #pragma once
 
@@ -80,10 +81,9 @@ class RequestParser {
   // count `line_over_at` (0: it did not) no later than the request broke its own.
   // So the error never depends on how the input was chunked. None: neither.
   [[nodiscard]] ParseError size_error(std::size_t line_over_at, std::size_t reached) const;
-  // The length of the name predicted for this line when "name=" starts it, else 0.
-  [[nodiscard]] std::size_t predicted_name(const char* line, const char* end) const;
 
   static constexpr std::uint8_t NoAttr = 0xff;
+  static constexpr std::size_t NoNul = static_cast<std::size_t>(-1);
 
   Limits limits_;
   Limits next_limits_;
@@ -91,7 +91,12 @@ class RequestParser {
   std::string buf_;
   std::size_t start_ = 0;       // first byte of the current request
   std::size_t line_start_ = 0;  // first byte of the current line
-  std::size_t scan_ = 0;        // where the search for the current line's LF resumes
+  // The LFs not yet reached, as bits of the block of up to 64 bytes at block_ that
+  // was scanned last; every byte before block_ + block_len_ has been scanned once.
+  std::size_t block_ = 0;
+  std::size_t block_len_ = 0;
+  std::uint64_t lf_bits_ = 0;
+  std::size_t nul_at_ = NoNul;  // the first NUL byte scanned (every earlier request had none)
   std::size_t attributes_ = 0;  // lines of the current request so far
   std::array<Span, AttrCount> spans_{};
   std::array<std::uint8_t, 48> predicted_ = [] {  // the attribute seen at each line last time

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <memory>
+#include <random>
 #include <string>
 
 #include "protocol/byte_scan.h"
@@ -33,16 +35,57 @@ TEST_CASE("find_byte finds the first match at every position, and nothing past t
   CHECK(find_byte(high.data(), high.data() + high.size(), 0xff) == high.data() + 11);
 }
 
-TEST_CASE("same_bytes compares every byte, whatever the length") {
-  for (std::size_t n = 0; n <= 40; ++n) {
-    const std::string a(n, 'x');
-    CHECK(same_bytes(a.data(), a.data(), n));
-    for (std::size_t at = 0; at < n; ++at) {
-      std::string b = a;
-      b[at] = 'y';
-      CHECK_FALSE(same_bytes(a.data(), b.data(), n));
+TEST_CASE("WordPrefix matches exactly its bytes, at every length, and reads none past them") {
+  const std::string text = "abcdefghijklmnopqrstuvwxyz012345";  // 32 bytes
+  for (std::size_t size = WordPrefix::MinSize; size <= WordPrefix::MaxSize; ++size) {
+    const std::string key = text.substr(0, size);
+    const WordPrefix prefix(key);
+    CHECK(prefix.size() == size);
+    for (std::size_t n = 0; n <= size + 3; ++n) {
+      // The candidate is exactly n bytes on the heap: a read past it is a sanitizer error.
+      const std::string line = (text + "=z").substr(0, n);
+      const auto bytes = std::make_unique<char[]>(n);
+      std::memcpy(bytes.get(), line.data(), n);
+      CHECK(prefix.starts(bytes.get(), n) == (n >= size));
+      for (std::size_t at = 0; at < std::min(n, size); ++at) {  // one byte off anywhere: no match
+        bytes[at] ^= 0x20;
+        CHECK_FALSE(prefix.starts(bytes.get(), n));
+        bytes[at] ^= 0x20;
+      }
     }
   }
-  CHECK(same_bytes("client_address=1", "client_address", 14));
-  CHECK_FALSE(same_bytes("client_addresz", "client_address", 14));
+  constexpr WordPrefix sender("sender=");
+  CHECK(sender.starts("sender=<a@b>", 12));
+  CHECK_FALSE(sender.starts("senders=<a@b>", 13));
+  CHECK_FALSE(WordPrefix().starts("", 0));
+}
+
+TEST_CASE("line_marks finds every LF and NUL of up to 64 bytes, and nothing past them") {
+  // Random blocks of every length, rich in LF, NUL and their look-alikes (0x8a,
+  // 0x80, 0x0b, 0xff), against the byte-by-byte version.
+  std::mt19937 random(7);
+  const char alphabet[] = {'\n', '\0', '\x8a', '\x80', '\x0b', '\xff', 'a', '='};
+  for (int round = 0; round < 2000; ++round) {
+    char bytes[80];
+    for (char& c : bytes) c = alphabet[random() % sizeof alphabet];
+    const std::size_t n = static_cast<std::size_t>(round) % 65;
+    const LineMarks want = detail::line_marks_bytes(bytes, n);
+    const LineMarks got = line_marks(bytes, n);
+    CHECK(got.lf == want.lf);
+    CHECK(got.nul == want.nul);
+    if (n == 64) {  // the full-block versions, whichever this machine uses
+      CHECK(detail::line_marks_words(bytes).lf == want.lf);
+      CHECK(detail::line_marks_words(bytes).nul == want.nul);
+#if defined(__SSE2__)
+      CHECK(detail::line_marks_sse2(bytes).lf == want.lf);
+      CHECK(detail::line_marks_sse2(bytes).nul == want.nul);
+#endif
+    }
+  }
+  std::string one(64, 'x');
+  one[0] = '\n';
+  one[63] = '\0';
+  CHECK(line_marks(one.data(), 64).lf == 1);
+  CHECK(line_marks(one.data(), 64).nul == std::uint64_t{1} << 63);
+  CHECK(line_marks(one.data(), 63).nul == 0);  // the NUL is past n
 }
