@@ -8,7 +8,35 @@
 
 namespace tlspolicyd::net {
 
+std::optional<IpAddress> parse_ipv4(std::string_view text) {
+  // Four decimal numbers 0-255 without leading zeros, joined by dots: what
+  // inet_pton(AF_INET) accepts, without the copy and the NUL it needs (every
+  // request carries a client address; this runs once per request).
+  IpAddress addr;
+  std::size_t octet = 0;
+  unsigned value = 0;
+  std::size_t digits = 0;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (digits == 1 && value == 0) return std::nullopt;  // a leading zero
+      value = value * 10 + static_cast<unsigned>(c - '0');
+      if (value > 255) return std::nullopt;
+      ++digits;
+    } else if (c == '.' && digits > 0 && octet < 3) {
+      addr.bytes[octet++] = static_cast<std::uint8_t>(value);
+      value = 0;
+      digits = 0;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (octet != 3 || digits == 0) return std::nullopt;
+  addr.bytes[3] = static_cast<std::uint8_t>(value);
+  return addr;
+}
+
 std::optional<IpAddress> parse_ip(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) return parse_ipv4(text);
   // INET6_ADDRSTRLEN is 46 and includes the NUL; longer text is no address.
   char buf[64];
   if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
@@ -16,10 +44,6 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
   buf[text.size()] = '\0';
 
   IpAddress addr;
-  if (text.find(':') == std::string_view::npos) {
-    if (inet_pton(AF_INET, buf, addr.bytes.data()) != 1) return std::nullopt;
-    return addr;
-  }
   if (inet_pton(AF_INET6, buf, addr.bytes.data()) != 1) return std::nullopt;
   static constexpr std::uint8_t MappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::memcmp(addr.bytes.data(), MappedPrefix, sizeof MappedPrefix) == 0) {

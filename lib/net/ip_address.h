@@ -26,6 +26,10 @@ struct IpAddress {
 // The address in text, or nullopt when the text is not a plain IPv4/IPv6 address.
 [[nodiscard]] std::optional<IpAddress> parse_ip(std::string_view text);
 
+// Dotted-quad IPv4 only, as inet_pton(AF_INET) reads it: "192.0.2.1", not "0x1"
+// or "192.000.2.1".
+[[nodiscard]] std::optional<IpAddress> parse_ipv4(std::string_view text);
+
 // Canonical text form (inet_ntop).
 [[nodiscard]] std::string to_string(const IpAddress& addr);
 
