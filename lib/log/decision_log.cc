@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "log/decision_log.h"
 
-#include <cctype>
-
 #include "log/kv_line.h"
 
 namespace tlspolicyd::log {
@@ -12,24 +10,16 @@ using protocol::Attr;
 
 std::string_view or_dash(std::string_view v) { return v.empty() ? std::string_view("-") : v; }
 
-// key=WORD: the first word of an answer, lower case ("reject", "530", "dunno").
-void append_word_pair(std::string& out, std::string_view key, std::string_view answer) {
-  append_raw_pair(out, key, {});
-  for (char c : answer.substr(0, answer.find(' '))) {
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-}
-
 // The request part of a line, the same on every line of one decision.
-void append_request_fields(std::string& out, const protocol::Request& request) {
-  append_pair(out, "client", {or_dash(request.get(Attr::ClientName)), "[", request.get(Attr::ClientAddress), "]"});
-  append_pair(out, "helo", or_dash(request.get(Attr::HeloName)));
-  append_pair(out, "sender", {"<", request.get(Attr::Sender), ">"});
-  append_pair(out, "recipient", {"<", request.get(Attr::Recipient), ">"});
-  append_pair(out, "protocol", or_dash(request.get(Attr::EncryptionProtocol)));
-  append_pair(out, "cipher", or_dash(request.get(Attr::EncryptionCipher)));
-  append_pair(out, "queue_id", or_dash(request.get(Attr::QueueId)));
-  append_pair(out, "instance", or_dash(request.get(Attr::Instance)));
+void write_request_fields(KvWriter& w, const protocol::Request& request) {
+  w.pair("client", {or_dash(request.get(Attr::ClientName)), "[", request.get(Attr::ClientAddress), "]"});
+  w.pair("helo", or_dash(request.get(Attr::HeloName)));
+  w.pair("sender", {"<", request.get(Attr::Sender), ">"});
+  w.pair("recipient", {"<", request.get(Attr::Recipient), ">"});
+  w.pair("protocol", or_dash(request.get(Attr::EncryptionProtocol)));
+  w.pair("cipher", or_dash(request.get(Attr::EncryptionCipher)));
+  w.pair("queue_id", or_dash(request.get(Attr::QueueId)));
+  w.pair("instance", or_dash(request.get(Attr::Instance)));
 }
 
 }  // namespace
@@ -39,15 +29,16 @@ std::size_t append_decision_lines(std::string& out, const policy::Decision& deci
   if (what == DecisionLog::None) return 0;
   if (decision.violations.empty() && decision.action == "DUNNO" && what != DecisionLog::All) return 0;
 
+  KvWriter w(out);
   std::size_t lines = 0;
   auto emit = [&](const policy::Rule* rule, std::string_view reason, std::string_view would) {
-    append_word_pair(out, "action", decision.action);
-    append_pair(out, "rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
-    append_raw_pair(out, "mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
-    if (!would.empty()) append_word_pair(out, "would", would);
-    append_pair(out, "reason", or_dash(reason));
-    append_request_fields(out, request);
-    out.push_back('\n');
+    w.word_pair("action", decision.action);
+    w.pair("rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
+    w.raw_pair("mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
+    if (!would.empty()) w.word_pair("would", would);
+    w.pair("reason", or_dash(reason));
+    write_request_fields(w, request);
+    w.newline();
     ++lines;
   };
   for (const auto& v : decision.violations) {

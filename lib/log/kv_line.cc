@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace tlspolicyd::log {
 namespace {
@@ -24,75 +25,157 @@ constexpr std::array<ByteClass, 256> ByteClasses = [] {
 
 ByteClass byte_class(char c) { return ByteClasses[static_cast<unsigned char>(c)]; }
 
-bool all_plain(std::string_view value) {
-  return std::all_of(value.begin(), value.end(), [](char c) { return byte_class(c) == ByteClass::Plain; });
+// Whether all 8 bytes of w are Plain: none below 0x21, none above 0x7e, no '"',
+// no '\'. Each test is exact for "some byte is": a borrow or carry only ever
+// comes out of a byte that one of the tests already caught.
+bool plain_word(std::uint64_t w) {
+  constexpr std::uint64_t Ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t High = 0x8080808080808080ULL;
+  const std::uint64_t below = (w - Ones * 0x21) & ~w;  // a byte < 0x21
+  const std::uint64_t above = (w + Ones) | w;          // a byte > 0x7e
+  const std::uint64_t quote = w ^ (Ones * '"');
+  const std::uint64_t backslash = w ^ (Ones * '\\');
+  const std::uint64_t has_quote = (quote - Ones) & ~quote;
+  const std::uint64_t has_backslash = (backslash - Ones) & ~backslash;
+  return ((below | above | has_quote | has_backslash) & High) == 0;
 }
 
-}  // namespace
-
-void append_escaped(std::string& out, std::string_view value) {
-  if (!value.empty() && all_plain(value)) {
-    out.append(value);  // the common case: nothing to quote
-    return;
+bool all_plain(std::string_view value) {
+  const char* p = value.data();
+  const char* end = p + value.size();
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (!plain_word(w)) return false;
   }
+  return std::all_of(p, end, [](char c) { return byte_class(c) == ByteClass::Plain; });
+}
+
+// The most bytes a value of n bytes takes escaped: quotes and \xNN for each byte.
+constexpr std::size_t escaped_bound(std::size_t n) { return 4 * n + 2; }
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// Writes the bytes of `value` escaped, without quotes.
+char* put_escaped_bytes(char* p, std::string_view value) {
   static constexpr char Hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // the start of the bytes not yet written that need no escape
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char ch = value[i];
-    if (byte_class(ch) != ByteClass::Escaped) continue;
-    out.append(value.substr(run, i - run));
-    run = i + 1;
+  for (const char ch : value) {
+    if (byte_class(ch) != ByteClass::Escaped) {
+      *p++ = ch;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(ch);
+    *p++ = '\\';
     if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
+      *p++ = ch;
     } else {
-      out.append("\\x");
-      out.push_back(Hex[c >> 4]);
-      out.push_back(Hex[c & 0xf]);
+      *p++ = 'x';
+      *p++ = Hex[c >> 4];
+      *p++ = Hex[c & 0xf];
     }
   }
-  out.append(value.substr(run));
-  out.push_back('"');
+  return p;
 }
 
-namespace {
 
-void append_key(std::string& out, std::string_view key) {
-  if (!out.empty() && out.back() != '\n') out.push_back(' ');
-  out.append(key);
-  out.push_back('=');
+// Writes `value` bare when it can be, else quoted and escaped; room for
+// escaped_bound(value.size()) bytes is needed.
+char* put_value(char* p, std::string_view value) {
+  if (!value.empty() && all_plain(value)) return put(p, value);  // the common case
+  *p++ = '"';
+  p = put_escaped_bytes(p, value);
+  *p++ = '"';
+  return p;
 }
 
 }  // namespace
 
-void append_pair(std::string& out, std::string_view key, std::string_view value) {
-  append_key(out, key);
-  append_escaped(out, value);
+KvWriter::KvWriter(std::string& out) : out_(out) {
+  const std::size_t size = out_.size();
+  out_.resize(size + 512);  // a decision's line or two, mostly
+  p_ = out_.data() + size;
+  end_ = out_.data() + out_.size();
 }
 
+void KvWriter::reserve(std::size_t bytes) {
+  if (static_cast<std::size_t>(end_ - p_) >= bytes) return;
+  const std::size_t used = static_cast<std::size_t>(p_ - out_.data());
+  out_.resize(std::max(2 * out_.size(), used + bytes));
+  p_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
+}
+
+void KvWriter::finish() {
+  if (finished_) return;
+  finished_ = true;
+  out_.resize(static_cast<std::size_t>(p_ - out_.data()));
+}
+
+void KvWriter::key(std::string_view key) {
+  if (p_ != out_.data() && p_[-1] != '\n') *p_++ = ' ';
+  p_ = put(p_, key);
+  *p_++ = '=';
+}
+
+void KvWriter::pair(std::string_view key, std::string_view value) {
+  reserve(key.size() + 2 + escaped_bound(value.size()));
+  this->key(key);
+  p_ = put_value(p_, value);
+}
+
+void KvWriter::pair(std::string_view key, std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  bool plain = true;
+  for (std::string_view part : parts) {
+    size += part.size();
+    plain = plain && all_plain(part);
+  }
+  reserve(key.size() + 2 + escaped_bound(size));
+  this->key(key);
+  if (size > 0 && plain) {
+    for (std::string_view part : parts) p_ = put(p_, part);
+    return;
+  }
+  *p_++ = '"';
+  for (std::string_view part : parts) p_ = put_escaped_bytes(p_, part);
+  *p_++ = '"';
+}
+
+void KvWriter::raw_pair(std::string_view key, std::string_view value) {
+  reserve(key.size() + 2 + value.size());
+  this->key(key);
+  p_ = put(p_, value);
+}
+
+void KvWriter::word_pair(std::string_view key, std::string_view text) {
+  const std::string_view word = text.substr(0, text.find(' '));
+  reserve(key.size() + 2 + word.size());
+  this->key(key);
+  for (const char c : word) *p_++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+void KvWriter::newline() {
+  reserve(1);
+  *p_++ = '\n';
+}
+
+void append_escaped(std::string& out, std::string_view value) {
+  const std::size_t size = out.size();
+  out.resize(size + escaped_bound(value.size()));
+  out.resize(static_cast<std::size_t>(put_value(out.data() + size, value) - out.data()));
+}
+
+void append_pair(std::string& out, std::string_view key, std::string_view value) { KvWriter(out).pair(key, value); }
+
 void append_raw_pair(std::string& out, std::string_view key, std::string_view value) {
-  append_key(out, key);
-  out.append(value);
+  KvWriter(out).raw_pair(key, value);
 }
 
 void append_pair(std::string& out, std::string_view key, std::initializer_list<std::string_view> parts) {
-  append_key(out, key);
-  std::size_t size = 0;
-  bool plain_parts = true;
-  for (std::string_view part : parts) {
-    size += part.size();
-    plain_parts = plain_parts && all_plain(part);
-  }
-  if (size > 0 && plain_parts) {  // the common case: written as they are, no copy
-    for (std::string_view part : parts) out.append(part);
-    return;
-  }
-  std::string value;
-  value.reserve(size);
-  for (std::string_view part : parts) value.append(part);
-  append_escaped(out, value);
+  KvWriter(out).pair(key, parts);
 }
 
 KvLine& KvLine::add(std::string_view key, std::string_view value) {

@@ -5,22 +5,57 @@
 // space, '"' and '\'; otherwise they are quoted, with '"' and '\' escaped as \" and
 // \\ and every byte outside printable ASCII (CR, LF, NUL, 8-bit) as \xNN. An empty
 // value is written as "". Keys are the program's own words and are not escaped.
+// KvWriter appends pairs straight into a string's memory (one capacity check a
+// pair, a value checked 8 bytes at a time): the decision log writes a line per
+// violation on the answer path with it.
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 
 namespace tlspolicyd::log {
 
+// Appends pairs to the end of a string; the string holds them, and has its final
+// size, once the writer is gone (or after finish()). Nothing else may change the
+// string meanwhile.
+class KvWriter {
+ public:
+  explicit KvWriter(std::string& out);
+  KvWriter(const KvWriter&) = delete;
+  KvWriter& operator=(const KvWriter&) = delete;
+  ~KvWriter() { finish(); }
+
+  // key=value, the value escaped, after a space unless the string is empty or
+  // ends in a newline.
+  void pair(std::string_view key, std::string_view value);
+  // The same with a value made of parts ("<", sender, ">"), escaped as one value.
+  void pair(std::string_view key, std::initializer_list<std::string_view> parts);
+  // key=value for a value built by the program (a number, a fixed word): not escaped.
+  void raw_pair(std::string_view key, std::string_view value);
+  // key=WORD: the first word of `text` in ASCII lower case, not escaped (an answer
+  // the program checked: "REJECT 5.7.1 ..." gives reject).
+  void word_pair(std::string_view key, std::string_view text);
+  void newline();
+  // Gives the string its final size; the writer must not be used after.
+  void finish();
+
+ private:
+  void reserve(std::size_t bytes);  // room for `bytes` more
+  void key(std::string_view key);
+
+  std::string& out_;
+  char* p_ = nullptr;    // the next byte to write
+  char* end_ = nullptr;  // the end of the room
+  bool finished_ = false;
+};
+
 // Appends `value` escaped as described above.
 void append_escaped(std::string& out, std::string_view value);
-// Appends "key=value", the value escaped, after a space unless `out` is empty or
-// ends in a newline; append_raw_pair: a value built by the program (a number, a
-// fixed word), not escaped.
+// Appends one pair (see KvWriter::pair and raw_pair).
 void append_pair(std::string& out, std::string_view key, std::string_view value);
 void append_raw_pair(std::string& out, std::string_view key, std::string_view value);
-// The same with a value made of parts ("<", sender, ">"), escaped as one value.
 void append_pair(std::string& out, std::string_view key, std::initializer_list<std::string_view> parts);
 
 class KvLine {

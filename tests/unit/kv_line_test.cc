@@ -45,3 +45,36 @@ TEST_CASE("a value made of parts is escaped as one value") {
   append_raw_pair(lines, "second", "2");
   CHECK(lines == "first=1\nsecond=2");
 }
+
+TEST_CASE("kv line writes a value bare only when every byte is plain, wherever the others are") {
+  // Every byte value at every position of values 1 to 17 bytes long (the check
+  // goes 8 bytes at a time, then byte by byte), beside plain neighbours of every kind.
+  for (int c = 0; c < 256; ++c) {
+    const bool plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    for (std::size_t n = 1; n <= 17; ++n) {
+      for (std::size_t at = 0; at < n; ++at) {
+        std::string value;
+        for (std::size_t i = 0; i < n; ++i) value.push_back("!~az09@.[]<>-_"[i % 14]);
+        value[at] = static_cast<char>(c);
+        std::string out;
+        append_escaped(out, value);
+        REQUIRE_MESSAGE((out == value) == plain, "byte ", c, " at ", at, " of ", n);
+        if (!plain) REQUIRE(out.front() == '"');
+      }
+    }
+  }
+}
+
+TEST_CASE("kv writer appends many pairs to one string, growing it as it needs") {
+  std::string out = "start=1";
+  {
+    KvWriter w(out);
+    for (int i = 0; i < 200; ++i) w.pair("k", std::string(50, i % 2 == 0 ? 'x' : '\n'));
+    w.word_pair("action", "REJECT 5.7.1 no");
+    w.newline();
+    w.raw_pair("next", "2");
+  }
+  CHECK(out.size() == 7 + 100 * (3 + 50) + 100 * (3 + 2 + 50 * 4) + 14 + 1 + 6);
+  CHECK(out.starts_with("start=1 k=xxxx"));
+  CHECK(out.ends_with(" action=reject\nnext=2"));
+}
