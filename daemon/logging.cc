@@ -10,24 +10,74 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <ctime>
 #include <string_view>
 
 namespace tlspolicyd::daemon {
 namespace {
 
-// %* : "warning: " / "error: " before the message, nothing for info and below.
+// "warning: " / "error: " / "fatal: " before a message, nothing for info and below.
+std::string_view severity_prefix(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::warn: return "warning: ";
+    case spdlog::level::err: return "error: ";
+    case spdlog::level::critical: return "fatal: ";
+    default: return {};
+  }
+}
+
+// %* : the severity prefix, in a pattern.
 class SeverityPrefix final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    std::string_view prefix;
-    if (msg.level == spdlog::level::warn) prefix = "warning: ";
-    else if (msg.level == spdlog::level::err) prefix = "error: ";
-    else if (msg.level == spdlog::level::critical) prefix = "fatal: ";
+    const std::string_view prefix = severity_prefix(msg.level);
     dest.append(prefix.data(), prefix.data() + prefix.size());
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<SeverityPrefix>();
   }
+};
+
+// A stderr line: "2026-11-29T03:00:00.123 ident[pid]: " + severity prefix + message.
+// What pattern "%Y-%m-%dT%H:%M:%S.%e ident[pid]: %*%v" gives, without a formatter
+// call per field: the local time up to the second is formatted once a second, the
+// pid once (a decision line goes through here on the answer path).
+class StderrFormatter final : public spdlog::formatter {
+ public:
+  explicit StderrFormatter(std::string tag) : tag_(std::move(tag)) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    using namespace std::chrono;
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto second = duration_cast<seconds>(since_epoch);
+    if (second != stamped_ || stamp_.empty()) {
+      const std::time_t t = second.count();
+      std::tm tm{};
+      ::localtime_r(&t, &tm);
+      stamp_ = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           tm.tm_hour, tm.tm_min, tm.tm_sec);
+      stamped_ = second;
+    }
+    const auto millis = static_cast<int>(duration_cast<milliseconds>(since_epoch - second).count());
+    const char digits[3] = {static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
+                            static_cast<char>('0' + millis % 10)};
+    const std::string_view prefix = severity_prefix(msg.level);
+    dest.append(stamp_.data(), stamp_.data() + stamp_.size());
+    dest.append(digits, digits + 3);
+    dest.append(tag_.data(), tag_.data() + tag_.size());
+    dest.append(prefix.data(), prefix.data() + prefix.size());
+    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    dest.push_back('\n');
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<StderrFormatter>(tag_);
+  }
+
+ private:
+  std::string tag_;  // " ident[pid]: "
+  std::string stamp_;  // "2026-11-29T03:00:00."
+  std::chrono::seconds stamped_{};
 };
 
 int facility_code(std::string_view name) {
@@ -47,22 +97,25 @@ int facility_code(std::string_view name) {
 
 Logger make_logger(LogTarget target, const config::LogSettings& settings) {
   spdlog::sink_ptr sink;
-  std::string pattern = "%*%v";
+  std::unique_ptr<spdlog::formatter> formatter;
   switch (target) {
     case LogTarget::Syslog:
       sink = std::make_shared<SyslogSink>(settings.syslog_socket, settings.ident, facility_code(settings.facility));
       break;
     case LogTarget::Stderr:
       sink = std::make_shared<StderrSink>();
-      // The pid is written into the pattern once: %P would ask the kernel per line.
-      pattern = "%Y-%m-%dT%H:%M:%S.%e " + settings.ident + "[" + std::to_string(::getpid()) + "]: %*%v";
+      // The pid is written once: %P would ask the kernel per line.
+      formatter = std::make_unique<StderrFormatter>(" " + settings.ident + "[" + std::to_string(::getpid()) + "]: ");
       break;
     case LogTarget::None:
       sink = std::make_shared<spdlog::sinks::null_sink_st>();
       break;
   }
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<SeverityPrefix>('*').set_pattern(pattern);
+  if (formatter == nullptr) {
+    auto pattern = std::make_unique<spdlog::pattern_formatter>();
+    pattern->add_flag<SeverityPrefix>('*').set_pattern("%*%v");
+    formatter = std::move(pattern);
+  }
   sink->set_formatter(std::move(formatter));
   auto logger = std::make_shared<spdlog::logger>(settings.ident, std::move(sink));
   set_level(*logger, settings.level);
