@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,23 @@ TEST_CASE("serve: 300 requests on one connection") {
   }
   CHECK(f.daemon.wait_for_log("sender=<s299@example.net>").find("action=reject rule=echo mode=enforce") !=
         std::string::npos);
+}
+
+TEST_CASE("serve: a stderr line is local time to the millisecond, ident[pid], then the text") {
+  Fixture f;
+  Client c = f.connect();
+  REQUIRE(c.send(request({{"sender", "shape@example.net"}})));
+  REQUIRE(c.answer() == echo_answer("shape@example.net"));
+  const std::string tag = " tlspolicyd[" + std::to_string(f.daemon.pid()) + "]: ";
+  const std::regex shape(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$)");
+  const std::string info = f.daemon.wait_for_log("sender=<shape@example.net>");
+  REQUIRE(info.find(tag + "action=reject rule=echo") != std::string::npos);
+  CHECK(std::regex_match(info.substr(0, info.find(' ')), shape));
+  Client bad = f.connect();  // a warning carries its severity after the tag
+  REQUIRE(bad.send("no equals sign\n\n"));
+  const std::string warning = f.daemon.wait_for_log("line without '='");
+  CHECK(warning.find(tag + "warning: conn=") != std::string::npos);
+  CHECK(std::regex_match(warning.substr(0, warning.find(' ')), shape));
 }
 
 TEST_CASE("serve: 64 pipelined requests are answered in order") {
