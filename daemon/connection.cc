@@ -106,7 +106,14 @@ Connection::ReadResult Connection::read_some() {
   ssize_t n = ::read(in_fd_, buf, sizeof buf);
   if (n > 0) {
     parser_.set_limits(server_.config().limits.request);
-    parser_.append(std::string_view(buf, static_cast<std::size_t>(n)));
+    // Parsed in this buffer, not copied to the connection's (a copy's memory is
+    // cold: one connection's turn comes after all the others'); only an
+    // unfinished request is kept.
+    parser_.borrow(std::string_view(buf, static_cast<std::size_t>(n)));
+    struct Release {  // before `buf` goes, even when an answer throws
+      protocol::RequestParser& parser;
+      ~Release() { parser.release(); }
+    } release{parser_};
     answer_buffered();
     return ReadResult::Data;
   }
@@ -128,8 +135,11 @@ void Connection::on_readable() {
 }
 
 void Connection::answer_buffered() {
+  // On the stack, not in the connection: the same memory for every connection,
+  // so a request's fields are written where the cache already is.
+  protocol::Request request;
   while (state_ == State::Open) {
-    protocol::ParseStatus status = parser_.next(request_);
+    protocol::ParseStatus status = parser_.next(request);
     if (status == protocol::ParseStatus::NeedMore) return;
     if (status == protocol::ParseStatus::Error) {
       server_.log().warn("conn={} peer={}: {} after {} request(s); closing without an answer", id_, peer_,
@@ -139,7 +149,7 @@ void Connection::answer_buffered() {
       return;
     }
     ++requests_;
-    if (!server_.answer(request_, out_, *this)) {
+    if (!server_.answer(request, out_, *this)) {
       drain();
       return;
     }

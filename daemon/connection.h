@@ -75,7 +75,6 @@ class Connection {
   bool reading_ = false;  // read event registered
   bool writing_ = false;  // write event registered
   protocol::RequestParser parser_;
-  protocol::Request request_;
   std::string out_;
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;

@@ -21,24 +21,58 @@ std::string_view to_string(ParseError error) {
   return "unknown error";
 }
 
+void RequestParser::drop_consumed() {
+  // Offsets become relative to start_. The scanned block loses its bytes before
+  // start_ (all of them LF bits already consumed).
+  if (block_ < start_) {
+    const std::size_t dropped = std::min(start_ - block_, block_len_);
+    lf_bits_ = dropped < 64 ? lf_bits_ >> dropped : 0;
+    block_len_ -= dropped;
+    block_ = start_;
+  }
+  block_ -= start_;
+  line_start_ -= start_;
+  if (nul_at_ != NoNul) nul_at_ -= start_;
+  start_ = 0;
+}
+
 void RequestParser::append(std::string_view bytes) {
   if (error_ != ParseError::None) return;
-  if (start_ > 0) {
-    // Drop the requests already handed out; offsets are relative to start_. The
-    // scanned block loses its bytes before start_ (all of them LF bits consumed).
-    if (block_ < start_) {
-      const std::size_t dropped = std::min(start_ - block_, block_len_);
-      lf_bits_ = dropped < 64 ? lf_bits_ >> dropped : 0;
-      block_len_ -= dropped;
-      block_ = start_;
-    }
-    buf_.erase(0, start_);
-    block_ -= start_;
-    line_start_ -= start_;
-    if (nul_at_ != NoNul) nul_at_ -= start_;
-    start_ = 0;
+  release();
+  if (start_ > 0) {  // drop the requests already handed out
+    const std::size_t consumed = start_;
+    drop_consumed();
+    buf_.erase(0, consumed);
   }
   buf_.append(bytes);
+  in_ = buf_.data();
+  in_size_ = buf_.size();
+}
+
+void RequestParser::borrow(std::string_view bytes) {
+  if (error_ != ParseError::None) return;
+  release();
+  if (mid_request()) {  // held bytes come first: one buffer for both
+    append(bytes);
+    return;
+  }
+  // At a request boundary with nothing held: the bytes are parsed where they are.
+  buf_.clear();
+  start_ = line_start_ = block_ = block_len_ = 0;
+  lf_bits_ = 0;
+  nul_at_ = NoNul;
+  in_ = bytes.data();
+  in_size_ = bytes.size();
+  borrowed_ = true;
+}
+
+void RequestParser::release() {
+  if (!borrowed_) return;
+  borrowed_ = false;
+  buf_.assign(in_ + start_, in_size_ - start_);  // an unfinished request, if any
+  drop_consumed();
+  in_ = buf_.data();
+  in_size_ = buf_.size();
 }
 
 void RequestParser::set_limits(const Limits& limits) {
@@ -51,12 +85,15 @@ void RequestParser::set_limits(const Limits& limits) {
 }
 
 void RequestParser::shrink() {
-  if (start_ == buf_.size()) {
+  release();
+  if (!mid_request()) {
     buf_.clear();
     start_ = line_start_ = block_ = block_len_ = 0;
     lf_bits_ = 0;
   }
   buf_.shrink_to_fit();
+  in_ = buf_.data();
+  in_size_ = buf_.size();
 }
 
 ParseStatus RequestParser::fail(ParseError error) {
@@ -100,8 +137,8 @@ constexpr std::array<WordPrefix, AttrCount> NameKeys = [] {
 
 ParseStatus RequestParser::next(Request& out) {
   if (error_ != ParseError::None) return ParseStatus::Error;
-  const char* const base = buf_.data();
-  const std::size_t size = buf_.size();
+  const char* const base = in_;
+  const std::size_t size = in_size_;
   // The loop works on copies (registers), stored back when it returns a result (an
   // error is final: nothing more is read).
   std::size_t block = block_;

@@ -10,8 +10,8 @@
 // without '=', or a NUL byte is an Error. An error is final: the connection must be
 // closed without an answer. Nothing is ever truncated or repaired.
 // Cost: one pass over each byte, however the input is chunked, then a few
-// operations per line. Memory: the
-// unconsumed bytes only, which the limits bound to about one request plus one chunk.
+// operations per line; borrow() spares the copy. Memory: the unconsumed bytes
+// only, which the limits bound to about one request plus one chunk.
 #pragma once
 
 #include <array>
@@ -53,8 +53,14 @@ class RequestParser {
   void set_limits(const Limits& limits);
   [[nodiscard]] const Limits& limits() const { return limits_; }
 
-  // Adds bytes read from the peer. Invalidates the views of the last Request.
+  // Adds bytes read from the peer (copied). Invalidates the views of the last Request.
   void append(std::string_view bytes);
+  // The same without a copy when no bytes are held (the common case: a read brings
+  // whole requests): they are parsed where they are, and the Requests view them.
+  // Until release(), `bytes` must stay as they are; release() keeps a copy of an
+  // unfinished request and ends the views. append(), borrow() and shrink() release.
+  void borrow(std::string_view bytes);
+  void release();
 
   // Parses the next request out of the buffered bytes. On Complete, `out` holds it,
   // valid until the next append(). On Error, error() tells why; it stays Error.
@@ -62,9 +68,9 @@ class RequestParser {
 
   [[nodiscard]] ParseError error() const { return error_; }
   // True when bytes of an unfinished request are buffered (EOF now is premature).
-  [[nodiscard]] bool mid_request() const { return buf_.size() > start_; }
+  [[nodiscard]] bool mid_request() const { return in_size_ > start_; }
   // Bytes held, for memory accounting.
-  [[nodiscard]] std::size_t buffered() const { return buf_.size() - start_; }
+  [[nodiscard]] std::size_t buffered() const { return in_size_ - start_; }
   // Drops the buffer's spare capacity (for idle connections).
   void shrink();
 
@@ -75,6 +81,8 @@ class RequestParser {
   };
 
   ParseStatus fail(ParseError error);
+  // Makes offsets relative to start_, for a buffer without the bytes before it.
+  void drop_consumed();
   void begin_request();
   // The size limit broken first when the bytes up to `reached` (a count from the
   // buffer's start) arrive one by one: the line's when it broke its limit at byte
@@ -88,7 +96,10 @@ class RequestParser {
   Limits limits_;
   Limits next_limits_;
   bool has_next_limits_ = false;
-  std::string buf_;
+  std::string buf_;                // the bytes held (not borrowed)
+  const char* in_ = nullptr;       // the bytes parsed: buf_'s or borrowed ones
+  std::size_t in_size_ = 0;
+  bool borrowed_ = false;
   std::size_t start_ = 0;       // first byte of the current request
   std::size_t line_start_ = 0;  // first byte of the current line
   // The LFs not yet reached, as bits of the block of up to 64 bytes at block_ that

@@ -26,18 +26,43 @@ std::vector<std::string> values(const Request& r) {
   return out;
 }
 
-// Feeds `input` in chunks of `chunk` bytes, taking every complete request.
-Outcome run(std::string_view input, std::size_t chunk, Limits limits = {}) {
+enum class Feed { Copy, Borrow };
+
+// Feeds `input` in chunks of `chunk` bytes, taking every complete request. Borrow:
+// each chunk lives in a scratch buffer that is released, then scribbled over,
+// before the next one, as a connection's read buffer is.
+Outcome run_fed(std::string_view input, std::size_t chunk, Limits limits, Feed feed) {
   RequestParser parser(limits);
   Outcome out;
   Request req;
+  std::string scratch;
   for (std::size_t pos = 0; pos < input.size() && out.last != ParseStatus::Error; pos += chunk) {
-    parser.append(input.substr(pos, chunk));
+    if (feed == Feed::Copy) {
+      parser.append(input.substr(pos, chunk));
+    } else {
+      scratch.assign(input.substr(pos, chunk));
+      parser.borrow(scratch);
+    }
     while ((out.last = parser.next(req)) == ParseStatus::Complete) out.requests.push_back(values(req));
+    if (feed == Feed::Borrow) {
+      parser.release();
+      scratch.assign(scratch.size(), '\xaa');
+    }
   }
   out.error = parser.error();
   out.mid_request = parser.mid_request();
   return out;
+}
+
+// Both ways of feeding must give the same; the outcome of either.
+Outcome run(std::string_view input, std::size_t chunk, Limits limits = {}) {
+  const Outcome copied = run_fed(input, chunk, limits, Feed::Copy);
+  const Outcome borrowed = run_fed(input, chunk, limits, Feed::Borrow);
+  CHECK(borrowed.requests == copied.requests);
+  CHECK(borrowed.last == copied.last);
+  CHECK(borrowed.error == copied.error);
+  CHECK(borrowed.mid_request == copied.mid_request);
+  return copied;
 }
 
 std::string get(const Outcome& o, std::size_t n, Attr a) { return o.requests.at(n)[static_cast<std::size_t>(a)]; }
@@ -298,6 +323,28 @@ TEST_CASE("parser applies new limits between requests") {
   CHECK(midway.next(req) == ParseStatus::Complete);
   CHECK(midway.next(req) == ParseStatus::Error);
   CHECK(midway.limits().line_bytes == 512);
+}
+
+TEST_CASE("parser keeps only an unfinished request of borrowed bytes, and no view into them") {
+  const std::string one = fixture("postfix-3.7/a_plain.req");
+  const std::string input = one + one + one.substr(0, 100);  // two requests and a piece
+  RequestParser parser;
+  Request req;
+  std::string scratch = input;
+  parser.borrow(scratch);
+  REQUIRE(parser.next(req) == ParseStatus::Complete);
+  REQUIRE(parser.next(req) == ParseStatus::Complete);
+  REQUIRE(parser.next(req) == ParseStatus::NeedMore);
+  parser.release();
+  CHECK(parser.buffered() == 100);
+  scratch.assign(scratch.size(), 'x');
+  scratch = one.substr(100);  // the rest of the third request
+  parser.borrow(scratch);  // held bytes: copied behind them
+  REQUIRE(parser.next(req) == ParseStatus::Complete);
+  CHECK(req.get(Attr::Request) == "smtpd_access_policy");
+  parser.release();
+  CHECK(parser.buffered() == 0);
+  CHECK_FALSE(parser.mid_request());
 }
 
 TEST_CASE("parser memory stays bounded by one request") {
