@@ -13,25 +13,22 @@ std::optional<IpAddress> parse_ipv4(std::string_view text) {
   // inet_pton(AF_INET) accepts, without the copy and the NUL it needs (every
   // request carries a client address; this runs once per request).
   IpAddress addr;
-  std::size_t octet = 0;
-  unsigned value = 0;
-  std::size_t digits = 0;
-  for (const char c : text) {
-    if (c >= '0' && c <= '9') {
-      if (digits == 1 && value == 0) return std::nullopt;  // a leading zero
-      value = value * 10 + static_cast<unsigned>(c - '0');
-      if (value > 255) return std::nullopt;
-      ++digits;
-    } else if (c == '.' && digits > 0 && octet < 3) {
-      addr.bytes[octet++] = static_cast<std::uint8_t>(value);
-      value = 0;
-      digits = 0;
-    } else {
-      return std::nullopt;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (std::size_t octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
     }
+    const char* const digits = p;
+    unsigned value = 0;
+    for (; p != end && p - digits < 3 && static_cast<unsigned char>(*p - '0') < 10; ++p) {
+      value = value * 10 + static_cast<unsigned>(*p - '0');
+    }
+    if (p == digits || value > 255 || (*digits == '0' && p - digits > 1)) return std::nullopt;
+    addr.bytes[octet] = static_cast<std::uint8_t>(value);
   }
-  if (octet != 3 || digits == 0) return std::nullopt;
-  addr.bytes[3] = static_cast<std::uint8_t>(value);
+  if (p != end) return std::nullopt;
   return addr;
 }
 
