@@ -42,6 +42,7 @@ Connection::Connection(Server& server, std::uint64_t id, int in_fd, int out_fd, 
 
 Connection::~Connection() {
   if (read_ev_ != nullptr) event_free(read_ev_);
+  if (idle_ev_ != nullptr) event_free(idle_ev_);
   if (write_ev_ != nullptr) event_free(write_ev_);
   ::close(in_fd_);
   if (out_fd_ != in_fd_) ::close(out_fd_);
@@ -50,9 +51,10 @@ Connection::~Connection() {
 bool Connection::start() {
   if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
   read_ev_ = event_new(server_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
+  idle_ev_ = evtimer_new(server_.base(), &Connection::idle_cb, this);
   write_ev_ = event_new(server_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
-  if (read_ev_ == nullptr || write_ev_ == nullptr) return false;
-  if (event_add(read_ev_, idle_timeout()) != 0) return false;
+  if (read_ev_ == nullptr || write_ev_ == nullptr || idle_ev_ == nullptr) return false;
+  if (event_add(read_ev_, nullptr) != 0 || event_add(idle_ev_, idle_timeout()) != 0) return false;
   reading_ = true;
   return true;
 }
@@ -63,18 +65,27 @@ const timeval* Connection::idle_timeout() {
   return &idle_;
 }
 
-void Connection::read_cb(evutil_socket_t, short what, void* arg) {
+void Connection::read_cb(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
-  self->guarded([self, what] {
-    if (what & EV_TIMEOUT) {
-      self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
-                               self->server_.config().limits.idle_timeout.count(), self->requests_);
-      self->close();
-    } else {
-      self->on_readable();
-    }
-  });
+  self->guarded([self] { self->on_readable(); });
   if (self->state_ == State::Closed) self->server_.release(self);
+}
+
+void Connection::idle_cb(evutil_socket_t, short, void* arg) {
+  // Checked once an idle_timeout: a connection that read nothing since the last
+  // check is idle (so it is closed after one to two idle_timeouts of silence);
+  // the answer path never touches a timer.
+  auto* self = static_cast<Connection*>(arg);
+  if (self->state_ != State::Open) return;
+  if (self->reads_ != self->reads_at_check_ || !self->reading_) {  // busy, or waiting for the peer to read
+    self->reads_at_check_ = self->reads_;
+    event_add(self->idle_ev_, self->idle_timeout());
+    return;
+  }
+  self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
+                           self->server_.config().limits.idle_timeout.count(), self->requests_);
+  self->close();
+  self->server_.release(self);
 }
 
 void Connection::write_cb(evutil_socket_t, short what, void* arg) {
@@ -104,6 +115,7 @@ void Connection::guarded(F&& f) {
 Connection::ReadResult Connection::read_some() {
   char buf[ReadChunk];
   ssize_t n = ::read(in_fd_, buf, sizeof buf);
+  ++reads_;
   if (n > 0) {
     parser_.set_limits(server_.config().limits.request);
     // Parsed in this buffer, not copied to the connection's (a copy's memory is
@@ -187,7 +199,7 @@ void Connection::update_events() {
   const bool want_read = state_ == State::Open && out_.size() - out_pos_ <= MaxPendingOutput;
   if (want_read != reading_) {
     if (want_read) {
-      event_add(read_ev_, idle_timeout());
+      event_add(read_ev_, nullptr);
     } else {
       event_del(read_ev_);
     }
@@ -232,6 +244,7 @@ void Connection::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   if (reading_) event_del(read_ev_);
+  event_del(idle_ev_);
   if (writing_) event_del(write_ev_);
   reading_ = writing_ = false;
 }

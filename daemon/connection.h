@@ -7,8 +7,9 @@
 //   Closed    the owner (Server) destroys the object after the callback returns
 //
 // A protocol error (limit, line without '=', NUL) closes the connection without
-// an answer to the offending request, after a warning naming the peer. An idle
-// Open connection is closed after limits.idle_timeout; a Draining one after
+// an answer to the offending request, after a warning naming the peer. An Open
+// connection that reads nothing for limits.idle_timeout is closed at the next
+// idle check (one every idle_timeout, so within twice that); a Draining one after
 // DrainTimeout. While more than MaxPendingOutput bytes of answers wait to be
 // written (a client that pipelines but does not read), reading pauses.
 #pragma once
@@ -50,6 +51,7 @@ class Connection {
  private:
   static void read_cb(evutil_socket_t fd, short what, void* arg);
   static void write_cb(evutil_socket_t fd, short what, void* arg);
+  static void idle_cb(evutil_socket_t fd, short what, void* arg);
 
   // Runs an event handler; an exception closes this connection, logged.
   template <class F>
@@ -78,9 +80,12 @@ class Connection {
   std::string out_;
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
+  std::uint64_t reads_ = 0;           // read() calls, for the idle check
+  std::uint64_t reads_at_check_ = 0;  // reads_ at the last idle check
   timeval idle_{};
   event* read_ev_ = nullptr;
   event* write_ev_ = nullptr;
+  event* idle_ev_ = nullptr;
 };
 
 }  // namespace tlspolicyd::daemon

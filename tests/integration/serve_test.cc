@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <csignal>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -265,6 +267,21 @@ TEST_CASE("serve: connections over the limit are accepted, logged and closed") {
   Client next = Client::unix_socket(dir.path() + "/run/policy.sock");
   REQUIRE(next.send(request()));
   CHECK(next.answer() == echo_answer("alice@example.net"));
+}
+
+TEST_CASE("serve: a connection that keeps asking outlives limits.idle_timeout") {
+  // Only silence counts: 2.5 s of requests 50 ms apart, with idle_timeout 1s.
+  TempDir dir;
+  const std::string config = dir.write("c.yaml", echo_config(dir, "limits: { idle_timeout: 1s }\n"));
+  Daemon d({"-c", config});
+  Client c = Client::unix_socket(dir.path() + "/run/policy.sock");
+  for (int i = 0; i < 50; ++i) {
+    const std::string sender = "busy" + std::to_string(i) + "@example.net";
+    REQUIRE(c.send(request({{"sender", sender}})));
+    REQUIRE(c.answer() == echo_answer(sender));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(d.log().find("idle for") == std::string::npos);
 }
 
 TEST_CASE("serve: idle connections are closed after limits.idle_timeout") {
