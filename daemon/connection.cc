@@ -37,8 +37,8 @@ std::string limit_text(protocol::ParseError error, const protocol::Limits& limit
 }  // namespace
 
 Connection::Connection(Server& server, std::uint64_t id, int in_fd, int out_fd, std::string peer)
-    : server_(server), id_(id), in_fd_(in_fd), out_fd_(out_fd), peer_(std::move(peer)),
-      parser_(server.config().limits.request) {}
+    : server_(server), in_fd_(in_fd), out_fd_(out_fd), parser_(server.config().limits.request), id_(id),
+      peer_(std::move(peer)) {}
 
 Connection::~Connection() {
   if (read_ev_ != nullptr) event_free(read_ev_);

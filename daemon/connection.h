@@ -68,20 +68,22 @@ class Connection {
   void update_events();
   const timeval* idle_timeout();
 
+  // What every request touches, together (a connection's memory is cold when its
+  // turn comes); the rest after.
   Server& server_;
-  std::uint64_t id_;
   int in_fd_;
   int out_fd_;
-  std::string peer_;
   State state_ = State::Open;
   bool reading_ = false;  // read event registered
   bool writing_ = false;  // write event registered
-  protocol::RequestParser parser_;
-  std::string out_;
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
-  std::uint64_t reads_ = 0;           // read() calls, for the idle check
+  std::uint64_t reads_ = 0;  // read() calls, for the idle check
+  std::string out_;
+  protocol::RequestParser parser_;
   std::uint64_t reads_at_check_ = 0;  // reads_ at the last idle check
+  std::uint64_t id_;
+  std::string peer_;
   timeval idle_{};
   event* read_ev_ = nullptr;
   event* write_ev_ = nullptr;

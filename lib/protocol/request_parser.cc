@@ -104,7 +104,6 @@ ParseStatus RequestParser::fail(ParseError error) {
 void RequestParser::begin_request() {
   start_ = line_start_;
   attributes_ = 0;
-  spans_.fill(Span{});
   if (has_next_limits_) {
     limits_ = next_limits_;
     has_next_limits_ = false;
@@ -146,6 +145,10 @@ ParseStatus RequestParser::next(Request& out) {
   std::uint64_t lf_bits = lf_bits_;
   std::size_t line_start = line_start_;
   std::size_t attributes = attributes_;
+  // The spans live on the stack while parsing (hot memory); only an unfinished
+  // request's go back to the parser.
+  std::array<Span, AttrCount> spans{};
+  if (attributes > 0) spans = spans_;
   const auto save = [&] {
     block_ = block;
     block_len_ = block_len;
@@ -167,7 +170,9 @@ ParseStatus RequestParser::next(Request& out) {
         save();
         const std::size_t line_over_at = line_start + line_bytes + 2;
         const ParseError error = size_error(size >= line_over_at ? line_over_at : 0, size);
-        return error != ParseError::None ? fail(error) : ParseStatus::NeedMore;
+        if (error != ParseError::None) return fail(error);
+        if (attributes > 0) spans_ = spans;
+        return ParseStatus::NeedMore;
       }
       const LineMarks marks = line_marks(base + block, block_len);
       lf_bits = marks.lf;
@@ -194,7 +199,7 @@ ParseStatus RequestParser::next(Request& out) {
       if (nul_at_ < line_start) return fail(ParseError::NulByte);
       const char* request = base + start_;
       for (std::size_t i = 0; i < AttrCount; ++i) {
-        out.set(static_cast<Attr>(i), std::string_view(request + spans_[i].offset, spans_[i].length));
+        out.set(static_cast<Attr>(i), std::string_view(request + spans[i].offset, spans[i].length));
       }
       out.finalize();
       line_start = next_line;
@@ -222,7 +227,7 @@ ParseStatus RequestParser::next(Request& out) {
     }
     ++attributes;
     if (attr != NoAttr) {
-      spans_[attr] = Span{static_cast<std::uint32_t>(line_start + name_len + 1 - start_),
+      spans[attr] = Span{static_cast<std::uint32_t>(line_start + name_len + 1 - start_),
                           static_cast<std::uint32_t>(len - name_len - 1)};
     }
     line_start = next_line;

@@ -93,13 +93,11 @@ class RequestParser {
   static constexpr std::uint8_t NoAttr = 0xff;
   static constexpr std::size_t NoNul = static_cast<std::size_t>(-1);
 
+  // What every request touches first, together (a connection's memory is cold
+  // when its turn comes); the rest after.
   Limits limits_;
-  Limits next_limits_;
-  bool has_next_limits_ = false;
-  std::string buf_;                // the bytes held (not borrowed)
-  const char* in_ = nullptr;       // the bytes parsed: buf_'s or borrowed ones
+  const char* in_ = nullptr;  // the bytes parsed: buf_'s or borrowed ones
   std::size_t in_size_ = 0;
-  bool borrowed_ = false;
   std::size_t start_ = 0;       // first byte of the current request
   std::size_t line_start_ = 0;  // first byte of the current line
   // The LFs not yet reached, as bits of the block of up to 64 bytes at block_ that
@@ -109,13 +107,17 @@ class RequestParser {
   std::uint64_t lf_bits_ = 0;
   std::size_t nul_at_ = NoNul;  // the first NUL byte scanned (every earlier request had none)
   std::size_t attributes_ = 0;  // lines of the current request so far
-  std::array<Span, AttrCount> spans_{};
+  ParseError error_ = ParseError::None;
+  bool borrowed_ = false;
+  bool has_next_limits_ = false;
   std::array<std::uint8_t, 48> predicted_ = [] {  // the attribute seen at each line last time
     std::array<std::uint8_t, 48> a{};
     a.fill(NoAttr);
     return a;
   }();
-  ParseError error_ = ParseError::None;
+  std::array<Span, AttrCount> spans_{};  // an unfinished request's, between calls of next()
+  std::string buf_;  // the bytes held (not borrowed)
+  Limits next_limits_;
 };
 
 }  // namespace tlspolicyd::protocol
