@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 
 #include "protocol/byte_scan.h"
 
@@ -90,6 +89,7 @@ void RequestParser::shrink() {
     buf_.clear();
     start_ = line_start_ = block_ = block_len_ = 0;
     lf_bits_ = 0;
+    nul_at_ = NoNul;
   }
   buf_.shrink_to_fit();
   in_ = buf_.data();

@@ -63,7 +63,8 @@ class RequestParser {
   void release();
 
   // Parses the next request out of the buffered bytes. On Complete, `out` holds it,
-  // valid until the next append(). On Error, error() tells why; it stays Error.
+  // valid until the next append(), borrow() or release(). On Error, error() tells
+  // why; it stays Error.
   ParseStatus next(Request& out);
 
   [[nodiscard]] ParseError error() const { return error_; }
