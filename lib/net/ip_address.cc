@@ -11,21 +11,33 @@ namespace tlspolicyd::net {
 std::optional<IpAddress> parse_ipv4(std::string_view text) {
   // Four decimal numbers 0-255 without leading zeros, joined by dots: what
   // inet_pton(AF_INET) accepts, without the copy and the NUL it needs (every
-  // request carries a client address; this runs once per request).
+  // request carries a client address; this runs once per request). The digits
+  // of a number are read one by one, unrolled: at most three.
   IpAddress addr;
   const char* p = text.data();
   const char* const end = p + text.size();
+  const auto digit = [&](unsigned& d) {
+    if (p == end) return false;
+    d = static_cast<unsigned char>(*p - '0');
+    return d < 10;
+  };
   for (std::size_t octet = 0; octet < 4; ++octet) {
     if (octet > 0) {
       if (p == end || *p != '.') return std::nullopt;
       ++p;
     }
-    const char* const digits = p;
-    unsigned value = 0;
-    for (; p != end && p - digits < 3 && static_cast<unsigned char>(*p - '0') < 10; ++p) {
-      value = value * 10 + static_cast<unsigned>(*p - '0');
+    unsigned value;
+    if (!digit(value)) return std::nullopt;
+    ++p;
+    if (unsigned d; value != 0 && digit(d)) {  // "0" stands alone: no leading zero
+      value = value * 10 + d;
+      ++p;
+      if (digit(d)) {
+        value = value * 10 + d;
+        ++p;
+        if (value > 255) return std::nullopt;
+      }
     }
-    if (p == digits || value > 255 || (*digits == '0' && p - digits > 1)) return std::nullopt;
     addr.bytes[octet] = static_cast<std::uint8_t>(value);
   }
   if (p != end) return std::nullopt;
