@@ -40,11 +40,16 @@ void Request::clear() { *this = Request{}; }
 void Request::finalize() {
   state_ = parse_protocol_state(get(Attr::ProtocolState));
   tls_ = tls::parse_wire_tls_version(get(Attr::EncryptionProtocol));
-  keysize_ = parse_number<std::uint32_t>(get(Attr::EncryptionKeysize)).value_or(0);
-  server_port_ = parse_number<std::uint16_t>(get(Attr::ServerPort));
-  client_port_ = parse_number<std::uint16_t>(get(Attr::ClientPort));
   client_ip_parsed_ = server_ip_parsed_ = false;
 }
+
+std::uint32_t Request::keysize() const {
+  return parse_number<std::uint32_t>(get(Attr::EncryptionKeysize)).value_or(0);
+}
+
+std::optional<std::uint16_t> Request::server_port() const { return parse_number<std::uint16_t>(get(Attr::ServerPort)); }
+
+std::optional<std::uint16_t> Request::client_port() const { return parse_number<std::uint16_t>(get(Attr::ClientPort)); }
 
 const std::optional<net::IpAddress>& Request::client_ip() const {
   if (!client_ip_parsed_) {

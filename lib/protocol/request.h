@@ -3,9 +3,9 @@
 //
 // Values are string_views into memory the Request does not own (the parser's
 // buffer, or the caller's strings): a Request is valid only as long as that memory.
-// Attributes that were not sent read as empty. finalize() derives the typed fields
-// (protocol state, TLS version, numbers, client address) once per request, so rules
-// never re-parse them.
+// Attributes that were not sent read as empty. finalize() derives the protocol
+// state and TLS version once per request; numbers are read when asked for, and the
+// addresses once, on first use.
 #pragma once
 
 #include <array>
@@ -45,7 +45,7 @@ class Request {
   // Sets one attribute; the last call for an attribute wins.
   void set(Attr attr, std::string_view value) { values_[index(attr)] = value; }
 
-  // Derives the typed fields below from the values. Call once after the last set().
+  // Derives the protocol state and TLS version. Call once after the last set().
   void finalize();
 
   [[nodiscard]] std::string_view get(Attr attr) const { return values_[index(attr)]; }
@@ -53,9 +53,10 @@ class Request {
   [[nodiscard]] ProtocolState protocol_state() const { return state_; }
   [[nodiscard]] tls::TlsVersion tls_version() const { return tls_; }
   [[nodiscard]] bool tls() const { return tls_ != tls::TlsVersion::Plaintext; }
-  [[nodiscard]] std::uint32_t keysize() const { return keysize_; }  // 0 when absent or invalid
-  [[nodiscard]] std::optional<std::uint16_t> server_port() const { return server_port_; }
-  [[nodiscard]] std::optional<std::uint16_t> client_port() const { return client_port_; }
+  // Numbers are read when asked for (a rule set reads one or none of them).
+  [[nodiscard]] std::uint32_t keysize() const;  // 0 when absent or invalid
+  [[nodiscard]] std::optional<std::uint16_t> server_port() const;
+  [[nodiscard]] std::optional<std::uint16_t> client_port() const;
   // Parsed on first use: most rule sets never look at an address.
   [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const;
   [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const;
@@ -70,9 +71,6 @@ class Request {
   std::array<std::string_view, AttrCount> values_{};
   ProtocolState state_ = ProtocolState::Unknown;
   tls::TlsVersion tls_ = tls::TlsVersion::Plaintext;
-  std::uint32_t keysize_ = 0;
-  std::optional<std::uint16_t> server_port_;
-  std::optional<std::uint16_t> client_port_;
   mutable std::optional<net::IpAddress> client_ip_;  // caches, filled by client_ip()/server_ip()
   mutable std::optional<net::IpAddress> server_ip_;
   mutable bool client_ip_parsed_ = false;
