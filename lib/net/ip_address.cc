@@ -45,7 +45,8 @@ std::optional<IpAddress> parse_ipv4(std::string_view text) {
 }
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
-  if (text.find(':') == std::string_view::npos) return parse_ipv4(text);
+  if (auto v4 = parse_ipv4(text)) return v4;  // the common case, before any search for ':'
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
   // INET6_ADDRSTRLEN is 46 and includes the NUL; longer text is no address.
   char buf[64];
   if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
