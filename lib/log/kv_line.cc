@@ -55,7 +55,7 @@ bool all_plain(std::string_view value) {
 constexpr std::size_t escaped_bound(std::size_t n) { return 4 * n + 2; }
 
 char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view may have no data at all
   return p + s.size();
 }
 
@@ -79,7 +79,6 @@ char* put_escaped_bytes(char* p, std::string_view value) {
   }
   return p;
 }
-
 
 // Writes `value` bare when it can be, else quoted and escaped; room for
 // escaped_bound(value.size()) bytes is needed.
