@@ -4,7 +4,7 @@
 #include "stderr_sink.h"
 #include "syslog_sink.h"
 
-#include <spdlog/pattern_formatter.h>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/null_sink.h>
 #include <syslog.h>
 
@@ -27,29 +27,32 @@ std::string_view severity_prefix(spdlog::level::level_enum level) {
   }
 }
 
-// %* : the severity prefix, in a pattern.
-class SeverityPrefix final : public spdlog::custom_flag_formatter {
+// A log line: [local time to the millisecond, then `tag`] + severity prefix +
+// message + LF. For stderr: "2026-11-29T03:00:00.123 ident[pid]: text"; for
+// syslog (which stamps its own) only the prefix and the text. Written directly,
+// not by spdlog's pattern formatter and its call per field: a decision line goes
+// through here on the answer path. The time up to the second is formatted once a
+// second.
+class LineFormatter final : public spdlog::formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    const std::string_view prefix = severity_prefix(msg.level);
-    dest.append(prefix.data(), prefix.data() + prefix.size());
-  }
-  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<SeverityPrefix>();
-  }
-};
-
-// A stderr line: "2026-11-29T03:00:00.123 ident[pid]: " + severity prefix + message.
-// What pattern "%Y-%m-%dT%H:%M:%S.%e ident[pid]: %*%v" gives, without a formatter
-// call per field: the local time up to the second is formatted once a second, the
-// pid once (a decision line goes through here on the answer path).
-class StderrFormatter final : public spdlog::formatter {
- public:
-  explicit StderrFormatter(std::string tag) : tag_(std::move(tag)) {}
+  LineFormatter(bool stamp, std::string tag) : stamp_time_(stamp), tag_(std::move(tag)) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    if (stamp_time_) append_time(msg.time, dest);
+    const std::string_view prefix = severity_prefix(msg.level);
+    dest.append(tag_.data(), tag_.data() + tag_.size());
+    dest.append(prefix.data(), prefix.data() + prefix.size());
+    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    dest.push_back('\n');
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<LineFormatter>(stamp_time_, tag_);
+  }
+
+ private:
+  void append_time(spdlog::log_clock::time_point time, spdlog::memory_buf_t& dest) {
     using namespace std::chrono;
-    const auto since_epoch = msg.time.time_since_epoch();
+    const auto since_epoch = time.time_since_epoch();
     const auto second = duration_cast<seconds>(since_epoch);
     if (second != stamped_ || stamp_.empty()) {
       const std::time_t t = second.count();
@@ -62,20 +65,12 @@ class StderrFormatter final : public spdlog::formatter {
     const auto millis = static_cast<int>(duration_cast<milliseconds>(since_epoch - second).count());
     const char digits[3] = {static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
                             static_cast<char>('0' + millis % 10)};
-    const std::string_view prefix = severity_prefix(msg.level);
     dest.append(stamp_.data(), stamp_.data() + stamp_.size());
     dest.append(digits, digits + 3);
-    dest.append(tag_.data(), tag_.data() + tag_.size());
-    dest.append(prefix.data(), prefix.data() + prefix.size());
-    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
-    dest.push_back('\n');
-  }
-  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
-    return std::make_unique<StderrFormatter>(tag_);
   }
 
- private:
-  std::string tag_;  // " ident[pid]: "
+  bool stamp_time_;
+  std::string tag_;    // " ident[pid]: " after the time, or nothing
   std::string stamp_;  // "2026-11-29T03:00:00."
   std::chrono::seconds stamped_{};
 };
@@ -97,7 +92,7 @@ int facility_code(std::string_view name) {
 
 Logger make_logger(LogTarget target, const config::LogSettings& settings) {
   spdlog::sink_ptr sink;
-  std::unique_ptr<spdlog::formatter> formatter;
+  auto formatter = std::make_unique<LineFormatter>(false, std::string());
   switch (target) {
     case LogTarget::Syslog:
       sink = std::make_shared<SyslogSink>(settings.syslog_socket, settings.ident, facility_code(settings.facility));
@@ -105,16 +100,11 @@ Logger make_logger(LogTarget target, const config::LogSettings& settings) {
     case LogTarget::Stderr:
       sink = std::make_shared<StderrSink>();
       // The pid is written once: %P would ask the kernel per line.
-      formatter = std::make_unique<StderrFormatter>(" " + settings.ident + "[" + std::to_string(::getpid()) + "]: ");
+      formatter = std::make_unique<LineFormatter>(true, " " + settings.ident + "[" + std::to_string(::getpid()) + "]: ");
       break;
     case LogTarget::None:
       sink = std::make_shared<spdlog::sinks::null_sink_st>();
       break;
-  }
-  if (formatter == nullptr) {
-    auto pattern = std::make_unique<spdlog::pattern_formatter>();
-    pattern->add_flag<SeverityPrefix>('*').set_pattern("%*%v");
-    formatter = std::move(pattern);
   }
   sink->set_formatter(std::move(formatter));
   auto logger = std::make_shared<spdlog::logger>(settings.ident, std::move(sink));

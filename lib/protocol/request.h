@@ -53,7 +53,7 @@ class Request {
   [[nodiscard]] ProtocolState protocol_state() const { return state_; }
   [[nodiscard]] tls::TlsVersion tls_version() const { return tls_; }
   [[nodiscard]] bool tls() const { return tls_ != tls::TlsVersion::Plaintext; }
-  // Numbers are read when asked for (a rule set reads one or none of them).
+  // Numbers are read when asked for: most rule sets read few of them, if any.
   [[nodiscard]] std::uint32_t keysize() const;  // 0 when absent or invalid
   [[nodiscard]] std::optional<std::uint16_t> server_port() const;
   [[nodiscard]] std::optional<std::uint16_t> client_port() const;
