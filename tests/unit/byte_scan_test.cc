@@ -62,12 +62,17 @@ TEST_CASE("WordPrefix matches exactly its bytes, at every length, and reads none
 
 TEST_CASE("line_marks finds every LF and NUL of up to 64 bytes, and nothing past them") {
   // Random blocks of every length, rich in LF, NUL and their look-alikes (0x8a,
-  // 0x80, 0x0b, 0xff), against the byte-by-byte version.
+  // 0x80, 0x0b, 0xff, 0x01), against the byte-by-byte version; a third of them
+  // without NUL, a third with one NUL at a random place (NULs are found by a
+  // test of the whole block first).
   std::mt19937 random(7);
-  const char alphabet[] = {'\n', '\0', '\x8a', '\x80', '\x0b', '\xff', 'a', '='};
-  for (int round = 0; round < 2000; ++round) {
+  const char alphabet[] = {'\n', '\x8a', '\x80', '\x0b', '\xff', '\x01', 'a', '=', '\0'};  // NUL last
+  for (int round = 0; round < 3000; ++round) {
+    const int kind = round % 3;  // 0: NULs anywhere, 1: one NUL, 2: none
+    const std::size_t letters = kind == 0 ? sizeof alphabet : sizeof alphabet - 1;
     char bytes[80];
-    for (char& c : bytes) c = alphabet[random() % sizeof alphabet];
+    for (char& c : bytes) c = alphabet[random() % letters];
+    if (kind == 1) bytes[random() % sizeof bytes] = '\0';
     const std::size_t n = static_cast<std::size_t>(round) % 65;
     const LineMarks want = detail::line_marks_bytes(bytes, n);
     const LineMarks got = line_marks(bytes, n);
