@@ -132,6 +132,23 @@ constexpr std::array<WordPrefix, AttrCount> NameKeys = [] {
   return keys;
 }();
 
+struct NameLookup {
+  std::optional<Attr> attr;  // none for a name this program does not know
+  std::size_t name_len;
+  ParseError error;
+};
+
+// The name of a line that does not start as predicted: searched for (out of line,
+// so the parser's loop keeps its registers).
+[[gnu::noinline]] NameLookup look_up_name(const char* line, std::size_t len) {
+  const char* eq = find_byte(line, line + len, '=');
+  if (eq == nullptr) {
+    return {std::nullopt, 0, find_byte(line, line + len, '\0') != nullptr ? ParseError::NulByte : ParseError::MissingEquals};
+  }
+  const auto name_len = static_cast<std::size_t>(eq - line);
+  return {find_attr(std::string_view(line, name_len)), name_len, ParseError::None};
+}
+
 }  // namespace
 
 ParseStatus RequestParser::next(Request& out) {
@@ -213,16 +230,13 @@ ParseStatus RequestParser::next(Request& out) {
     // this line of the last request, when "name=" starts this line too.
     std::uint8_t attr = attributes < predicted_.size() ? predicted_[attributes] : NoAttr;
     std::size_t name_len;
-    if (attr != NoAttr && NameKeys[attr].starts(line, len)) {
+    if (attr != NoAttr && NameKeys[attr].starts(line, len)) [[likely]] {
       name_len = NameKeys[attr].size() - 1;
     } else {
-      const char* eq = find_byte(line, line + len, '=');
-      if (eq == nullptr) {
-        return fail(find_byte(line, line + len, '\0') != nullptr ? ParseError::NulByte : ParseError::MissingEquals);
-      }
-      name_len = static_cast<std::size_t>(eq - line);
-      const std::optional<Attr> found = find_attr(std::string_view(line, name_len));
-      attr = found ? static_cast<std::uint8_t>(*found) : NoAttr;
+      const NameLookup found = look_up_name(line, len);
+      if (found.error != ParseError::None) return fail(found.error);
+      attr = found.attr ? static_cast<std::uint8_t>(*found.attr) : NoAttr;
+      name_len = found.name_len;
       if (attributes < predicted_.size()) predicted_[attributes] = attr;
     }
     ++attributes;
