@@ -153,56 +153,58 @@ struct NameLookup {
 
 ParseStatus RequestParser::next(Request& out) {
   if (error_ != ParseError::None) return ParseStatus::Error;
-  const char* const base = in_;
-  const std::size_t size = in_size_;
-  // The loop works on copies (registers), stored back when it returns a result (an
-  // error is final: nothing more is read).
-  std::size_t block = block_;
-  std::size_t block_len = block_len_;
+  // The loop works on pointers (registers), stored back as offsets when it returns
+  // a result (an error is final: nothing more is read). Few values stay live in
+  // it, so that they all fit in registers.
+  const char* block = in_ + block_;  // the block whose LFs are left in lf_bits
   std::uint64_t lf_bits = lf_bits_;
-  std::size_t line_start = line_start_;
+  const char* line = in_ + line_start_;
   std::size_t attributes = attributes_;
+  const char* const request = in_ + start_;
   // The spans live on the stack while parsing (hot memory); only an unfinished
   // request's go back to the parser.
   std::array<Span, AttrCount> spans{};
   if (attributes > 0) spans = spans_;
   const auto save = [&] {
-    block_ = block;
-    block_len_ = block_len;
+    block_ = static_cast<std::size_t>(block - in_);
     lf_bits_ = lf_bits;
-    line_start_ = line_start;
+    line_start_ = static_cast<std::size_t>(line - in_);
     attributes_ = attributes;
   };
-  // Bytes from here on break the request's limit; a line longer than this breaks the line's.
-  const std::size_t request_over_at = start_ + limits_.request_bytes + 1;
+  // A line longer than line_bytes breaks the line's limit; an LF request_bytes or
+  // more after the request's first byte breaks the request's.
   const std::size_t line_bytes = limits_.line_bytes;
+  const std::size_t request_bytes = limits_.request_bytes;
 
   while (true) {
     // The next LF: the lowest bit left, else the marks of the next block.
     while (lf_bits == 0) {
-      block += block_len;
-      block_len = std::min<std::size_t>(64, size - block);
-      if (block_len == 0) {
+      block += block_len_;
+      const auto left = static_cast<std::size_t>(in_ + in_size_ - block);
+      block_len_ = std::min<std::size_t>(64, left);
+      if (left == 0) {
         // An unfinished line: fail now if it can no longer fit (one CR may follow).
         save();
-        const std::size_t line_over_at = line_start + line_bytes + 2;
-        const ParseError error = size_error(size >= line_over_at ? line_over_at : 0, size);
+        const std::size_t line_over_at = line_start_ + line_bytes + 2;
+        const ParseError error = size_error(in_size_ >= line_over_at ? line_over_at : 0, in_size_);
         if (error != ParseError::None) return fail(error);
         if (attributes > 0) spans_ = spans;
         return ParseStatus::NeedMore;
       }
-      const LineMarks marks = line_marks(base + block, block_len);
+      const LineMarks marks = line_marks(block, block_len_);
       lf_bits = marks.lf;
-      if (marks.nul != 0 && nul_at_ == NoNul) nul_at_ = block + static_cast<std::size_t>(std::countr_zero(marks.nul));
+      if (marks.nul != 0 && nul_at_ == NoNul) {
+        nul_at_ = static_cast<std::size_t>(block - in_) + static_cast<std::size_t>(std::countr_zero(marks.nul));
+      }
     }
-    const std::size_t lf = block + static_cast<std::size_t>(std::countr_zero(lf_bits));
+    const char* const lf = block + std::countr_zero(lf_bits);
     lf_bits &= lf_bits - 1;
 
-    const char* line = base + line_start;
-    std::size_t len = lf - line_start;
-    const std::size_t next_line = lf + 1;
+    auto len = static_cast<std::size_t>(lf - line);
     if (len > 0 && line[len - 1] == '\r') --len;
-    if (len > line_bytes || next_line >= request_over_at) [[unlikely]] {
+    if (len > line_bytes || static_cast<std::size_t>(lf - request) >= request_bytes) [[unlikely]] {
+      const std::size_t line_start = static_cast<std::size_t>(line - in_);
+      const std::size_t next_line = static_cast<std::size_t>(lf - in_) + 1;
       const std::size_t line_over_at = std::min(line_start + line_bytes + 2, next_line);
       if (const ParseError error = size_error(len > line_bytes ? line_over_at : 0, next_line);
           error != ParseError::None) {
@@ -213,15 +215,14 @@ ParseStatus RequestParser::next(Request& out) {
     if (len == 0) {
       // End of request: no NUL anywhere in it (its bytes are all scanned), then
       // publish the spans as views and start the next one.
-      if (nul_at_ < line_start) return fail(ParseError::NulByte);
-      const char* request = base + start_;
+      if (nul_at_ < static_cast<std::size_t>(line - in_)) return fail(ParseError::NulByte);
+      line = lf + 1;
+      save();
+      begin_request();
       for (std::size_t i = 0; i < AttrCount; ++i) {
         out.set(static_cast<Attr>(i), std::string_view(request + spans[i].offset, spans[i].length));
       }
       out.finalize();
-      line_start = next_line;
-      save();
-      begin_request();
       return ParseStatus::Complete;
     }
 
@@ -241,10 +242,10 @@ ParseStatus RequestParser::next(Request& out) {
     }
     ++attributes;
     if (attr != NoAttr) {
-      spans[attr] = Span{static_cast<std::uint32_t>(line_start + name_len + 1 - start_),
+      spans[attr] = Span{static_cast<std::uint32_t>(line + name_len + 1 - request),
                           static_cast<std::uint32_t>(len - name_len - 1)};
     }
-    line_start = next_line;
+    line = lf + 1;
   }
 }
 
