@@ -89,7 +89,7 @@ class WordPrefix {
 
   // Whether the n bytes at p start with this string.
   [[nodiscard]] bool starts(const char* p, std::size_t n) const {
-    if (n < size_ || size_ == 0) return false;
+    if (std::size_t{size_} - 1 >= n) return false;  // n < size_, or no string (size_ 0)
     if (size_ <= 8) return load<4>(p) == words_[0] && load<4>(p + size_ - 4) == words_[1];
     if (load<8>(p) != words_[0] || load<8>(p + size_ - 8) != words_[1]) return false;
     if (size_ <= 16) return true;
