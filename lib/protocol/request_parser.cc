@@ -35,6 +35,14 @@ void RequestParser::drop_consumed() {
   start_ = 0;
 }
 
+void RequestParser::forget_bytes() {
+  buf_.clear();
+  in_ = buf_.data();
+  in_size_ = start_ = line_start_ = block_ = block_len_ = 0;
+  lf_bits_ = 0;
+  nul_at_ = NoNul;
+}
+
 void RequestParser::append(std::string_view bytes) {
   if (error_ != ParseError::None) return;
   release();
@@ -56,10 +64,7 @@ void RequestParser::borrow(std::string_view bytes) {
     return;
   }
   // At a request boundary with nothing held: the bytes are parsed where they are.
-  buf_.clear();
-  start_ = line_start_ = block_ = block_len_ = 0;
-  lf_bits_ = 0;
-  nul_at_ = NoNul;
+  forget_bytes();
   in_ = bytes.data();
   in_size_ = bytes.size();
   borrowed_ = true;
@@ -68,6 +73,10 @@ void RequestParser::borrow(std::string_view bytes) {
 void RequestParser::release() {
   if (!borrowed_) return;
   borrowed_ = false;
+  if (!mid_request()) {  // the common case: every request was whole
+    forget_bytes();
+    return;
+  }
   buf_.assign(in_ + start_, in_size_ - start_);  // an unfinished request, if any
   drop_consumed();
   in_ = buf_.data();
@@ -85,12 +94,7 @@ void RequestParser::set_limits(const Limits& limits) {
 
 void RequestParser::shrink() {
   release();
-  if (!mid_request()) {
-    buf_.clear();
-    start_ = line_start_ = block_ = block_len_ = 0;
-    lf_bits_ = 0;
-    nul_at_ = NoNul;
-  }
+  if (!mid_request()) forget_bytes();
   buf_.shrink_to_fit();
   in_ = buf_.data();
   in_size_ = buf_.size();

@@ -85,6 +85,8 @@ class RequestParser {
   // Makes offsets relative to start_, for a buffer without the bytes before it.
   void drop_consumed();
   void begin_request();
+  // Drops every byte held or borrowed, at a request boundary.
+  void forget_bytes();
   // The size limit broken first when the bytes up to `reached` (a count from the
   // buffer's start) arrive one by one: the line's when it broke its limit at byte
   // count `line_over_at` (0: it did not) no later than the request broke its own.
