@@ -100,7 +100,7 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     decision.reason = std::move(ev.warned_reason);
     return std::move(decision);
   }
-  decision.action = default_action_.render(RenderContext{request, {}, {}});
+  default_action_.render(decision.action, RenderContext{request, {}, {}});  // decision.action is empty
   return std::move(decision);
 }
 

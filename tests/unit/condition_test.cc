@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <memory>
+
+#include "match/condition.h"
+
+using tlspolicyd::match::BoolMatcher;
+using tlspolicyd::match::Condition;
+using tlspolicyd::match::Field;
+using tlspolicyd::protocol::Attr;
+using tlspolicyd::protocol::Request;
+
+namespace {
+Condition sasl(bool want) { return Condition::key(std::make_shared<BoolMatcher>(Field::Sasl, want)); }
+Condition tls(bool want) { return Condition::key(std::make_shared<BoolMatcher>(Field::Tls, want)); }
+Request request(bool with_sasl, bool with_tls) {
+  Request r;
+  if (with_sasl) r.set(Attr::SaslMethod, "PLAIN");
+  if (with_tls) r.set(Attr::EncryptionProtocol, "TLSv1.3");
+  r.finalize();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("all, any, not and keys combine as their names say") {
+  const Condition both = Condition::all([] {
+    std::vector<Condition> c;
+    c.push_back(sasl(true));
+    c.push_back(tls(true));
+    return c;
+  }());
+  const Condition either = Condition::any([] {
+    std::vector<Condition> c;
+    c.push_back(sasl(true));
+    c.push_back(tls(true));
+    return c;
+  }());
+  const Condition not_sasl = Condition::negate(sasl(true));
+  for (const bool s : {false, true}) {
+    for (const bool t : {false, true}) {
+      const Request r = request(s, t);
+      CHECK(both.matches(r) == (s && t));
+      CHECK(either.matches(r) == (s || t));
+      CHECK(not_sasl.matches(r) == !s);
+    }
+  }
+  CHECK(both.uses(Field::Tls));
+  CHECK_FALSE(not_sasl.uses(Field::Tls));
+  CHECK(both.explain(request(true, false)) == "tls false does not match true");
+  CHECK(either.explain(request(false, true)) == "any: tls true matches true");
+  CHECK(not_sasl.explain(request(true, false)) == "not (sasl true matches true)");
+}
+
+TEST_CASE("an empty all holds; an all of one key is that key") {
+  const Condition none = Condition::all({});
+  CHECK(none.empty());
+  CHECK(none.matches(request(false, false)));
+  CHECK(none.explain(request(false, false)) == "no match keys");
+
+  std::vector<Condition> one;
+  one.push_back(tls(true));
+  const Condition single = Condition::all(std::move(one));
+  CHECK(single.kind() == Condition::Kind::Key);  // no All node to go through
+  CHECK_FALSE(single.empty());
+  CHECK(single.matches(request(false, true)));
+  CHECK_FALSE(single.matches(request(false, false)));
+  CHECK(single.explain(request(false, false)) == "tls false does not match true");
+}
