@@ -6,8 +6,8 @@
 // \\ and every byte outside printable ASCII (CR, LF, NUL, 8-bit) as \xNN. An empty
 // value is written as "". Keys are the program's own words and are not escaped.
 // KvWriter appends pairs straight into a string's memory (one capacity check a
-// pair, a value checked 8 bytes at a time): the decision log writes a line per
-// violation on the answer path with it.
+// pair; a value copied, then checked where it landed 16 bytes at a time): the
+// decision log writes a line per violation on the answer path with it.
 #pragma once
 
 #include <cstddef>
