@@ -51,27 +51,34 @@ struct Evaluation {
 }  // namespace
 
 Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const {
+  // Two copies of the loop: without a trace (every answer), none of the code that
+  // writes one is in the way.
+  return trace != nullptr ? evaluate<true>(request, trace, downgrade) : evaluate<false>(request, nullptr, downgrade);
+}
+
+template <bool Traced>
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const {
   Evaluation ev(request);
-  if (trace != nullptr) {
+  if constexpr (Traced) {
     trace->clear();
     if (!downgrade.empty() && downgrade_rule_) {
       trace->push_back(RuleTrace{&*downgrade_rule_, RuleTrace::Outcome::Violated, "TLS history", std::string(downgrade), false});
     }
     for (const Rule& rule : rules_) trace->push_back(RuleTrace{&rule, RuleTrace::Outcome::NotEvaluated, {}, {}, false});
   }
-  const std::size_t offset = trace != nullptr ? trace->size() - rules_.size() : 0;
+  const std::size_t offset = Traced ? trace->size() - rules_.size() : 0;
 
   // A downgrade acts first, as a rule of its own (SPEC 6).
   if (!downgrade.empty() && downgrade_rule_ &&
-      ev.act(*downgrade_rule_, std::string(downgrade), trace != nullptr ? &trace->front() : nullptr)) {
+      ev.act(*downgrade_rule_, std::string(downgrade), Traced ? &trace->front() : nullptr)) {
     return std::move(ev.decision);
   }
 
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const Rule& rule = rules_[i];
-    RuleTrace* t = trace != nullptr ? &(*trace)[offset + i] : nullptr;
+    RuleTrace* t = Traced ? &(*trace)[offset + i] : nullptr;
     const bool matched = rule.match.matches(request);
-    if (t != nullptr) {
+    if constexpr (Traced) {
       t->match = rule.match.explain(request);
       t->outcome = matched ? RuleTrace::Outcome::Held : RuleTrace::Outcome::NotMatched;
     }
@@ -81,11 +88,11 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     if (rule.require) {
       reason = rule.require->check(request);
       if (reason.empty()) continue;
-      if (t != nullptr) {
+      if constexpr (Traced) {
         t->outcome = RuleTrace::Outcome::Violated;
         t->reason = reason;
       }
-    } else if (t != nullptr) {
+    } else if constexpr (Traced) {
       t->outcome = RuleTrace::Outcome::Applied;
     }
     if (ev.act(rule, std::move(reason), t)) return std::move(ev.decision);

@@ -78,6 +78,9 @@ class Policy {
   [[nodiscard]] const Action& default_action() const { return default_action_; }
 
  private:
+  template <bool Traced>
+  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const;
+
   std::vector<Rule> rules_;
   Action default_action_;
   std::optional<Rule> downgrade_rule_;
