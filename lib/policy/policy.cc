@@ -20,31 +20,40 @@ struct Evaluation {
 
   const protocol::Request& request;
   Decision decision;
-  const Rule* warned = nullptr;
+  static constexpr std::size_t NoWarn = static_cast<std::size_t>(-1);
+  std::size_t warned = NoWarn;  // the first WARN's violation (its answer is rendered at the end)
   RuleTrace* warned_trace = nullptr;
-  std::string warned_answer, warned_reason;
 
   // `rule` applies and its requirement (if any) failed with `reason`: act per its
   // mode. True when evaluation stops here.
   bool act(const Rule& rule, std::string reason, RuleTrace* t) {
-    auto answer = [&] { return rule.action.render(RenderContext{request, rule.name, reason}); };
     if (rule.mode == Mode::Enforce) {
       if (rule.require || !reason.empty()) decision.violations.push_back(Violation{&rule, reason});
-      decision.action = answer();
+      rule.action.render(decision.action, RenderContext{request, rule.name, reason});
       decision.rule = &rule;
       decision.mode = rule.mode;
       decision.reason = std::move(reason);
       if (t != nullptr) t->answered = true;
       return true;
     }
-    if (rule.mode == Mode::Warn && warned == nullptr) {
-      warned = &rule;
-      warned_trace = t;
-      warned_answer = warn_answer(rule.name, answer());  // only the first WARN is rendered
-      warned_reason = reason;
-    }
     decision.violations.push_back(Violation{&rule, std::move(reason)});
+    if (rule.mode == Mode::Warn && warned == NoWarn) {
+      warned = decision.violations.size() - 1;
+      warned_trace = t;
+    }
     return false;
+  }
+
+  // The end without an enforced answer: the first WARN's, else none.
+  bool answer_warned() {
+    if (warned == NoWarn) return false;
+    const Violation& v = decision.violations[warned];
+    if (warned_trace != nullptr) warned_trace->answered = true;
+    decision.action = warn_answer(v.rule->name, v.rule->action.render(RenderContext{request, v.rule->name, v.reason}));
+    decision.rule = v.rule;
+    decision.mode = Mode::Warn;
+    decision.reason = v.reason;
+    return true;
   }
 };
 
@@ -84,9 +93,8 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     }
     if (!matched) continue;
 
-    std::string reason;
+    std::string reason = rule.require ? rule.require->check(request) : std::string();
     if (rule.require) {
-      reason = rule.require->check(request);
       if (reason.empty()) continue;
       if constexpr (Traced) {
         t->outcome = RuleTrace::Outcome::Violated;
@@ -98,17 +106,8 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     if (ev.act(rule, std::move(reason), t)) return std::move(ev.decision);
   }
 
-  Decision& decision = ev.decision;
-  if (ev.warned != nullptr) {
-    if (ev.warned_trace != nullptr) ev.warned_trace->answered = true;
-    decision.action = std::move(ev.warned_answer);
-    decision.rule = ev.warned;
-    decision.mode = Mode::Warn;
-    decision.reason = std::move(ev.warned_reason);
-    return std::move(decision);
-  }
-  default_action_.render(decision.action, RenderContext{request, {}, {}});  // decision.action is empty
-  return std::move(decision);
+  if (!ev.answer_warned()) default_action_.render(ev.decision.action, RenderContext{request, {}, {}});
+  return std::move(ev.decision);
 }
 
 }  // namespace tlspolicyd::policy

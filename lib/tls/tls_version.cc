@@ -17,21 +17,6 @@ TlsVersion parse_wire_tls_version(std::string_view value) {
   return TlsVersion::Unknown;
 }
 
-std::optional<int> tls_rank(TlsVersion v) {
-  switch (v) {
-    case TlsVersion::Plaintext:
-    case TlsVersion::Unknown:
-      return std::nullopt;
-    case TlsVersion::SSLv2: return 0;
-    case TlsVersion::SSLv3: return 1;
-    case TlsVersion::TLSv1: return 2;
-    case TlsVersion::TLSv1_1: return 3;
-    case TlsVersion::TLSv1_2: return 4;
-    case TlsVersion::TLSv1_3: return 5;
-  }
-  return std::nullopt;
-}
-
 std::string_view to_string(TlsVersion v) {
   switch (v) {
     case TlsVersion::Plaintext: return "none";

@@ -30,8 +30,12 @@ enum class TlsVersion : std::uint8_t {
 [[nodiscard]] TlsVersion parse_wire_tls_version(std::string_view value);
 
 // Position in the order SSLv2 < SSLv3 < TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3;
-// nullopt for Plaintext and Unknown.
-[[nodiscard]] std::optional<int> tls_rank(TlsVersion v);
+// nullopt for Plaintext and Unknown. (Inline: every protocol floor asks, on every
+// answer; the enumerators are in that order.)
+[[nodiscard]] constexpr std::optional<int> tls_rank(TlsVersion v) {
+  if (v == TlsVersion::Plaintext || v == TlsVersion::Unknown || v > TlsVersion::TLSv1_3) return std::nullopt;
+  return static_cast<int>(v) - static_cast<int>(TlsVersion::SSLv2);
+}
 
 // OpenSSL's spelling ("TLSv1.2"), "none" for Plaintext, "unknown" for Unknown.
 [[nodiscard]] std::string_view to_string(TlsVersion v);

@@ -15,6 +15,9 @@ TEST_CASE("tls versions parse from OpenSSL spellings and order") {
   CHECK(parse_wire_tls_version("TLSv1.0") == TlsVersion::Unknown);  // OpenSSL never says this
   CHECK(parse_wire_tls_version("tlsv1.2") == TlsVersion::Unknown);
   CHECK(parse_wire_tls_version("TLSv1/SSLv3") == TlsVersion::Unknown);
+  CHECK(*tls_rank(TlsVersion::SSLv2) == 0);
+  CHECK(*tls_rank(TlsVersion::SSLv2) < *tls_rank(TlsVersion::SSLv3));
+  CHECK(*tls_rank(TlsVersion::TLSv1_3) == 5);
   CHECK(*tls_rank(TlsVersion::SSLv3) < *tls_rank(TlsVersion::TLSv1));
   CHECK(*tls_rank(TlsVersion::TLSv1) < *tls_rank(TlsVersion::TLSv1_1));
   CHECK(*tls_rank(TlsVersion::TLSv1_1) < *tls_rank(TlsVersion::TLSv1_2));
