@@ -9,6 +9,11 @@
 # configuration from C connections (one in flight each); the difference, over
 # 2N, leaves out start-up.
 #
+# The same counts with 16 KiB L1s tell how much code and data a request
+# touches: the kernel's work between two requests (a read, a write, the epoll
+# wait) runs through the same real 32 KiB L1s and evicts part of what the
+# server had there, so a server whose requests touch less gets more of it back.
+#
 # Usage: tests/bench/cost.sh [BUILD_DIR] [--connections C] [--requests N]
 #   BUILD_DIR defaults to build-bench (built as run.sh builds it).
 set -uo pipefail
@@ -31,16 +36,17 @@ TMP=$(mktemp -d /tmp/tlspolicyd-cost.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 ulimit -n 65536 2>/dev/null || true
 
-# counts WHAT REQUESTS: "Ir I1mr D1mr D1mw" of a server (daemon | reference) that answered REQUESTS.
+# counts WHAT REQUESTS L1: "Ir I1mr D1mr D1mw" of a server (daemon | reference) that
+# answered REQUESTS, with L1 caches of L1 bytes.
 counts() {
-  local dir=$TMP/$1-$2
+  local dir=$TMP/$1-$2-$3
   mkdir -p "$dir"
   local server=("$BUILD/tests/tlspolicyd_reference" "unix:$dir/s.sock")
   if [ "$1" = daemon ]; then
     sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$dir/s.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$dir/c.yaml"
     server=("$BUILD/daemon/tlspolicyd" serve -c "$dir/c.yaml" --log-stderr --run-as-root)
   fi
-  valgrind --tool=callgrind --cache-sim=yes --D1=32768,8,64 --I1=32768,8,64 --LL=524288,8,64 \
+  valgrind --tool=callgrind --cache-sim=yes --D1="$3,8,64" --I1="$3,8,64" --LL=524288,8,64 \
     --callgrind-out-file="$dir/out" "${server[@]}" > /dev/null 2> "$dir/log" &
   local pid=$!
   for _ in $(seq 600); do [ -S "$dir/s.sock" ] && break; sleep 0.1; done
@@ -53,10 +59,10 @@ counts() {
   awk '/^(summary|totals):/ { print $2, $5, $6, $7; exit }' "$dir/out"
 }
 
-per_request() {  # WHAT: "instructions I1-misses D1-misses" per request
+per_request() {  # WHAT L1: "instructions I1-misses D1-misses" per request
   local a b
-  read -ra a < <(counts "$1" "$N")
-  read -ra b < <(counts "$1" $((3 * N)))
+  read -ra a < <(counts "$1" "$N" "$2")
+  read -ra b < <(counts "$1" $((3 * N)) "$2")
   awk -v n=$((2 * N)) -v a0="${a[0]}" -v a1="${a[1]}" -v a2="${a[2]}" -v a3="${a[3]}" \
     -v b0="${b[0]}" -v b1="${b[1]}" -v b2="${b[2]}" -v b3="${b[3]}" \
     'function pos(x) { return x > 0 ? x : 0 }
@@ -65,9 +71,10 @@ per_request() {  # WHAT: "instructions I1-misses D1-misses" per request
 
 echo "user-space cost per request, $C connections, 1 in flight each (callgrind, $((2 * N)) requests)"
 echo
-echo "| server | instructions | L1 instruction misses | L1 data misses |"
-echo "|---|---|---|---|"
+echo "| server | instructions | L1 instruction misses | L1 data misses | the same with 16 KiB L1s |"
+echo "|---|---|---|---|---|"
 for what in daemon reference; do
-  read -r ir i1 d1 < <(per_request "$what")
-  echo "| $what | $ir | $i1 | $d1 |"
+  read -r ir i1 d1 < <(per_request "$what" 32768)
+  read -r _ i1s d1s < <(per_request "$what" 16384)
+  echo "| $what | $ir | $i1 | $d1 | $i1s / $d1s |"
 done
