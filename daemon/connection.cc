@@ -147,9 +147,9 @@ void Connection::on_readable() {
 }
 
 void Connection::answer_buffered() {
-  // On the stack, not in the connection: the same memory for every connection,
-  // so a request's fields are written where the cache already is.
-  protocol::Request request;
+  // Not the connection's: the same memory for every connection, so a request's
+  // fields are written where the cache already is.
+  protocol::Request& request = server_.scratch_request();
   while (state_ == State::Open) {
     protocol::ParseStatus status = parser_.next(request);
     if (status == protocol::ParseStatus::NeedMore) return;

@@ -61,6 +61,10 @@ class Server {
   // Evaluates one request and appends its answer to `out`; logs the decision.
   // False on an internal error: the connection must close without an answer.
   [[nodiscard]] bool answer(const protocol::Request& request, std::string& out, const Connection& conn);
+  // The Request every connection parses into (one is answered at a time, and a
+  // Request only views the bytes it was parsed from): always the same memory, warm
+  // in the cache, and nothing to set up per read.
+  [[nodiscard]] protocol::Request& scratch_request() { return scratch_request_; }
   // Destroys a connection that reached State::Closed.
   void release(Connection* conn);
   // The idle timeout to arm read events with (a libevent common timeout: re-arming
@@ -117,6 +121,7 @@ class Server {
   bool stopping_ = false;
   std::uint64_t refused_ = 0;  // connections over the limit since the last log line
   std::string log_lines_;  // the decision log lines of the request being answered
+  protocol::Request scratch_request_;
   std::chrono::steady_clock::time_point refused_logged_{};
 };
 
