@@ -2,7 +2,8 @@
 # run.sh: the performance figures of README.md ("Performance"), measured as ratios
 # against the reference responder in the same run, because absolute figures drift
 # on shared machines. Every throughput figure alternates the two servers for
-# ROUNDS rounds and takes the median of the rounds' ratios.
+# ROUNDS rounds and takes the median of the rounds' ratios: many short rounds,
+# because this machine's speed drifts within seconds.
 #
 # Usage: tests/bench/run.sh [BUILD_DIR] [--smoke]
 #   BUILD_DIR defaults to build-bench (configured and built here, RelWithDebInfo).
@@ -21,8 +22,8 @@ BUILD=${1:-$SRC/build-bench}
 [[ $BUILD == --smoke ]] && BUILD=$SRC/build-bench
 SMOKE=0
 for a in "$@"; do [ "$a" = --smoke ] && SMOKE=1; done
-SECONDS_PER_RUN=3
-ROUNDS=7
+SECONDS_PER_RUN=1
+ROUNDS=21
 [ $SMOKE = 1 ] && SECONDS_PER_RUN=0.5 && ROUNDS=1
 
 if [ ! -x "$BUILD/daemon/tlspolicyd" ] || [ ! -x "$BUILD/tests/tlspolicyd_loadgen" ]; then
