@@ -3,8 +3,9 @@
 //
 // All (every child holds; the keys of one map), Any (`any: [...]`, one child
 // holds), Not (`not: {...}`), or one key. An empty All holds (a rule without
-// `match` applies to every request); an All of one child is built as that child. explain() says why the tree held or not, in
-// terms of the first key that decided it.
+// `match` applies to every request); an All of one child is built as that child.
+// explain() says why the tree held or not, in terms of the first key that decided
+// it.
 #pragma once
 
 #include <memory>

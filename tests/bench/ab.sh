@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$SRC/tests/bench/common.sh"
 A=$(cd "$1" && pwd) || exit 2
 B=$2
 [ "$B" = reference ] || B=$(cd "$B" && pwd) || exit 2
@@ -42,24 +43,24 @@ ulimit -n 65536 2>/dev/null || true
 start() {  # NAME BUILD|reference: a server on $TMP/NAME.sock
   if [ "$2" = reference ]; then
     "$A/tests/tlspolicyd_reference" "unix:$TMP/$1.sock" > /dev/null &
+    PIDS+=($!)
+    for _ in $(seq 300); do [ -S "$TMP/$1.sock" ] && return; sleep 0.1; done
   else
-    sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$TMP/$1.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$TMP/$1.yaml"
+    shipped_config "$TMP/$1.sock" "$TMP/$1.yaml"
     "$2/daemon/tlspolicyd" serve -c "$TMP/$1.yaml" --log-stderr --run-as-root > /dev/null 2> "$TMP/$1.log" &
+    PIDS+=($!)
+    wait_ready "$TMP/$1.log" && return
   fi
-  PIDS+=($!)
-  for _ in $(seq 300); do [ -S "$TMP/$1.sock" ] && return; sleep 0.1; done
   echo "ab.sh: $1 did not start" >&2
   exit 1
 }
 
 rps() {  # NAME: one round's requests per second
-  "$LOADGEN" --target "unix:$TMP/$1.sock" --connections 100 --duration "$SECONDS_EACH" "${CLIENT[@]}" |
-    tr ' ' '\n' | sed -n 's/^rps=//p'
+  field "$("$LOADGEN" --target "unix:$TMP/$1.sock" --connections 100 --duration "$SECONDS_EACH" "${CLIENT[@]}")" rps
 }
 
 start a "$A"
 start b "$B"
-sleep 1  # a daemon is ready a moment after its socket appears
 ratios=() sum_a=0 sum_b=0
 for _ in $(seq "$ROUNDS"); do
   a=$(rps a) b=$(rps b)

@@ -18,6 +18,7 @@
 #   BUILD_DIR defaults to build-bench (built as run.sh builds it).
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$SRC/tests/bench/common.sh"
 BUILD=$SRC/build-bench
 C=100 N=3000
 while [ $# -gt 0 ]; do
@@ -43,14 +44,17 @@ counts() {
   mkdir -p "$dir"
   local server=("$BUILD/tests/tlspolicyd_reference" "unix:$dir/s.sock")
   if [ "$1" = daemon ]; then
-    sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$dir/s.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$dir/c.yaml"
+    shipped_config "$dir/s.sock" "$dir/c.yaml"
     server=("$BUILD/daemon/tlspolicyd" serve -c "$dir/c.yaml" --log-stderr --run-as-root)
   fi
   valgrind --tool=callgrind --cache-sim=yes --D1="$3,8,64" --I1="$3,8,64" --LL=524288,8,64 \
     --callgrind-out-file="$dir/out" "${server[@]}" > /dev/null 2> "$dir/log" &
   local pid=$!
-  for _ in $(seq 600); do [ -S "$dir/s.sock" ] && break; sleep 0.1; done
-  sleep 0.5  # the daemon is ready a moment after its socket appears
+  if [ "$1" = daemon ]; then
+    wait_ready "$dir/log" 600
+  else
+    for _ in $(seq 600); do [ -S "$dir/s.sock" ] && break; sleep 0.1; done
+  fi
   "$BUILD/tests/tlspolicyd_loadgen" --target "unix:$dir/s.sock" --connections "$C" --requests "$2" > /dev/null ||
     echo "cost.sh: the load generator failed against the $1" >&2
   kill -TERM "$pid"

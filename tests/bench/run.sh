@@ -18,6 +18,7 @@
 # load (the longest wait); the TLS history on LMDB against no history.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$SRC/tests/bench/common.sh"
 BUILD=${1:-$SRC/build-bench}
 [[ $BUILD == --smoke ]] && BUILD=$SRC/build-bench
 SMOKE=0
@@ -43,7 +44,7 @@ fail() { echo "bench: FAIL: $*" >&2; FAILED=1; }
 
 # config NAME [EXTRA YAML]: the shipped rules, listening in TMP, logging violations.
 config() {
-  sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$TMP/$1.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$TMP/$1.yaml"
+  shipped_config "$TMP/$1.sock" "$TMP/$1.yaml"
   [ $# -ge 2 ] && printf '%s\n' "$2" >> "$TMP/$1.yaml"
   echo "$TMP/$1.yaml"
 }
@@ -53,8 +54,7 @@ start_daemon() {  # VAR NAME CONFIG: starts it; VAR gets its pid
   printf -v "$1" '%s' $!
   PIDS+=($!)
   disown $!  # its end (killed by this script) is no news
-  for _ in $(seq 300); do grep -q "ready:" "$TMP/$2.log" && break; sleep 0.1; done
-  grep -q "ready:" "$TMP/$2.log" || fail "$2 did not start: $(tail -3 "$TMP/$2.log")"
+  wait_ready "$TMP/$2.log" || fail "$2 did not start: $(tail -3 "$TMP/$2.log")"
 }
 
 start_reference() {  # VAR
@@ -83,7 +83,6 @@ load() {
   echo "$line cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.2f", n ? t / hz * 1e6 / n : 0 }')"
 }
 
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 
@@ -159,7 +158,7 @@ RELOAD_SECONDS=10
 [ $SMOKE = 1 ] && RELOAD_SECONDS=1
 "$LOADGEN" --target "unix:$TMP/big.sock" --connections 100 --duration $RELOAD_SECONDS > "$RELOAD_LOG" &
 LG=$!
-for i in 1 2 3; do
+for _ in 1 2 3; do
   sleep "$(awk -v s="$RELOAD_SECONDS" 'BEGIN { print s / 4 }')"
   kill -HUP "$B"
 done
