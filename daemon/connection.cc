@@ -2,6 +2,8 @@
 #include "connection.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +18,11 @@ namespace {
 constexpr std::size_t ReadChunk = 16 * 1024;
 
 timeval to_timeval(std::chrono::seconds s) { return timeval{static_cast<time_t>(s.count()), 0}; }
+
+bool is_socket(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
 
 bool set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
@@ -50,6 +57,8 @@ Connection::~Connection() {
 
 bool Connection::start() {
   if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
+  in_socket_ = is_socket(in_fd_);
+  out_socket_ = is_socket(out_fd_);
   read_ev_ = event_new(server_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
   idle_ev_ = evtimer_new(server_.base(), &Connection::idle_cb, this);
   write_ev_ = event_new(server_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
@@ -114,7 +123,7 @@ void Connection::guarded(F&& f) {
 
 Connection::ReadResult Connection::read_some() {
   char buf[ReadChunk];
-  ssize_t n = ::read(in_fd_, buf, sizeof buf);
+  ssize_t n = in_socket_ ? ::recv(in_fd_, buf, sizeof buf, 0) : ::read(in_fd_, buf, sizeof buf);
   ++reads_;
   if (n > 0) {
     parser_.set_limits(server_.config().limits.request);
@@ -170,7 +179,9 @@ void Connection::answer_buffered() {
 
 void Connection::flush() {
   while (out_pos_ < out_.size()) {
-    ssize_t n = ::write(out_fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    const char* data = out_.data() + out_pos_;
+    const std::size_t size = out_.size() - out_pos_;
+    ssize_t n = out_socket_ ? ::send(out_fd_, data, size, MSG_NOSIGNAL) : ::write(out_fd_, data, size);
     if (n > 0) {
       out_pos_ += static_cast<std::size_t>(n);
       continue;

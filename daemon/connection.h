@@ -73,6 +73,8 @@ class Connection {
   Server& server_;
   int in_fd_;
   int out_fd_;
+  bool in_socket_ = false;   // recv()/send() rather than read()/write(): a shorter
+  bool out_socket_ = false;  // kernel path, and no SIGPIPE from a closed peer
   State state_ = State::Open;
   bool reading_ = false;  // read event registered
   bool writing_ = false;  // write event registered
