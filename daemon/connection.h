@@ -80,7 +80,7 @@ class Connection {
   bool writing_ = false;  // write event registered
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
-  std::uint64_t reads_ = 0;  // read() calls, for the idle check
+  std::uint64_t reads_ = 0;  // reads, for the idle check
   std::string out_;
   protocol::RequestParser parser_;
   std::uint64_t reads_at_check_ = 0;  // reads_ at the last idle check
