@@ -72,7 +72,7 @@ Unmet first_unmet(const Requirement& r, const protocol::Request& request, const 
 
 [[gnu::noinline]] std::string reason_text(const Requirement& r, Unmet unmet, const protocol::Request& request,
                                           const std::string* excluded_by) {
-  const std::string cipher(request.get(Attr::EncryptionCipher));
+  const auto cipher = [&] { return std::string(request.get(Attr::EncryptionCipher)); };
   switch (unmet) {
     case Unmet::None: break;
     case Unmet::NoTls: return "no TLS";
@@ -82,11 +82,14 @@ Unmet first_unmet(const Requirement& r, const protocol::Request& request, const 
     case Unmet::OldProtocol:
       return "protocol " + std::string(tls::to_string(request.tls_version())) + " < " +
              std::string(tls::to_string(*r.min_protocol));
-    case Unmet::UnknownCipher: return "cipher " + (cipher.empty() ? std::string("(none)") : cipher) + " unknown to OpenSSL";
-    case Unmet::CipherNotAllowed: return "cipher " + cipher + " not in " + r.ciphers->label();
-    case Unmet::CipherExcluded: return "cipher " + cipher + " excluded by " + *excluded_by;
-    case Unmet::NoForwardSecrecy: return "cipher " + cipher + " without forward secrecy";
-    case Unmet::NotAead: return "cipher " + cipher + " not AEAD";
+    case Unmet::UnknownCipher: {
+      const std::string name = cipher();
+      return "cipher " + (name.empty() ? std::string("(none)") : name) + " unknown to OpenSSL";
+    }
+    case Unmet::CipherNotAllowed: return "cipher " + cipher() + " not in " + r.ciphers->label();
+    case Unmet::CipherExcluded: return "cipher " + cipher() + " excluded by " + *excluded_by;
+    case Unmet::NoForwardSecrecy: return "cipher " + cipher() + " without forward secrecy";
+    case Unmet::NotAead: return "cipher " + cipher() + " not AEAD";
     case Unmet::SmallKey: return "key size " + std::to_string(request.keysize()) + " < " + std::to_string(*r.min_keysize);
     case Unmet::NoTrustedCert: return "no trusted client certificate";
     case Unmet::NoCert: return "no client certificate";

@@ -44,7 +44,7 @@ start() {  # NAME BUILD|reference: a server on $TMP/NAME.sock
   if [ "$2" = reference ]; then
     "$A/tests/tlspolicyd_reference" "unix:$TMP/$1.sock" > /dev/null &
     PIDS+=($!)
-    for _ in $(seq 300); do [ -S "$TMP/$1.sock" ] && return; sleep 0.1; done
+    wait_socket "$TMP/$1.sock" && return
   else
     shipped_config "$TMP/$1.sock" "$TMP/$1.yaml"
     "$2/daemon/tlspolicyd" serve -c "$TMP/$1.yaml" --log-stderr --run-as-root > /dev/null 2> "$TMP/$1.log" &

@@ -17,5 +17,15 @@ wait_ready() {
   return 1
 }
 
+# wait_socket PATH [TENTHS]: waits until the socket PATH exists (the reference
+# responder's sign of life; at most TENTHS tenths of a second, 300 by default).
+wait_socket() {
+  for _ in $(seq "${2:-300}"); do
+    [ -S "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # field LINE NAME: the value of NAME=value in a load generator's line.
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

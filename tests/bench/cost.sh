@@ -53,7 +53,7 @@ counts() {
   if [ "$1" = daemon ]; then
     wait_ready "$dir/log" 600
   else
-    for _ in $(seq 600); do [ -S "$dir/s.sock" ] && break; sleep 0.1; done
+    wait_socket "$dir/s.sock" 600
   fi
   "$BUILD/tests/tlspolicyd_loadgen" --target "unix:$dir/s.sock" --connections "$C" --requests "$2" > /dev/null ||
     echo "cost.sh: the load generator failed against the $1" >&2

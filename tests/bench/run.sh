@@ -62,7 +62,7 @@ start_reference() {  # VAR
   printf -v "$1" '%s' $!
   PIDS+=($!)
   disown $!
-  for _ in $(seq 100); do [ -S "$TMP/reference.sock" ] && break; sleep 0.05; done
+  wait_socket "$TMP/reference.sock" || fail "the reference did not start"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
