@@ -342,7 +342,10 @@ class Loader {
       if (auto v = r_.number(n, "min_keysize", 1, 4096)) req->min_keysize = static_cast<std::uint32_t>(*v);
     }
     if (auto n = node["client_cert"]) read_client_cert(n, *req);
-    if (req->ciphers || req->exclude_ciphers || req->forward_secrecy || req->aead) req->catalog = catalog_;
+    // Every cipher key reads the catalog, whichever of them comes first (or alone).
+    if (req->ciphers || req->exclude_ciphers || req->forward_secrecy || req->aead) {
+      if (catalog(node) != nullptr) req->catalog = catalog_;
+    }
     if (r_.errors().size() != errors_before) return nullptr;
     if (!req->any()) {
       r_.error(node, std::string(what) + " requires nothing");

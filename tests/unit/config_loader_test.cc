@@ -194,6 +194,19 @@ rules:
   CHECK(rules[1].require->tls);
 }
 
+TEST_CASE("config: every cipher key alone gets the cipher catalog") {
+  // Issue 15: aead or forward_secrecy without ciphers/exclude_ciphers before it
+  // had no catalog, so every TLS cipher read as unknown and failed.
+  for (const char* key : {"aead: true", "forward_secrecy: true", "ciphers: high", "exclude_ciphers: [kRSA]"}) {
+    CAPTURE(key);
+    auto c = good(std::string("rules:\n  - name: alone\n    require: { ") + key + " }\n");
+    REQUIRE(c->policy.rules().size() == 1);
+    REQUIRE(c->policy.rules()[0].require != nullptr);
+    REQUIRE(c->policy.rules()[0].require->catalog != nullptr);
+    CHECK(c->policy.rules()[0].require->catalog->find("TLS_AES_256_GCM_SHA384") != nullptr);
+  }
+}
+
 TEST_CASE("config: requirement errors") {
   auto errs = errors_of(R"(profiles:
   p1: { tls: false }
