@@ -1,42 +1,36 @@
 #!/bin/bash
-# manpages.sh: tlspolicyd(8) and tlspolicyd.yaml(5), generated from README.md so
-# the manual and the README cannot disagree. Sections are taken whole, by their
-# "## " heading; "### " subsections become man subsections. Needs lowdown.
+# manpages.sh: tlspolicyd(8) and tlspolicyd.yaml(5) from their markdown sources,
+# docs/tlspolicyd.8.md and docs/tlspolicyd.yaml.5.md (the configuration
+# reference lives there, not in README.md). Each source is the page's body,
+# from "# NAME" on; this script gives lowdown the title line (name, section,
+# version, date) and converts it. Needs lowdown.
 #
-# Usage: docs/manpages.sh README.md OUTDIR VERSION
+# Reproducible: the date is that of SOURCE_DATE_EPOCH (dpkg-buildpackage and
+# rpmbuild set it from the changelog), else today's.
+#
+# Usage: docs/manpages.sh OUTDIR VERSION
 set -euo pipefail
-README=$1 OUT=$2 VERSION=$3
+OUT=${1:?usage: manpages.sh OUTDIR VERSION} VERSION=${2:?usage: manpages.sh OUTDIR VERSION}
+DOCS=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
-# Reproducible: the date of SOURCE_DATE_EPOCH (packages set it), else today.
 DATE=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
 
-# The README section titled $1 (heading line excluded), subsections one level up.
-section() {
-  awk -v want="$1" '
-    /^```/ { fence = !fence }
-    !fence && /^## / { inside = ($0 == "## " want); next }
-    inside { if (!fence && /^### /) sub(/^### /, "## "); print }
-  ' "$README"
-}
-
-page() {  # NAME SECTION SUMMARY SECTIONS...
-  local name=$1 num=$2 summary=$3
-  shift 3
-  {
-    printf 'title: %s\nsection: %s\ndate: %s\nsource: tlspolicyd %s\n\n' "$name" "$num" "$DATE" "$VERSION"
-    printf '# NAME\n\n%s - %s\n\n' "$name" "$summary"
-    for s in "$@"; do
-      printf '# %s\n\n' "$(echo "$s" | tr '[:lower:]' '[:upper:]')"
-      section "$s"
-      printf '\n'
-    done
-    printf '# SEE ALSO\n\npostfix(1), postconf(5), access(5), systemd.service(5)\n'
-  } > "$OUT/$name.$num.md"
-  [ -n "$(section "$1")" ] || { echo "manpages.sh: README.md has no section \"$1\"" >&2; exit 1; }
-  lowdown -s -Tman "$OUT/$name.$num.md" > "$OUT/$name.$num"
-}
-
-page tlspolicyd 8 "Postfix policy server that decides whether the TLS a client negotiated is good enough" \
-  "Command line" "Running as a service" "Metrics" "Protocol behaviour" "Logging" "Deploying with Postfix"
-page tlspolicyd.yaml 5 "configuration of the tlspolicyd Postfix TLS policy server" \
-  "Configuration"
+for src in "$DOCS/tlspolicyd.8.md" "$DOCS/tlspolicyd.yaml.5.md"; do
+  page=$(basename "$src" .md)         # tlspolicyd.8
+  name=${page%.*} num=${page##*.}     # tlspolicyd, 8
+  case $num in 5) volume="File Formats Manual" ;; *) volume="System Manager's Manual" ;; esac
+  head -n 1 "$src" | grep -qx '# NAME' || { echo "manpages.sh: $src does not start with # NAME" >&2; exit 1; }
+  # No smart typography: "--listen" must stay two hyphens, quotes straight.
+  # Then two touches to lowdown's troff: paths and option names are neither
+  # hyphenated nor stretched (HY 0 also holds after .EE, which restores it),
+  # and a definition list ("TERM" then ": text") becomes the usual .TP instead
+  # of lowdown 1.0's .LP/.sp -1v/.IP, which leaves stray blank lines in nroff
+  # (a lowdown that writes them otherwise is left as it is).
+  lowdown -s -Tman --out-no-smarty --parse-no-metadata \
+      -M "title=$name" -M "section=$num" -M "date=$DATE" -M "source=tlspolicyd $VERSION" -M "volume=$volume" \
+      "$src" |
+    sed '/^\.TH /a .nr HY 0\n.nh\n.ad l' |
+    sed -z 's/\n\.[LP]P\n\([^\n]*\)\n\.if n \\\n\.sp -1v\n\.if t \\\n\.sp -0\.25v\n\.IP "" 5n\n/\n.TP 5n\n\1\n/g' \
+    > "$OUT/$page.tmp"
+  mv "$OUT/$page.tmp" "$OUT/$page"
+done
