@@ -17,7 +17,7 @@ TLSPOLICYD_SANITIZE_DEPS=(
 )
 # The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
 TLSPOLICYD_E2E_DEPS=(
-  postfix swaks sasl2-bin libsasl2-modules openssl
+  postfix swaks libnet-ssleay-perl sasl2-bin libsasl2-modules openssl
 )
 
 install_missing() {
