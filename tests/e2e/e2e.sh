@@ -104,7 +104,6 @@ postfix check > "$OUT/postfix-check.log" 2>&1 || { log "postfix check:"; cat "$O
 start_postfix
 # With Postfix running, as an administrator would add it (it ends with postfix reload).
 run_snippet postconf-policy
-reload_postfix
 
 # The daemon: the README's socket settings, the scenarios' rules.
 write_config() {  # $1: the mode of partner-senders

@@ -31,12 +31,16 @@ snippet() {
   printf '%s\n' "$text"
 }
 
-# Runs README snippet NAME as a shell script, as a postmaster would paste it.
+# Runs README snippet NAME as a shell script, as a postmaster would paste it;
+# waits for the reload when it reloads Postfix.
 run_snippet() {
+  local n
+  n=$(reloads)
   snippet "$1" > "/tmp/snippet-$1.sh"
   bash -e "/tmp/snippet-$1.sh" > "/tmp/snippet-$1.out" 2>&1 || {
     log "README snippet \"$1\" failed:"; cat "/tmp/snippet-$1.out"; exit 1
   }
+  if grep -q "postfix reload" "/tmp/snippet-$1.sh"; then wait_reloads $((n + 1)); fi
 }
 
 wait_for() {  # FILE TEXT [SECONDS]: wait until FILE contains TEXT (a guard, not a timing)
@@ -81,11 +85,18 @@ start_postfix() {
   wait_for "$SYSLOG" "daemon started" || { log "Postfix's master did not start"; exit 1; }
   wait_port 25
 }
+# Postfix's master logs each reload; new smtpd processes have the new settings.
+reloads() { grep -c "postfix/master.*reload -- version" "$SYSLOG"; }
+wait_reloads() {  # N: until the master has logged N reloads
+  for _ in $(seq 300); do [ "$(reloads)" -ge "$1" ] && return; sleep 0.1; done
+  log "Postfix did not reload"; exit 1
+}
 reload_postfix() {
+  local n
+  n=$(reloads)
   /usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1
   postmulti -i - -p reload >/dev/null 2>&1
-  # The master restarts its children; wait until it has read the new master.cf.
-  for _ in $(seq 50); do grep -q "reload -- version" "$SYSLOG" && break; sleep 0.1; done
+  wait_reloads $((n + 1))
 }
 stop_postfix() { postmulti -i - -p stop >/dev/null 2>&1 || true; }
 
