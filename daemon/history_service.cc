@@ -41,8 +41,9 @@ std::string downgrade_line(const history::Finding& f, const protocol::Request& r
 }  // namespace
 
 HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                               metrics::Metrics* metrics)
-    : logger_(std::move(logger)), metrics_(metrics), settings_(settings), tracker_(tracker_settings(settings)),
+                               metrics::Metrics* metrics, spdlog::level::level_enum startup_level)
+    : logger_(std::move(logger)), metrics_(metrics), startup_level_(startup_level), settings_(settings),
+      tracker_(tracker_settings(settings)),
       inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
   try {
     store_ = history::open_store(settings_);
@@ -61,7 +62,7 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
   worker_ = std::thread([this] { run(); });
   post(WarmUp{settings_.cache_entries});
   next_expire_ = Clock::now();  // the first tick expires old records
-  logger_->info("history: keeping TLS history in {}", store_name_);
+  logger_->log(startup_level_, "history: keeping TLS history in {}", store_name_);
   if (metrics_ != nullptr) metrics_->store_up(store_up_);
 }
 
@@ -135,7 +136,7 @@ void HistoryService::deliver(std::vector<Result> results) {
       logger_->debug("history: wrote {} record(s) to {}", w->count, store_name_);
     } else if (auto* warm = std::get_if<Warm>(&result)) {
       for (const auto& [key, record] : warm->records) tracker_.preload(key, record);
-      logger_->info("history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
+      logger_->log(startup_level_, "history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
     } else if (auto* st = std::get_if<StoreState>(&result)) {
       if (metrics_ != nullptr) {
         metrics_->store_up(st->up);

@@ -48,9 +48,11 @@ class HistoryService {
 
   // Opens the store. Throws history::StoreError when an LMDB store cannot be
   // opened (a misconfiguration: exit 69); an unreachable Redis is retried later.
-  // `metrics` (may be null) counts downgrades and store errors.
+  // `metrics` (may be null) counts downgrades and store errors; `startup_level`
+  // is the level of its start-up lines (debug for a process spawned per
+  // connection).
   HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                 metrics::Metrics* metrics = nullptr);
+                 metrics::Metrics* metrics = nullptr, spdlog::level::level_enum startup_level = spdlog::level::info);
   ~HistoryService();
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
@@ -124,6 +126,7 @@ class HistoryService {
 
   Logger logger_;
   metrics::Metrics* metrics_;
+  spdlog::level::level_enum startup_level_;
   config::DowngradeSettings settings_;  // store settings as started
   std::string store_name_;
   history::Tracker tracker_;

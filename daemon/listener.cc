@@ -72,7 +72,7 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
   if (::listen(fd, SOMAXCONN) != 0) return fail("cannot listen on " + temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename " + temp + " to " + path);
 
-  BoundSocket bound{fd, address.to_string(), path, 0, 0};
+  BoundSocket bound{fd, address.to_string(), address.to_string(), path, 0, 0};
   if (::stat(path.c_str(), &st) == 0) {
     bound.dev = st.st_dev;
     bound.ino = st.st_ino;
@@ -102,7 +102,7 @@ std::variant<BoundSocket, std::string> open_inet(const config::ListenAddress& ad
     if (ai->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
       ::freeaddrinfo(res);
-      return BoundSocket{fd, address.to_string(), {}, 0, 0};
+      return BoundSocket{fd, address.to_string(), address.to_string(), {}, 0, 0};
     }
     err = errno_text("cannot listen on " + address.to_string());
     ::close(fd);

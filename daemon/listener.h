@@ -21,7 +21,8 @@ namespace tlspolicyd::daemon {
 
 struct BoundSocket {
   int fd = -1;
-  std::string name;         // "unix:/run/x.sock", "inet:127.0.0.1:10040"
+  std::string name;         // for the log: "unix:/run/x.sock", "systemd inet:127.0.0.1:10040"
+  std::string address;      // the endpoint alone: "unix:/run/x.sock", "inet:127.0.0.1:10040"
   std::string unlink_path;  // the socket file to remove at exit (unix only)
   dev_t dev = 0;            // identity of that file, so a successor's is kept
   ino_t ino = 0;

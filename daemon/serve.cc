@@ -84,7 +84,7 @@ int run_serve(const ServeArgs& args) {
     log->error("{}", dropped.message);
     return dropped.exit_code;
   }
-  log->info("{}", dropped.message);
+  log->log(args.stdio ? spdlog::level::debug : spdlog::level::info, "{}", dropped.message);
   return server.run();
 }
 

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstring>
@@ -124,7 +125,12 @@ int Server::open() {
     return 70;
   }
 
-  if (config_->metrics) {
+  // Spawned by Postfix (--stdio), one process per smtpd connection: listen: and
+  // metrics: are the long-running daemon's (a second spawned process must not
+  // fail on a busy port), and start-up lines are debug, not one per connection.
+  if (config_->metrics && options_.stdio) {
+    logger_->debug("metrics: not served under --stdio");
+  } else if (config_->metrics) {
     metrics_ = std::make_unique<metrics::Metrics>();
     if (auto catalog = tls::CipherCatalog::load()) {
       metrics_->set_known_cipher([catalog](std::string_view name) { return catalog->find(name) != nullptr; });
@@ -138,7 +144,7 @@ int Server::open() {
   }
   if (config_->downgrade) {
     try {
-      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get());
+      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get(), startup_level());
     } catch (const history::StoreError& e) {
       logger_->error("cannot open the history store: {}", e.what());
       return 69;
@@ -152,7 +158,10 @@ int Server::open() {
 
   // Sockets: --listen, else systemd's (socket activation), else the configuration's.
   std::vector<BoundSocket> sockets;
-  if (options_.listen.empty()) sockets = systemd::activated_sockets();
+  if (options_.listen.empty()) {
+    sockets = systemd::activated_sockets();
+    if (!sockets.empty()) warn_if_activation_differs(sockets);
+  }
   if (sockets.empty()) {
     std::vector<config::ListenAddress> addresses = options_.listen.empty() ? config_->listen : options_.listen;
     if (addresses.empty()) {
@@ -191,9 +200,37 @@ int Server::open() {
   return 0;
 }
 
+// systemd's sockets (tlspolicyd.socket) replace listen:. When they are not the
+// same addresses, the postmaster edited one and not the other: say so, since
+// Postfix is told one of them.
+void Server::warn_if_activation_differs(const std::vector<BoundSocket>& sockets) const {
+  std::vector<std::string> configured;
+  for (const auto& a : config_->listen) configured.push_back(a.to_string());
+  if (configured.empty()) configured.emplace_back(config::DefaultListen);
+  std::vector<std::string> activated;
+  for (const auto& s : sockets) activated.push_back(s.address);
+  std::sort(configured.begin(), configured.end());
+  std::sort(activated.begin(), activated.end());
+  if (configured == activated) return;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+    return out;
+  };
+  logger_->warn(
+      "systemd passed socket(s) {} (tlspolicyd.socket), which replace the configuration's listen: {}; serving "
+      "systemd's. Make them agree: change listen: in {} or ListenStream= with systemctl edit tlspolicyd.socket, "
+      "and tell Postfix the same",
+      join(activated), join(configured), options_.config_path);
+}
+
+spdlog::level::level_enum Server::startup_level() const {
+  return options_.stdio ? spdlog::level::debug : spdlog::level::info;
+}
+
 int Server::run() {
-  logger_->info("ready: configuration generation {} from {} ({} rules)", generation_, options_.config_path,
-                config_->policy.rules().size());
+  logger_->log(startup_level(), "ready: configuration generation {} from {} ({} rules)", generation_,
+               options_.config_path, config_->policy.rules().size());
   if (auto every = systemd::watchdog_interval()) {
     watchdog_ = event_new(base_, -1, EV_PERSIST, &Server::watchdog_cb, this);
     timeval tv{static_cast<time_t>(every->count() / 1000000), static_cast<suseconds_t>(every->count() % 1000000)};
@@ -205,7 +242,7 @@ int Server::run() {
     return 70;
   }
   if (history_) history_->shutdown();  // writes what is unwritten
-  logger_->info("stopped");
+  logger_->log(startup_level(), "stopped");
   return 0;
 }
 

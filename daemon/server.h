@@ -76,6 +76,12 @@ class Server {
   }
 
  private:
+  // Logs that systemd's sockets are not the configuration's listen: addresses.
+  void warn_if_activation_differs(const std::vector<BoundSocket>& sockets) const;
+  // The level of start-up and stop lines: debug under --stdio (one process per
+  // smtpd connection), info otherwise.
+  [[nodiscard]] spdlog::level::level_enum startup_level() const;
+
   struct Listener {
     BoundSocket socket;
     evconnlistener* ev = nullptr;

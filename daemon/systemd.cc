@@ -13,7 +13,7 @@
 namespace tlspolicyd::daemon::systemd {
 namespace {
 
-// "unix:/run/tlspolicyd/policy.sock" or "inet:127.0.0.1:10040" for a bound fd.
+// "unix:/var/spool/postfix/tlspolicyd/policy.sock" or "inet:127.0.0.1:10040" for a bound fd.
 std::string describe(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -49,7 +49,8 @@ std::vector<BoundSocket> activated_sockets() {
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    out.push_back(BoundSocket{fd, "systemd " + describe(fd), {}, 0, 0});  // systemd owns the file
+    const std::string address = describe(fd);
+    out.push_back(BoundSocket{fd, "systemd " + address, address, {}, 0, 0});  // systemd owns the file
   }
   return out;
 }

@@ -15,9 +15,11 @@ TLSPOLICYD_TEST_DEPS=(
 TLSPOLICYD_SANITIZE_DEPS=(
   clang libclang-rt-14-dev
 )
-# The end-to-end test's real Postfix and SMTP client (tests/e2e/e2e.sh).
+# The end-to-end tests: a real Postfix and SMTP client, in a throwaway copy of
+# the machine (tests/sandbox/sandbox.sh: unshare, ip), logging to a stand-in for
+# journald (tests/e2e/syslog-sink.py).
 TLSPOLICYD_E2E_DEPS=(
-  postfix swaks sasl2-bin libsasl2-modules openssl
+  postfix swaks libnet-ssleay-perl sasl2-bin libsasl2-modules openssl python3 iproute2 util-linux
 )
 
 install_missing() {

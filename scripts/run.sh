@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 install_missing "${TLSPOLICYD_BUILD_DEPS[@]}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTLSPOLICYD_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target tlspolicyd
-# The shipped configuration drops root for this system user, as the packages do.
+# The shipped configuration drops root for this system user and listens in
+# Postfix's queue directory: create both as the package does (the user and its
+# group; the postfix user, if there is one, in that group; the socket directory
+# tlspolicyd:tlspolicyd 0750).
 if ! id tlspolicyd >/dev/null 2>&1; then
-  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin tlspolicyd
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin tlspolicyd
 fi
+if id postfix >/dev/null 2>&1 && ! id -nG postfix | grep -qw tlspolicyd; then usermod -a -G tlspolicyd postfix; fi
+install -d -o tlspolicyd -g tlspolicyd -m 0750 /var/spool/postfix/tlspolicyd
 exec build/daemon/tlspolicyd serve -c conf/tlspolicyd.yaml --log-stderr "$@"

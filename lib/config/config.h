@@ -50,7 +50,7 @@ struct ServerLimits {
 };
 
 inline constexpr const char* DefaultConfigPath = "/etc/tlspolicyd/tlspolicyd.yaml";
-inline constexpr const char* DefaultListen = "unix:/run/tlspolicyd/policy.sock";
+inline constexpr const char* DefaultListen = "unix:/var/spool/postfix/tlspolicyd/policy.sock";
 
 struct Config {
   std::string path;                  // the file it was read from

@@ -4,7 +4,7 @@
 # shipped_config SOCKET FILE: writes the shipped configuration to FILE, listening
 # on unix:SOCKET, without its `user:` (the scripts run the daemon as they are).
 shipped_config() {
-  sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$1|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$2"
+  sed -e "s|unix:/var/spool/postfix/tlspolicyd/policy.sock|unix:$1|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$2"
 }
 
 # wait_ready LOG [TENTHS]: waits until the daemon writing LOG says it is ready

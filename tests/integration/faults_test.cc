@@ -4,69 +4,12 @@
 // vanished list file, Redis killed mid-run and a full LMDB are in
 // lifecycle_test.cc and history_test.cc.
 #include <doctest/doctest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include <cstring>
-#include <optional>
 #include <string>
 
 #include "harness.h"
 
 using namespace tlspolicyd::test;
-
-namespace {
-
-// A syslog daemon of our own: a datagram socket at `path`.
-class SyslogServer {
- public:
-  explicit SyslogServer(std::string path) : path_(std::move(path)) { open(); }
-  ~SyslogServer() { close(); }
-  void open() {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::strncpy(sa.sun_path, path_.c_str(), sizeof sa.sun_path - 1);
-    ::unlink(path_.c_str());
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    ::unlink(path_.c_str());
-  }
-  // The next datagram, or nullopt when none comes within `wait_ms`.
-  std::optional<std::string> next(int wait_ms) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, wait_ms) <= 0) return std::nullopt;
-    char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-  // Waits (up to the harness deadline) for a datagram containing `needle`.
-  std::string wait_for(std::string_view needle) {
-    const auto until = std::chrono::steady_clock::now() + Deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      if (auto d = next(100); d && d->find(needle) != std::string::npos) return *d;
-    }
-    FAIL("no syslog datagram with \"" << needle << "\"");
-    return {};
-  }
-  // Reads everything queued.
-  void drain() {
-    while (next(0)) {
-    }
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
-
-}  // namespace
 
 TEST_CASE("faults: the system log going away, stalling and coming back never holds up an answer") {
   TempDir dir;

@@ -398,4 +398,51 @@ RunResult run_program(std::vector<std::string> args, std::string_view input) {
   return result;
 }
 
+SyslogServer::SyslogServer(std::string path) : path_(std::move(path)) { open(); }
+SyslogServer::~SyslogServer() { close(); }
+
+void SyslogServer::open() {
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path_.c_str(), sizeof sa.sun_path - 1);
+  ::unlink(path_.c_str());
+  REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+}
+
+void SyslogServer::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(path_.c_str());
+}
+
+std::optional<std::string> SyslogServer::next(int wait_ms) {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, wait_ms) <= 0) return std::nullopt;
+  char buf[65536];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string SyslogServer::wait_for(std::string_view needle) {
+  const auto until = Clock::now() + Deadline;
+  while (Clock::now() < until) {
+    if (auto d = next(100); d && d->find(needle) != std::string::npos) return *d;
+  }
+  FAIL("no syslog datagram with \"" << needle << "\"");
+  return {};
+}
+
+void SyslogServer::drain() {
+  while (next(0)) {
+  }
+}
+
+std::string SyslogServer::take_all() {
+  std::string all;
+  while (auto d = next(0)) all += *d + "\n";
+  return all;
+}
+
 }  // namespace tlspolicyd::test

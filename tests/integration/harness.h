@@ -152,6 +152,29 @@ class RedisServer {
   std::unique_ptr<Process> process_;
 };
 
+// A syslog daemon of our own: a datagram socket at `path` (log.syslog.socket).
+class SyslogServer {
+ public:
+  explicit SyslogServer(std::string path);
+  ~SyslogServer();
+  SyslogServer(const SyslogServer&) = delete;
+  SyslogServer& operator=(const SyslogServer&) = delete;
+  void open();
+  void close();
+  // The next datagram, or nullopt when none comes within `wait_ms`.
+  std::optional<std::string> next(int wait_ms);
+  // Waits (up to the deadline) for a datagram containing `needle`.
+  std::string wait_for(std::string_view needle);
+  // Reads everything queued.
+  void drain();
+  // Everything queued now, one datagram a line.
+  std::string take_all();
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 // A Postfix-like request with the given overrides of a plaintext RCPT request.
 [[nodiscard]] std::string request(const std::vector<std::pair<std::string, std::string>>& attributes = {});
 

@@ -166,6 +166,47 @@ TEST_CASE("lifecycle: --stdio serves one connection on stdin/stdout and writes n
   CHECK(bad.err.empty());
 }
 
+TEST_CASE("lifecycle: --stdio (spawn) ignores listen: and metrics:, and logs its start quietly") {
+  // Postfix's spawn(8) starts one process per smtpd connection: a second one
+  // must not fail on the ports the first (or a long-running daemon) holds, and
+  // the log must not get start-up lines per connection.
+  TempDir dir;
+  SyslogServer syslog(dir.path() + "/log");
+  const int port = free_port();
+  const int metrics_port = free_port();
+  const std::string config =
+      dir.write("c.yaml", "listen: [ \"inet:127.0.0.1:" + std::to_string(port) + "\" ]\n"
+                          "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(metrics_port) + "\" }\n"
+                          "log: { syslog: { socket: " + dir.path() + "/log }, decisions: all }\n"
+                          "rules:\n"
+                          "  - name: fixed\n"
+                          "    action: \"reject 5.7.1 spawned\"\n");
+  Daemon holder({"-c", config});  // holds both ports
+  syslog.drain();
+  RunResult r = run({"serve", "-c", config, "--stdio", "--run-as-root"}, request({{"sender", "one@x"}}));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "action=REJECT 5.7.1 spawned\n\n");
+  CHECK(r.err.empty());
+  std::string logged;  // everything the spawned process logged (it has exited: all of it is queued)
+  while (logged.find("sender=<one@x>") == std::string::npos) {
+    auto datagram = syslog.next(20000);
+    REQUIRE(datagram);
+    logged += *datagram + "\n";
+  }
+  logged += syslog.take_all();
+  CHECK(logged.find("ready:") == std::string::npos);
+  CHECK(logged.find("running as") == std::string::npos);
+  CHECK(logged.find("metrics") == std::string::npos);
+  CHECK(logged.find("cannot listen") == std::string::npos);
+
+  // At debug level the start-up lines are there.
+  RunResult debug = run({"serve", "-c", config, "--stdio", "--run-as-root", "--log-level", "debug"},
+                        request({{"sender", "two@x"}}));
+  CHECK(debug.exit_code == 0);
+  CHECK(debug.out == "action=REJECT 5.7.1 spawned\n\n");
+  syslog.wait_for("ready:");
+}
+
 TEST_CASE("lifecycle: a bad config at start exits 78 with every error on stderr") {
   TempDir dir;
   const std::string config = dir.write("c.yaml", "listen: nowhere\nrules:\n  - name: a\n    action: permit\n");

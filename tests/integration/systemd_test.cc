@@ -89,4 +89,28 @@ TEST_CASE("systemd: socket activation takes the socket systemd passes, not the c
   CHECK(c.answer() == "action=REJECT 5.7.1 activated\n\n");
   d.wait_for_log("listening on systemd unix:" + activated);
   CHECK(::access((dir.path() + "/configured.sock").c_str(), F_OK) != 0);
+  // The postmaster changed one and not the other: the log says so.
+  const std::string warning = d.wait_for_log("systemd passed socket(s) unix:" + activated);
+  CHECK(warning.find("replace the configuration's listen: unix:" + dir.path() + "/configured.sock") !=
+        std::string::npos);
+}
+
+TEST_CASE("systemd: socket activation on the configuration's own socket logs no warning") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/policy.sock";
+  const std::string config = dir.write("c.yaml", config_for(sock));
+  Daemon d({"-c", config}, Daemon::Options{false, {}, {"systemd-socket-activate", "-l", sock}});
+  Client c = [&] {
+    const auto until = std::chrono::steady_clock::now() + Deadline;
+    for (;;) {
+      Client attempt = Client::unix_socket(sock);
+      if (attempt.connected()) return attempt;
+      REQUIRE(std::chrono::steady_clock::now() < until);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }();
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 activated\n\n");
+  d.wait_for_log("ready:");
+  CHECK(d.log().find("systemd passed") == std::string::npos);
 }

@@ -28,7 +28,7 @@ trap cleanup EXIT
 FAILED=0
 fail() { echo "soak: FAIL: $*" >&2; FAILED=1; }
 
-sed -e "s|unix:/run/tlspolicyd/policy.sock|unix:$TMP/policy.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$TMP/c.yaml"
+sed -e "s|unix:/var/spool/postfix/tlspolicyd/policy.sock|unix:$TMP/policy.sock|" -e '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > "$TMP/c.yaml"
 echo "downgrade: { store: \"lmdb:$TMP/history\", mode: observe }" >> "$TMP/c.yaml"
 
 # Decision lines are written (that is part of the soak) but not kept: the rest

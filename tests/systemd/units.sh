@@ -4,11 +4,13 @@
 #
 # Usage: tests/systemd/units.sh PATH/TO/tlspolicyd PATH/TO/tlspolicyd_ask
 #
-# systemd is not PID 1 here, so the sandbox is rebuilt by hand as far as Linux
-# tools allow: a private mount namespace with the system read-only
-# (ProtectSystem=strict) and only the runtime and state directories writable, an
-# unprivileged user with the postfix group as its only supplementary group
-# (User=, SupplementaryGroups=), no capabilities at all and no_new_privs
+# The units and the shipped configuration must agree on the socket
+# (ListenStream=, ReadWritePaths=, SocketGroup= against listen: and socket:).
+# systemd is not PID 1 here, so the service's sandbox is rebuilt by hand as far
+# as Linux tools allow, in a throwaway copy of the machine: a private mount
+# namespace with the system read-only (ProtectSystem=strict) and only the socket
+# and state directories writable (ReadWritePaths=, StateDirectory=), the unit's
+# user and group (User=, Group=), no capabilities at all and no_new_privs
 # (CapabilityBoundingSet=, NoNewPrivileges=). The system call filter is checked
 # by systemd-analyze only. Needs root; exit 77 (skipped) otherwise.
 set -uo pipefail
@@ -17,7 +19,7 @@ ASK=$(readlink -f "${2:?usage: units.sh PATH/TO/tlspolicyd PATH/TO/tlspolicyd_as
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "units: skipped: needs root" >&2; exit 77; }
 . "$SRC/scripts/deps.sh"
-install_missing systemd util-linux postfix
+install_missing systemd util-linux
 
 TMP=$(mktemp -d /tmp/tlspolicyd-units.XXXXXX)
 DAEMON=
@@ -41,36 +43,26 @@ awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score is above
 grep -q "exposure level of $score" "$SRC/README.md" || fail "README.md does not state the exposure level $score"
 echo "units: ok   exposure $score (at most 2.0, as README.md states)"
 
-# 3. The daemon under the sandbox: read-only system, writable runtime and state.
-mkdir -p "$TMP/run" "$TMP/state"
-chown nobody "$TMP/run" "$TMP/state"
-chmod 755 "$TMP"
-cat > "$TMP/tlspolicyd.yaml" <<YAML
-listen: [ "unix:$TMP/run/policy.sock" ]
-socket: { mode: "0660", group: postfix }
-log: { decisions: all }
-rules:
-  - name: sandboxed
-    action: "reject 5.7.1 sandboxed"
-downgrade: { store: "lmdb:$TMP/state/history" }
-YAML
-postfix_gid=$(getent group postfix | cut -d: -f3)
-unshare --mount --propagation private -- bash -c "
-  for d in /usr /etc /var /opt /srv /home /root /boot; do
-    [ -d \$d ] && mount --bind \$d \$d && mount -o remount,bind,ro \$d
-  done
-  exec setpriv --reuid=nobody --regid=nogroup --groups=$postfix_gid --inh-caps=-all --bounding-set=-all \
-    --no-new-privs -- '$BIN' serve -c '$TMP/tlspolicyd.yaml' --log-stderr" 2> "$TMP/daemon.log" &
-DAEMON=$!
-for _ in $(seq 200); do grep -q "ready:" "$TMP/daemon.log" && break; sleep 0.1; done
-grep -q "ready:" "$TMP/daemon.log" || { cat "$TMP/daemon.log"; fail "the daemon did not start in the sandbox"; }
-[ "$(stat -c %G "$TMP/run/policy.sock")" = postfix ] || fail "the socket's group is not postfix"
-answer=$(printf 'request=smtpd_access_policy\ninstance=1\nsender=a@b.example\n\n' | "$ASK" "unix:$TMP/run/policy.sock")
-[ "$answer" = "action=REJECT 5.7.1 sandboxed" ] || { cat "$TMP/daemon.log"; fail "unexpected answer: $answer"; }
-kill -TERM "$DAEMON"
-wait "$DAEMON"; rc=$?
-DAEMON=
-[ $rc -eq 0 ] || { cat "$TMP/daemon.log"; fail "exit $rc on SIGTERM"; }
-grep -q "history: wrote" "$TMP/daemon.log" || [ -f "$TMP/state/history/data.mdb" ] || fail "the history was not written"
-if grep -q "error" "$TMP/daemon.log"; then cat "$TMP/daemon.log"; fail "errors in the log"; fi
-echo "units: ok   the daemon serves as nobody, without capabilities, on a read-only system"
+# 3. The units and the shipped configuration agree on the socket.
+listen=$(sed -n 's|^  - unix:||p' "$SRC/conf/tlspolicyd.yaml")
+stream=$(sed -n 's|^ListenStream=||p' "$SRC/systemd/tlspolicyd.socket")
+[ -n "$listen" ] && [ "$listen" = "$stream" ] ||
+  fail "conf/tlspolicyd.yaml listens on \"$listen\", tlspolicyd.socket on \"$stream\""
+rw=$(sed -n 's|^ReadWritePaths=-\{0,1\}||p' "$SRC/systemd/tlspolicyd.service")
+[ "$(dirname "$listen")" = "$rw" ] || fail "the socket directory $(dirname "$listen") is not the service's ReadWritePaths ($rw)"
+group=$(sed -n 's|^socket: {.*group: \([a-z]*\) }.*|\1|p' "$SRC/conf/tlspolicyd.yaml")
+grep -qx "SocketGroup=$group" "$SRC/systemd/tlspolicyd.socket" ||
+  fail "tlspolicyd.socket's SocketGroup is not the configuration's socket group ($group)"
+echo "units: ok   tlspolicyd.socket, the service's ReadWritePaths and the shipped configuration agree on $listen"
+
+# 4. The daemon on the shipped configuration under the service's sandbox,
+# emulated in a throwaway copy of this machine (tests/systemd/in-unit-sandbox.sh).
+"$SRC/tests/sandbox/sandbox.sh" "$TMP/out" "$SRC/tests/systemd/in-unit-sandbox.sh" "$SRC" "$BIN" "$ASK" "$rw" ||
+  { cat "$TMP/out/daemon.log"; fail "the daemon did not serve under the unit's sandbox"; }
+[ "$(cat "$TMP/out/socket")" = "tlspolicyd:$group 660" ] || fail "the socket is $(cat "$TMP/out/socket"), not tlspolicyd:$group 660"
+[ "$(cat "$TMP/out/answer")" = "action=530 5.7.0 Authentication requires a TLS connection" ] ||
+  { cat "$TMP/out/daemon.log"; fail "unexpected answer: $(cat "$TMP/out/answer")"; }
+[ -f "$TMP/out/removed" ] || fail "the socket file was not removed at exit"
+grep -q "data.mdb" "$TMP/out/history" || fail "the history was not written"
+if grep -q "error\|warning" "$TMP/out/daemon.log"; then cat "$TMP/out/daemon.log"; fail "errors or warnings in the log"; fi
+echo "units: ok   the shipped configuration serves as user tlspolicyd, without capabilities, on a read-only system"
