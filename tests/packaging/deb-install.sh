@@ -215,7 +215,8 @@ upgrade-postinst)
   adduser --quiet tlspolicyd postfix
   rm -rf "$STATE"
   wire_old_postfix
-  /var/lib/dpkg/info/tlspolicyd.postinst configure 0.1.0 > /tmp/upgrade.log 2>&1 || { cat /tmp/upgrade.log >&2; fail "postinst configure 0.1.0"; }
+  DPKG_MAINTSCRIPT_PACKAGE=tlspolicyd DPKG_MAINTSCRIPT_NAME=postinst \
+    /var/lib/dpkg/info/tlspolicyd.postinst configure 0.1.0 > /tmp/upgrade.log 2>&1 || { cat /tmp/upgrade.log >&2; fail "postinst configure 0.1.0"; }
   check_installed
   [ -f "$STATE/created-user" ] && [ -f "$STATE/created-group" ] || fail "postinst did not take over 0.1.0's user and group"
   check_upgrade_message /tmp/upgrade.log
