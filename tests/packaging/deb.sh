@@ -1,7 +1,9 @@
 #!/bin/bash
 # deb.sh: builds the Debian package from a copy of the source tree with
 # `dpkg-buildpackage -us -uc -b` (the unit and golden tests run in the build),
-# requires lintian to report no error and no warning, unpacks the .deb and
+# in a sandbox without network and with Postfix's and Redis' programs hidden,
+# checks that every file the compiler read comes from Build-Depends, requires
+# lintian to report no error and no warning, unpacks the .deb and
 # checks its files, control fields, conffiles, maintainer scripts, manual pages
 # and that the packaged binary checks the packaged configuration. Then, each in
 # a throwaway copy of this machine (tests/sandbox/sandbox.sh), it installs the
@@ -34,7 +36,8 @@ SPECVERSION=$(sed -n 's/^Version: *//p' "$SRC/packaging/rpm/tlspolicyd.spec")
 [ "$SPECVERSION" = "$VERSION" ] || fail "the RPM spec ($SPECVERSION) and CMakeLists.txt ($VERSION) disagree"
 
 # A clean copy: what git tracks (or the tree without build directories).
-TREE=$TMP/tlspolicyd-$VERSION
+BUILD=$TMP/build
+TREE=$BUILD/tlspolicyd-$VERSION
 mkdir -p "$TREE"
 if git -C "$SRC" rev-parse >/dev/null 2>&1; then
   git -C "$SRC" ls-files -z --cached --others --exclude-standard | (cd "$SRC" && xargs -0 cp --parents -t "$TREE")
@@ -59,13 +62,35 @@ done
 grep -q 'doctest-dev <!nocheck>' "$TREE/debian/control" || fail "doctest-dev is not a <!nocheck> build dependency"
 echo "deb: ok   debian/rules runs the unit and golden tests, and none with nocheck"
 
-echo "deb: building (dpkg-buildpackage -us -uc -b -J2)"
-(cd "$TREE" && dpkg-buildpackage -us -uc -b -J2) > "$TMP/build.log" 2>&1 || { tail -60 "$TMP/build.log"; fail "dpkg-buildpackage"; }
-DEB=$TMP/tlspolicyd_${DEBVERSION}_$(dpkg --print-architecture).deb
+# The build runs in a sandbox: no network, and Postfix's and Redis' programs
+# hidden, so neither the build nor its tests can use them.
+echo "deb: building (dpkg-buildpackage -us -uc -b -J2, in a sandbox without network, Postfix or Redis)"
+"$SRC/tests/sandbox/sandbox.sh" "$BUILD" /bin/bash -c '
+  for f in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/sendmail /usr/bin/redis-server /usr/bin/redis-cli; do
+    if [ -e "$f" ]; then mv "$f" "$f.hidden"; fi
+  done
+  cd "/sandbox-out/$1" && dpkg-buildpackage -us -uc -b -J2' _ "$(basename "$TREE")" > "$TMP/build.log" 2>&1 ||
+  { tail -60 "$TMP/build.log"; fail "dpkg-buildpackage"; }
+DEB=$BUILD/tlspolicyd_${DEBVERSION}_$(dpkg --print-architecture).deb
 [ -f "$DEB" ] || fail "no $(basename "$DEB") was built"
 [ "$(grep -c '^\[doctest\] Status: SUCCESS!' "$TMP/build.log")" -eq 2 ] || fail "the build did not run both test suites"
 grep -q "tlspolicyd_integration .*--test-case=.golden" "$TMP/build.log" || fail "the build did not run the golden tests"
 echo "deb: ok   built $(basename "$DEB") in $((SECONDS - START)) s; the unit and golden tests passed in the build"
+
+# Every file the compiler read (CMake's dependency files) belongs to a package
+# that Build-Depends or build-essential brings in, directly or through its
+# dependencies: nothing the build or its tests compile against is missing.
+builddeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$TREE/debian/control" | sed '1s/^Build-Depends://; $d' |
+            tr ',|' '\n\n' | sed 's/[(<].*//; s/[[:space:]]//g' | grep -v '^$')
+closure=$(apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts --no-breaks \
+            --no-replaces --no-enhances build-essential $builddeps 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
+used=$(find "$TREE"/obj-* -name '*.d' -exec cat {} + | tr ' \\' '\n\n' | grep '^/' | grep -v "^$TREE\|^/sandbox-out" |
+       sort -u | xargs -r realpath -e | sort -u | xargs -r dpkg -S 2>/dev/null | sed 's/: .*//; s/:[a-z0-9]*\(,\|$\)/\1/g' |
+       tr ',' '\n' | tr -d ' ' | sort -u)
+[ -n "$used" ] || fail "no dependency files found in the build directory"
+missing=$(comm -23 <(echo "$used") <(echo "$closure"))
+[ -z "$missing" ] || fail "the build compiles against packages that Build-Depends does not bring in: $missing"
+echo "deb: ok   every file the build compiled against comes from Build-Depends ($(echo "$used" | wc -l) packages)"
 
 # Lintian (errors and warnings both fail) in the background while the 0.1.0
 # package builds; no overrides are shipped.
