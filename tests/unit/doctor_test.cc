@@ -30,13 +30,17 @@ TEST_CASE("postconf: main.cf, master.cf with -o overrides, restriction lists wit
 
 TEST_CASE("doctor: relative unix: endpoints resolve from the queue directory") {
   Inputs in;
-  in.postfix.main = parse_main(
+  in.instances.emplace_back();
+  in.instances[0].postfix.main = parse_main(
       "smtpd_tls_auth_only = yes\n"
       "smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service { unix:tlspolicyd/policy.sock, "
       "timeout=10s, default_action=DUNNO }\n");
-  in.postfix.services = parse_master("smtp inet n - y - - smtpd\n");
+  in.instances[0].postfix.services = parse_master("smtp inet n - y - - smtpd\n");
   in.listen.push_back(std::get<tlspolicyd::config::ListenAddress>(
       tlspolicyd::config::parse_listen_address("unix:/var/spool/postfix/tlspolicyd/policy.sock")));
-  in.sockets.push_back(SocketFacts{"unix:/var/spool/postfix/tlspolicyd/policy.sock", true, false, ""});
+  SocketFacts sock;
+  sock.endpoint = "unix:/var/spool/postfix/tlspolicyd/policy.sock";
+  sock.accepting = true;
+  in.sockets.push_back(sock);
   CHECK(diagnose(in).empty());  // chrooted, but inside the queue directory: fine
 }
