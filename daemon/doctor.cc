@@ -83,11 +83,12 @@ doctor::Instance read_instance(const std::string& command, const std::string& di
   inst.postfix.main = doctor::parse_main(*main_cf);
   inst.postfix.services = doctor::parse_master(*master_cf);
   if (auto q = value_of(command, dir, "queue_directory"); q && !q->empty()) inst.queue_directory = *q;
-  if (auto name = inst.postfix.get("multi_instance_name"); name && !name->empty()) {
-    inst.name = *name;
-  } else if (dir.empty()) {
+  if (dir.empty()) {
+    // The default instance, or the one --postconf "postconf -c DIR" names: fixes say -c DIR then.
     inst.name = value_of(command, dir, "config_directory").value_or("/etc/postfix");
+    if (inst.name != "/etc/postfix") inst.config_directory = inst.name;
   }
+  if (auto name = inst.postfix.get("multi_instance_name"); name && !name->empty()) inst.name = *name;
   return inst;
 }
 

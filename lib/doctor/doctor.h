@@ -73,7 +73,7 @@ struct RuleFacts {
 // One Postfix instance (postmulti): the default one, or one of multi_instance_directories.
 struct Instance {
   std::string name;              // multi_instance_name, else its config directory
-  std::string config_directory;  // for "postconf -c"; empty for the default instance
+  std::string config_directory;  // for "postconf -c" in fixes; empty for /etc/postfix
   PostfixConfig postfix;
   std::string queue_directory = "/var/spool/postfix";
   std::string unreadable;  // why postconf could not read it (then nothing else is known)

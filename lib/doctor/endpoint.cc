@@ -71,9 +71,8 @@ Target classify_unix(const PolicyEndpoint& ep, const Scope& scope, const std::ve
              t.reached + ", where tlspolicyd does not listen";
   } else {
     t.note = (scope.chrooted ? "smtpd runs chrooted in " + scope.queue_directory + ", so " : std::string()) +
-             "Postfix looks for " + t.reached +
-             (normal_path(ep.path) == "/run/tlspolicyd/policy.sock" ? ", the socket of tlspolicyd 0.1.0"
-                                                                     : ", where tlspolicyd does not listen");
+             "Postfix looks for " + t.reached + ", where tlspolicyd does not listen";
+    if (normal_path(ep.path) == "/run/tlspolicyd/policy.sock") t.note += " (" + ep.path + " was tlspolicyd 0.1.0's socket)";
   }
   return t;
 }

@@ -161,7 +161,8 @@ TEST_CASE("endpoint: tlspolicyd 0.1.0's socket is astray; another service's is n
   const std::vector<ListenAddress> ours = {listen("unix:" + Sock)};
   const Target t = classify(parse_endpoint("unix:/run/tlspolicyd/policy.sock"), Scope{"/var/spool/postfix", false}, ours, {});
   CHECK(t.reach == Reach::Astray);
-  CHECK(t.note == "Postfix looks for /run/tlspolicyd/policy.sock, the socket of tlspolicyd 0.1.0");
+  CHECK(t.note == "Postfix looks for /run/tlspolicyd/policy.sock, where tlspolicyd does not listen "
+                 "(/run/tlspolicyd/policy.sock was tlspolicyd 0.1.0's socket)");
   CHECK(classify(parse_endpoint("unix:private/policyd-spf"), Scope{"/var/spool/postfix", true}, ours, {}).reach ==
         Reach::Other);
   CHECK(classify(parse_endpoint("inet:127.0.0.1:10023"), Scope{}, ours, {}).reach == Reach::Other);
