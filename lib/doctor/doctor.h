@@ -61,7 +61,9 @@ struct SocketFacts {
 // What doctor needs to know of one of tlspolicyd's rules.
 struct RuleFacts {
   std::string name;
-  bool refuses_plaintext = false;  // enforce mode with a requirement: no plaintext request meets it
+  // Enforce mode, with a requirement (no plaintext request meets one), or matching
+  // on tls with a refusing action (match: { tls: false }, reject).
+  bool refuses_plaintext = false;
   bool uses_recipient = false;     // matches on recipient or recipient_domain
   bool uses_sasl = false;          // matches on sasl, sasl_username or sasl_method
   // Matches on what is empty before MAIL FROM (sender, recipient, SASL, client

@@ -53,7 +53,7 @@ void before_starttls(const ServiceView& view, const Placement& p, Stage stage, s
   }
   if (!refusing.empty()) {
     msg += "; rule" + std::string(refusing.size() > 1 ? "s " : " ") + join_names(refusing) +
-           " (enforce, with a requirement) refuse" + (refusing.size() > 1 ? "" : "s") + " every client " +
+           " (enforce, requiring TLS) refuse" + (refusing.size() > 1 ? "" : "s") + " every client " +
            (refusing.size() > 1 ? "they match" : "it matches") + " before it can start TLS";
   } else if (!idle.empty()) {
     msg += "; rule" + std::string(idle.size() > 1 ? "s " : " ") + join_names(idle) + " match" +

@@ -301,7 +301,7 @@ TEST_CASE("doctor: asked at CONNECT with smtpd_delay_reject = no: an error when 
   std::optional<Finding> f = find(diagnose(in), "Postfix asks tlspolicyd at CONNECT, before the client can send STARTTLS");
   REQUIRE(f .has_value());
   CHECK(f->severity == Severity::Error);
-  CHECK(f->message.find("rule relay-tls (enforce, with a requirement) refuses every client it matches") != std::string::npos);
+  CHECK(f->message.find("rule relay-tls (enforce, requiring TLS) refuses every client it matches") != std::string::npos);
   CHECK(f->fix.starts_with("postconf -e 'smtpd_delay_reject = yes'; postfix reload"));
 
   in.rules = {auth};
