@@ -54,6 +54,7 @@ SINK=/var/lib/lab-sink
 PORT_AUTH=2525     # AUTH offered without TLS (the policy's auth-needs-tls is the only guard)
 PORT_INET=2526     # the policy over loopback TCP
 PORT_CLOSED=2527   # the policy without default_action: fail closed
+PORT_SLOW=2528     # the policy with a 1 s timeout, for a daemon that hangs
 
 start_syslog
 debian_internet_site
@@ -81,7 +82,8 @@ postconf -e 'relay_domains = example.test, legal.example.test' 'relay_transport 
   'default_transport = error' 'smtpd_tls_loglevel = 1' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
   'cyrus_sasl_config_path = /etc/postfix/sasl' 'smtpd_policy_service_retry_delay = 1s' \
   "lab_policy_inet = $(snippet policy-inet)" \
-  'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }'
+  'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }' \
+  'lab_policy_slow = check_policy_service { unix:tlspolicyd/policy.sock, timeout=1s, default_action=DUNNO }'
 cat >> /etc/postfix/master.cf <<EOF
 # --- the lab's listeners and sink
 127.0.0.1:$PORT_AUTH inet n - y - - smtpd
@@ -91,6 +93,8 @@ cat >> /etc/postfix/master.cf <<EOF
   -o smtpd_recipient_restrictions=\$lab_policy_inet
 127.0.0.1:$PORT_CLOSED inet n - y - - smtpd
   -o smtpd_recipient_restrictions=\$lab_policy_closed
+127.0.0.1:$PORT_SLOW inet n - y - - smtpd
+  -o smtpd_recipient_restrictions=\$lab_policy_slow
 sink unix - n n - - pipe
   flags= user=nobody argv=/bin/dd of=$SINK/\${queue_id} status=none
 EOF
@@ -290,7 +294,7 @@ wait_for "$SYSLOG" "configuration generation 3 loaded"
 
 # The same with smtpd not chrooted: the relative socket path is the same file.
 for svc in smtp/inet 127.0.0.1:$PORT_AUTH/inet 127.0.0.1:$PORT_INET/inet 127.0.0.1:$PORT_CLOSED/inet \
-           submission/inet submissions/inet; do
+           127.0.0.1:$PORT_SLOW/inet submission/inet submissions/inet; do
   postconf -F "$svc/chroot=n"
 done
 reload_postfix
@@ -308,6 +312,29 @@ verdict submission-nochroot
 
 no_policy_warnings
 verdict no-policy-warnings
+
+# What README's "Troubleshooting" quotes, from the real Postfix. The postfix user
+# out of group tlspolicyd: Permission denied, mail flows (DUNNO), doctor says why.
+gpasswd -d postfix tlspolicyd >/dev/null
+reload_postfix
+send denied 25 denied@$partner rcpt@example.test
+queued denied
+postfix_logged "warning: connect to tlspolicyd/policy.sock: Permission denied"
+postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Permission denied"
+"$BIN" doctor -c /etc/tlspolicyd/tlspolicyd.yaml > "$OUT/doctor-denied.txt" 2>&1
+grep -q "fix: adduser postfix tlspolicyd, then postfix reload" "$OUT/doctor-denied.txt" ||
+  problems+=("doctor did not say to add postfix to group tlspolicyd: $(cat "$OUT/doctor-denied.txt")")
+verdict denied
+adduser postfix tlspolicyd >/dev/null
+reload_postfix
+
+# A daemon that hangs: the timeout, then the default action.
+kill -STOP "$DAEMON_PID"
+send hung $PORT_SLOW hung@$partner rcpt@example.test
+queued hung
+postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Connection timed out"
+kill -CONT "$DAEMON_PID"
+verdict hung
 
 # The daemon goes away: default_action=DUNNO lets mail flow, without it 451 4.3.5.
 kill -TERM "$DAEMON_PID"
