@@ -55,6 +55,7 @@ PORT_AUTH=2525     # AUTH offered without TLS (the policy's auth-needs-tls is th
 PORT_INET=2526     # the policy over loopback TCP
 PORT_CLOSED=2527   # the policy without default_action: fail closed
 PORT_SLOW=2528     # the policy with a 1 s timeout, for a daemon that hangs
+PORT_SPAWN=2529    # the policy as a spawn(8) service (README "Without a daemon")
 
 start_syslog
 debian_internet_site
@@ -83,7 +84,8 @@ postconf -e 'relay_domains = example.test, legal.example.test' 'relay_transport 
   'cyrus_sasl_config_path = /etc/postfix/sasl' 'smtpd_policy_service_retry_delay = 1s' \
   "lab_policy_inet = $(snippet policy-inet)" \
   'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }' \
-  'lab_policy_slow = check_policy_service { unix:tlspolicyd/policy.sock, timeout=1s, default_action=DUNNO }'
+  'lab_policy_slow = check_policy_service { unix:tlspolicyd/policy.sock, timeout=1s, default_action=DUNNO }' \
+  "lab_policy_spawn = $(snippet policy-spawn)"
 cat >> /etc/postfix/master.cf <<EOF
 # --- the lab's listeners and sink
 127.0.0.1:$PORT_AUTH inet n - y - - smtpd
@@ -95,6 +97,8 @@ cat >> /etc/postfix/master.cf <<EOF
   -o smtpd_recipient_restrictions=\$lab_policy_closed
 127.0.0.1:$PORT_SLOW inet n - y - - smtpd
   -o smtpd_recipient_restrictions=\$lab_policy_slow
+127.0.0.1:$PORT_SPAWN inet n - y - - smtpd
+  -o smtpd_recipient_restrictions=\$lab_policy_spawn
 sink unix - n n - - pipe
   flags= user=nobody argv=/bin/dd of=$SINK/\${queue_id} status=none
 EOF
@@ -102,6 +106,8 @@ EOF
 # ------------------------------------------------- the README, as written
 run_snippet postconf-tls
 run_snippet postconf-submission
+snippet spawn | sed "s|/usr/sbin/tlspolicyd|$BIN|" > /tmp/spawn.sh
+bash -e /tmp/spawn.sh > "$OUT/spawn.log" 2>&1 || { log "README snippet spawn failed:"; cat "$OUT/spawn.log"; exit 1; }
 echo "# --- README snippet master-cf-submission" >> /etc/postfix/master.cf
 snippet master-cf-submission >> /etc/postfix/master.cf
 postfix check > "$OUT/postfix-check.log" 2>&1 || { log "postfix check:"; cat "$OUT/postfix-check.log"; exit 1; }
@@ -273,6 +279,19 @@ replied inet-partner "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
 not_queued inet-partner
 daemon_logged "sender=<inet-partner@$partner>" "rule=partner-senders"
 verdict inet-partner
+
+# The same rules through Postfix's spawn(8): one tlspolicyd --stdio per connection.
+send spawn-partner $PORT_SPAWN spawn-partner@$partner rcpt@example.test
+replied spawn-partner "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
+not_queued spawn-partner
+send spawn-tls $PORT_SPAWN spawn-tls@$partner rcpt@example.test --tls
+queued spawn-tls
+delivered spawn-tls
+daemon_logged "sender=<spawn-tls@$partner>" "protocol=TLSv1.3"
+if grep "tlspolicyd\[" "$SYSLOG" | grep -v "tlspolicyd\[$DAEMON_PID\]" | grep -q "ready:\|error\|cannot"; then
+  problems+=("a spawned tlspolicyd logged a start-up line or an error")
+fi
+verdict spawn
 
 # A deliberately wrong rule must make the checks fail: partner-senders observes
 # instead of enforcing, so plaintext partner mail is accepted.
