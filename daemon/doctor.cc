@@ -1,27 +1,20 @@
 // SPDX-License-Identifier: MIT
-// doctor: runs postconf, looks at tlspolicyd's sockets as the postfix user would,
-// and prints doctor::diagnose()'s findings (SPEC 2). Exit 0 when there is no
-// warning or error, 1 otherwise, 78 for a bad tlspolicyd configuration, 69 when
-// postconf cannot be run.
-#include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
-#include <poll.h>
-#include <pwd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+// doctor: runs postconf for the default Postfix instance and for each one of
+// its multi_instance_directories (postconf -c DIR), gathers the facts
+// doctor::diagnose() needs (doctor_facts), and prints its findings (SPEC 2).
+// Exit 0 when there is no warning or error, 1 otherwise, 78 for a bad
+// tlspolicyd configuration, 69 when postconf cannot be run for the default
+// instance (an other instance that cannot be read is a finding).
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <iostream>
 
 #include "commands.h"
 #include "config/config_loader.h"
 #include "doctor/doctor.h"
+#include "doctor/placement.h"
+#include "doctor_facts.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -62,81 +55,64 @@ std::optional<std::string> run_command(const std::string& command, const std::ve
   return text;
 }
 
-// Can the postfix user (uid, its groups) use a file with these bits for `need`
-// (4 read, 2 write, 1 search)?
-bool allowed(const struct stat& st, uid_t uid, const std::vector<gid_t>& groups, unsigned need) {
-  unsigned bits = st.st_mode & 07;
-  if (st.st_uid == uid) bits = (st.st_mode >> 6) & 07;
-  else if (std::find(groups.begin(), groups.end(), st.st_gid) != groups.end()) bits = (st.st_mode >> 3) & 07;
-  return (bits & need) == need;
+// postconf [-c DIR] ARGS.
+std::optional<std::string> postconf(const std::string& command, const std::string& dir, std::vector<std::string> args) {
+  if (!dir.empty()) args.insert(args.begin(), {"-c", dir});
+  return run_command(command, args);
 }
 
-bool connects(const config::ListenAddress& a) {
-  int fd = -1;
-  if (a.kind == config::ListenAddress::Kind::Unix) {
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::strncpy(sa.sun_path, a.path.c_str(), sizeof sa.sun_path - 1);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    ::close(fd);
-    return ok;
-  }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(a.host.c_str(), std::to_string(a.port).c_str(), &hints, &res) != 0) return false;
-  fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  bool ok = ::connect(fd, res->ai_addr, res->ai_addrlen) == 0;
-  if (!ok && errno == EINPROGRESS) {
-    pollfd p{fd, POLLOUT, 0};
-    int err = 0;
-    socklen_t len = sizeof err;
-    ok = ::poll(&p, 1, 2000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
-  }
-  ::freeaddrinfo(res);
-  ::close(fd);
-  return ok;
+// One parameter's value (postconf -h NAME), without the newline; nullopt when postconf fails.
+std::optional<std::string> value_of(const std::string& command, const std::string& dir, const std::string& name) {
+  auto v = postconf(command, dir, {"-h", name});
+  if (!v) return std::nullopt;
+  while (!v->empty() && (v->back() == '\n' || v->back() == ' ')) v->pop_back();
+  return v;
 }
 
-doctor::SocketFacts facts(const config::ListenAddress& a) {
-  doctor::SocketFacts f;
-  f.endpoint = a.kind == config::ListenAddress::Kind::Unix ? "unix:" + a.path : a.to_string();
-  f.accepting = connects(a);
-  if (a.kind != config::ListenAddress::Kind::Unix) return f;
-  struct stat st {};
-  if (::stat(a.path.c_str(), &st) != 0) {
-    f.missing = true;
-    return f;
+// An instance's configuration; `dir` empty for the default instance.
+doctor::Instance read_instance(const std::string& command, const std::string& dir) {
+  doctor::Instance inst;
+  inst.config_directory = dir;
+  inst.name = dir;
+  auto main_cf = postconf(command, dir, {"-n"});
+  auto master_cf = postconf(command, dir, {"-M"});
+  if (!main_cf || !master_cf) {
+    inst.unreadable = "postconf" + (dir.empty() ? std::string() : " -c " + dir) + " -n or -M failed";
+    return inst;
   }
-  if (!S_ISSOCK(st.st_mode)) {
-    f.problem = a.path + " is not a socket";
-    return f;
+  inst.postfix.main = doctor::parse_main(*main_cf);
+  inst.postfix.services = doctor::parse_master(*master_cf);
+  if (auto q = value_of(command, dir, "queue_directory"); q && !q->empty()) inst.queue_directory = *q;
+  if (dir.empty()) {
+    // The default instance, or the one --postconf "postconf -c DIR" names: fixes say -c DIR then.
+    inst.name = value_of(command, dir, "config_directory").value_or("/etc/postfix");
+    if (inst.name != "/etc/postfix") inst.config_directory = inst.name;
   }
-  const passwd* pw = ::getpwnam("postfix");
-  if (pw == nullptr) return f;  // no postfix user here: nothing to check against
-  int n = 64;
-  std::vector<gid_t> groups(static_cast<std::size_t>(n));
-  if (::getgrouplist("postfix", pw->pw_gid, groups.data(), &n) < 0) n = 0;
-  groups.resize(static_cast<std::size_t>(std::max(n, 0)));
-  groups.push_back(pw->pw_gid);
-  if (!allowed(st, pw->pw_uid, groups, 6)) {
-    f.problem = "the postfix user may not write to " + a.path + " (mode " + [&] {
-      char m[8];
-      std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
-      return std::string(m);
-    }() + ")";
-    return f;
+  if (auto name = inst.postfix.get("multi_instance_name"); name && !name->empty()) inst.name = *name;
+  return inst;
+}
+
+std::vector<doctor::RuleFacts> rule_facts(const config::Config& cfg) {
+  std::vector<doctor::RuleFacts> out;
+  for (const auto& rule : cfg.policy.rules()) {
+    doctor::RuleFacts r;
+    r.name = rule.name;
+    const auto kind = rule.action.kind();
+    const bool refuses = kind == policy::ActionKind::Reject || kind == policy::ActionKind::Defer ||
+                         kind == policy::ActionKind::DeferIfPermit || kind == policy::ActionKind::Numeric;
+    r.refuses_plaintext = rule.mode == policy::Mode::Enforce &&
+                          (rule.require != nullptr || (refuses && rule.match.uses(match::Field::Tls)));
+    r.uses_recipient = rule.match.uses(match::Field::Recipient) || rule.match.uses(match::Field::RecipientDomain);
+    r.uses_sasl = rule.match.uses(match::Field::Sasl) || rule.match.uses(match::Field::SaslUsername) ||
+                  rule.match.uses(match::Field::SaslMethod);
+    r.needs_transaction = r.uses_recipient || r.uses_sasl || rule.match.uses(match::Field::Sender) ||
+                          rule.match.uses(match::Field::SenderDomain) || rule.match.uses(match::Field::CcertSubject) ||
+                          rule.match.uses(match::Field::CcertFingerprint) ||
+                          rule.match.uses(match::Field::CcertPubkeyFingerprint);
+    r.needs_helo = rule.match.uses(match::Field::HeloName);
+    out.push_back(std::move(r));
   }
-  for (std::size_t pos = a.path.rfind('/'); pos != std::string::npos && pos > 0; pos = a.path.rfind('/', pos - 1)) {
-    const std::string dir = a.path.substr(0, pos);
-    struct stat ds {};
-    if (::stat(dir.c_str(), &ds) == 0 && !allowed(ds, pw->pw_uid, groups, 1)) {
-      f.problem = "the postfix user may not search the directory " + dir;
-      return f;
-    }
-  }
-  return f;
+  return out;
 }
 
 }  // namespace
@@ -147,28 +123,29 @@ int run_doctor(const DoctorArgs& args) {
   if (!loaded.config) return exit_code::Config;
   const config::Config& cfg = *loaded.config;
 
-  auto main_cf = run_command(args.postconf, {"-n"});
-  auto master_cf = run_command(args.postconf, {"-M"});
-  if (!main_cf || !master_cf) {
+  doctor::Inputs in;
+  in.instances.push_back(read_instance(args.postconf, ""));
+  if (!in.instances.front().unreadable.empty()) {
     std::cerr << "tlspolicyd doctor: cannot run \"" << args.postconf << " -n\" and \"" << args.postconf
               << " -M\" (is Postfix installed? try --postconf)\n";
     return exit_code::Unavailable;
   }
-  doctor::Inputs in;
-  in.postfix.main = doctor::parse_main(*main_cf);
-  in.postfix.services = doctor::parse_master(*master_cf);
-  if (auto q = run_command(args.postconf, {"-h", "queue_directory"})) {
-    std::string dir = *q;
-    while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
-    if (!dir.empty()) in.queue_directory = dir;
+  for (const std::string& dir : doctor::split_list(value_of(args.postconf, "", "multi_instance_directories").value_or(""))) {
+    in.instances.push_back(read_instance(args.postconf, dir));
   }
   in.listen = cfg.listen;
   if (in.listen.empty()) in.listen.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
-  for (const auto& rule : cfg.policy.rules()) {
-    in.rules_use_sasl = in.rules_use_sasl || rule.match.uses(match::Field::Sasl) ||
-                        rule.match.uses(match::Field::SaslUsername) || rule.match.uses(match::Field::SaslMethod);
+  in.rules = rule_facts(cfg);
+  std::vector<std::string> hosts;
+  for (const auto& inst : in.instances) {
+    for (auto& h : doctor::policy_hosts(inst.postfix)) hosts.push_back(std::move(h));
   }
-  for (const auto& a : in.listen) in.sockets.push_back(facts(a));
+  for (const auto& a : in.listen) {
+    if (a.kind == config::ListenAddress::Kind::Inet) hosts.push_back(a.host);
+  }
+  in.resolved = resolve_hosts(hosts);
+  const std::string mail_owner = value_of(args.postconf, "", "mail_owner").value_or("postfix");
+  for (const auto& a : in.listen) in.sockets.push_back(socket_facts(a, mail_owner.empty() ? "postfix" : mail_owner));
 
   const auto findings = doctor::diagnose(in);
   int errors = 0, warnings = 0;

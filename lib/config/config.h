@@ -50,6 +50,8 @@ struct ServerLimits {
 };
 
 inline constexpr const char* DefaultConfigPath = "/etc/tlspolicyd/tlspolicyd.yaml";
+// In Postfix's queue directory, so that a chrooted smtpd (Debian's master.cf) reaches
+// it too: Postfix names it unix:tlspolicyd/policy.sock, relative to the queue directory.
 inline constexpr const char* DefaultListen = "unix:/var/spool/postfix/tlspolicyd/policy.sock";
 
 struct Config {

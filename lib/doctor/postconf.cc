@@ -31,19 +31,32 @@ std::vector<std::string> tokens(std::string_view text, bool commas) {
 }
 
 void expand(std::string_view value, const std::map<std::string, std::string>& params, int depth,
-            std::vector<std::string>& out) {
+            const std::string& origin, std::vector<ListItem>& out) {
   for (std::string& item : tokens(value, true)) {
     if (item.size() > 1 && item[0] == '$' && depth < 20) {
       std::string name = item.substr(1);
       if (name.size() > 2 && name.front() == '{' && name.back() == '}') name = name.substr(1, name.size() - 2);
       auto it = params.find(name);
       if (it != params.end()) {
-        expand(it->second, params, depth + 1, out);
+        expand(it->second, params, depth + 1, name, out);
         continue;
       }
     }
-    out.push_back(std::move(item));
+    out.push_back(ListItem{std::move(item), origin});
   }
+}
+
+// The major number of a compatibility_level ("3.6" -> 3); nullopt when it is not a number.
+std::optional<int> major_level(std::string_view level) {
+  int n = 0;
+  bool digits = false;
+  for (char c : level) {
+    if (c < '0' || c > '9') break;
+    n = n * 10 + (c - '0');
+    digits = true;
+  }
+  if (!digits) return std::nullopt;
+  return n;
 }
 
 }  // namespace
@@ -56,6 +69,33 @@ std::optional<std::string> PostfixConfig::get(const std::string& name, const Ser
   auto it = main.find(name);
   if (it != main.end()) return it->second;
   return std::nullopt;
+}
+
+std::map<std::string, std::string> PostfixConfig::params(const Service* service) const {
+  std::map<std::string, std::string> out = main;
+  if (service != nullptr) {
+    for (const auto& [name, value] : service->overrides) out[name] = value;
+  }
+  return out;
+}
+
+bool PostfixConfig::chrooted(const Service& service) const {
+  if (service.chroot == "y") return true;
+  if (service.chroot == "n") return false;
+  // "-": Postfix >= 3.0 keeps the old default (y) below compatibility_level 1.
+  auto level = major_level(get("compatibility_level").value_or("0"));
+  return level.has_value() && *level < 1;
+}
+
+bool PostfixConfig::disabled(const Service& service) const {
+  auto value = get("master_service_disable");
+  if (!value) return false;
+  for (const std::string& item : split_list(*value)) {
+    if (item == service.type || item == service.name + "/" + service.type || item == service.name + "." + service.type) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::map<std::string, std::string> parse_main(std::string_view text) {
@@ -107,7 +147,14 @@ std::vector<Service> parse_master(std::string_view text) {
 
 std::vector<std::string> split_list(std::string_view value, const std::map<std::string, std::string>& params) {
   std::vector<std::string> out;
-  expand(value, params, 0, out);
+  for (ListItem& item : split_list_traced(value, params, "")) out.push_back(std::move(item.text));
+  return out;
+}
+
+std::vector<ListItem> split_list_traced(std::string_view value, const std::map<std::string, std::string>& params,
+                                        const std::string& origin) {
+  std::vector<ListItem> out;
+  expand(value, params, 0, origin, out);
   return out;
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# run.sh: the performance figures of README.md ("Performance"), measured as ratios
+# run.sh: the performance figures of docs/performance.md, measured as ratios
 # against the reference responder in the same run, because absolute figures drift
 # on shared machines. Every throughput figure alternates the two servers for
 # ROUNDS rounds and takes the median of the rounds' ratios: many short rounds,

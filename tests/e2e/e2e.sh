@@ -54,6 +54,8 @@ SINK=/var/lib/lab-sink
 PORT_AUTH=2525     # AUTH offered without TLS (the policy's auth-needs-tls is the only guard)
 PORT_INET=2526     # the policy over loopback TCP
 PORT_CLOSED=2527   # the policy without default_action: fail closed
+PORT_SLOW=2528     # the policy with a 1 s timeout, for a daemon that hangs
+PORT_SPAWN=2529    # the policy as a spawn(8) service (README "Without a daemon")
 
 start_syslog
 debian_internet_site
@@ -81,7 +83,9 @@ postconf -e 'relay_domains = example.test, legal.example.test' 'relay_transport 
   'default_transport = error' 'smtpd_tls_loglevel = 1' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
   'cyrus_sasl_config_path = /etc/postfix/sasl' 'smtpd_policy_service_retry_delay = 1s' \
   "lab_policy_inet = $(snippet policy-inet)" \
-  'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }'
+  'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }' \
+  'lab_policy_slow = check_policy_service { unix:tlspolicyd/policy.sock, timeout=1s, default_action=DUNNO }' \
+  "lab_policy_spawn = $(snippet policy-spawn)"
 cat >> /etc/postfix/master.cf <<EOF
 # --- the lab's listeners and sink
 127.0.0.1:$PORT_AUTH inet n - y - - smtpd
@@ -91,6 +95,10 @@ cat >> /etc/postfix/master.cf <<EOF
   -o smtpd_recipient_restrictions=\$lab_policy_inet
 127.0.0.1:$PORT_CLOSED inet n - y - - smtpd
   -o smtpd_recipient_restrictions=\$lab_policy_closed
+127.0.0.1:$PORT_SLOW inet n - y - - smtpd
+  -o smtpd_recipient_restrictions=\$lab_policy_slow
+127.0.0.1:$PORT_SPAWN inet n - y - - smtpd
+  -o smtpd_recipient_restrictions=\$lab_policy_spawn
 sink unix - n n - - pipe
   flags= user=nobody argv=/bin/dd of=$SINK/\${queue_id} status=none
 EOF
@@ -98,6 +106,8 @@ EOF
 # ------------------------------------------------- the README, as written
 run_snippet postconf-tls
 run_snippet postconf-submission
+snippet spawn | sed "s|/usr/sbin/tlspolicyd|$BIN|" > /tmp/spawn.sh
+bash -e /tmp/spawn.sh > "$OUT/spawn.log" 2>&1 || { log "README snippet spawn failed:"; cat "$OUT/spawn.log"; exit 1; }
 echo "# --- README snippet master-cf-submission" >> /etc/postfix/master.cf
 snippet master-cf-submission >> /etc/postfix/master.cf
 postfix check > "$OUT/postfix-check.log" 2>&1 || { log "postfix check:"; cat "$OUT/postfix-check.log"; exit 1; }
@@ -270,6 +280,19 @@ not_queued inet-partner
 daemon_logged "sender=<inet-partner@$partner>" "rule=partner-senders"
 verdict inet-partner
 
+# The same rules through Postfix's spawn(8): one tlspolicyd --stdio per connection.
+send spawn-partner $PORT_SPAWN spawn-partner@$partner rcpt@example.test
+replied spawn-partner "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
+not_queued spawn-partner
+send spawn-tls $PORT_SPAWN spawn-tls@$partner rcpt@example.test --tls
+queued spawn-tls
+delivered spawn-tls
+daemon_logged "sender=<spawn-tls@$partner>" "protocol=TLSv1.3"
+if grep "tlspolicyd\[" "$SYSLOG" | grep -v "tlspolicyd\[$DAEMON_PID\]" | grep -q "ready:\|error\|cannot"; then
+  problems+=("a spawned tlspolicyd logged a start-up line or an error")
+fi
+verdict spawn
+
 # A deliberately wrong rule must make the checks fail: partner-senders observes
 # instead of enforcing, so plaintext partner mail is accepted.
 write_config observe
@@ -290,7 +313,7 @@ wait_for "$SYSLOG" "configuration generation 3 loaded"
 
 # The same with smtpd not chrooted: the relative socket path is the same file.
 for svc in smtp/inet 127.0.0.1:$PORT_AUTH/inet 127.0.0.1:$PORT_INET/inet 127.0.0.1:$PORT_CLOSED/inet \
-           submission/inet submissions/inet; do
+           127.0.0.1:$PORT_SLOW/inet submission/inet submissions/inet; do
   postconf -F "$svc/chroot=n"
 done
 reload_postfix
@@ -308,6 +331,29 @@ verdict submission-nochroot
 
 no_policy_warnings
 verdict no-policy-warnings
+
+# What README's "Troubleshooting" quotes, from the real Postfix. The postfix user
+# out of group tlspolicyd: Permission denied, mail flows (DUNNO), doctor says why.
+gpasswd -d postfix tlspolicyd >/dev/null
+reload_postfix
+send denied 25 denied@$partner rcpt@example.test
+queued denied
+postfix_logged "warning: connect to tlspolicyd/policy.sock: Permission denied"
+postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Permission denied"
+"$BIN" doctor -c /etc/tlspolicyd/tlspolicyd.yaml > "$OUT/doctor-denied.txt" 2>&1
+grep -q "fix: adduser postfix tlspolicyd, then postfix reload" "$OUT/doctor-denied.txt" ||
+  problems+=("doctor did not say to add postfix to group tlspolicyd: $(cat "$OUT/doctor-denied.txt")")
+verdict denied
+adduser postfix tlspolicyd >/dev/null
+reload_postfix
+
+# A daemon that hangs: the timeout, then the default action.
+kill -STOP "$DAEMON_PID"
+send hung $PORT_SLOW hung@$partner rcpt@example.test
+queued hung
+postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Connection timed out"
+kill -CONT "$DAEMON_PID"
+verdict hung
 
 # The daemon goes away: default_action=DUNNO lets mail flow, without it 451 4.3.5.
 kill -TERM "$DAEMON_PID"

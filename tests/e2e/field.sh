@@ -2,7 +2,7 @@
 # field.sh: the README followed literally on a Debian 12 mail server, with the
 # built package.
 #
-# Usage: tests/e2e/field.sh PATH/TO/tlspolicyd_VERSION_ARCH.deb
+# Usage: tests/e2e/field.sh PATH/TO/tlspolicyd_VERSION_ARCH.deb (or its directory)
 #
 # In a throwaway copy of this machine (tests/sandbox/sandbox.sh): Postfix is
 # reconfigured as debconf's "Internet Site" makes it (smtpd chrooted, the
@@ -22,7 +22,8 @@
 set -uo pipefail
 
 if [ "${1:-}" != --inside ]; then
-  DEB=$(readlink -f "${1:?usage: field.sh PATH/TO/tlspolicyd.deb}")
+  DEB=$(readlink -f "${1:?usage: field.sh PATH/TO/tlspolicyd.deb or the directory holding it}")
+  if [ -d "$DEB" ]; then DEB=$(ls "$DEB"/tlspolicyd_*.deb 2>/dev/null | grep -v dbgsym | sort -V | tail -1); fi
   SRC=$(cd "$(dirname "$0")/../.." && pwd)
   if [ "$(id -u)" -ne 0 ]; then
     echo "field: skipped: needs root to install the package in a sandbox" >&2
@@ -32,7 +33,8 @@ if [ "${1:-}" != --inside ]; then
   . "$SRC/scripts/deps.sh"
   install_missing "${TLSPOLICYD_E2E_DEPS[@]}"
   OUT=$(mktemp -d /tmp/tlspolicyd-field.XXXXXX)
-  "$SRC/tests/sandbox/sandbox.sh" "$OUT" "$SRC/tests/e2e/field.sh" --inside "$DEB" "$SRC"
+  cp "$DEB" "$OUT/"   # the sandbox has a /tmp of its own; OUT is its /sandbox-out
+  "$SRC/tests/sandbox/sandbox.sh" "$OUT" "$SRC/tests/e2e/field.sh" --inside "/sandbox-out/$(basename "$DEB")" "$SRC"
   rc=$?
   if [ "${E2E_KEEP:-}" = 1 ]; then echo "field: kept $OUT"; else rm -rf "$OUT"; fi
   exit $rc
@@ -69,7 +71,7 @@ unit_stop() { [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" && wait "$DAEMON_
 
 # 1. Install, as "Installing" says (the .deb in the current directory).
 mkdir -p /root/pkg && cp "$DEB" /root/pkg/
-cmd=$(snippet install-deb | grep '^apt install') || { log "README's install-deb snippet has no apt install"; exit 1; }
+cmd=$(snippet install-deb | grep -o 'apt install .*') || { log "README's install-deb snippet has no apt install"; exit 1; }
 (cd /root/pkg && DEBIAN_FRONTEND=noninteractive ${cmd/apt install/apt-get install -y}) > "$OUT/apt-install.log" 2>&1 ||
   { log "installing the package failed:"; cat "$OUT/apt-install.log"; exit 1; }
 id -nG postfix | grep -qw tlspolicyd || problems+=("the package did not add postfix to group tlspolicyd")

@@ -103,7 +103,7 @@ Daemon::~Daemon() {
   }
   if (reader_.joinable()) reader_.join();  // ends at EOF, when the daemon is gone
   if (stderr_fd_ >= 0) ::close(stderr_fd_);
-  // In a sanitizer build (README, "Tests") a finding ends the daemon with a report.
+  // In a sanitizer build (docs/testing.md) a finding ends the daemon with a report.
   const std::string all = log();
   CHECK_MESSAGE((all.find("Sanitizer") == std::string::npos && all.find("runtime error:") == std::string::npos),
                 "the daemon's sanitizer report:\n" << all);

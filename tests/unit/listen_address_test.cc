@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include "config/config.h"
 #include "config/listen_address.h"
 
 using namespace tlspolicyd::config;
@@ -31,6 +32,12 @@ TEST_CASE("listen addresses: unix and inet with IPv4, names and bracketed IPv6")
   CHECK(v6.host == "::1");
   CHECK(v6.to_string() == "inet:[::1]:10041");
   CHECK(ok("inet:localhost:1").host == "localhost");
+}
+
+TEST_CASE("listen addresses: the default is in Postfix's queue directory") {
+  auto d = ok(DefaultListen);
+  CHECK(d.kind == ListenAddress::Kind::Unix);
+  CHECK(d.path == "/var/spool/postfix/tlspolicyd/policy.sock");
 }
 
 TEST_CASE("listen addresses: bad forms say what is wrong") {
