@@ -20,13 +20,14 @@ for src in "$DOCS/tlspolicyd.8.md" "$DOCS/tlspolicyd.yaml.5.md"; do
   name=${page%.*} num=${page##*.}     # tlspolicyd, 8
   case $num in 5) volume="File Formats Manual" ;; *) volume="System Manager's Manual" ;; esac
   head -n 1 "$src" | grep -qx '# NAME' || { echo "manpages.sh: $src does not start with # NAME" >&2; exit 1; }
-  # No smart typography: "--listen" must stay two hyphens, quotes straight.
+  # No smart typography: "--listen" must stay two hyphens, quotes straight;
+  # no emphasis inside words: check_policy_service keeps its underscores.
   # Then two touches to lowdown's troff: paths and option names are neither
   # hyphenated nor stretched (HY 0 also holds after .EE, which restores it),
   # and a definition list ("TERM" then ": text") becomes the usual .TP instead
   # of lowdown 1.0's .LP/.sp -1v/.IP, which leaves stray blank lines in nroff
   # (a lowdown that writes them otherwise is left as it is).
-  lowdown -s -Tman --out-no-smarty --parse-no-metadata \
+  lowdown -s -Tman --out-no-smarty --parse-no-metadata --parse-no-intraemph \
       -M "title=$name" -M "section=$num" -M "date=$DATE" -M "source=tlspolicyd $VERSION" -M "volume=$volume" \
       "$src" |
     sed '/^\.TH /a .nr HY 0\n.nh\n.ad l' |

@@ -187,7 +187,12 @@ for p in /etc/tlspolicyd/tlspolicyd.yaml /var/spool/postfix/tlspolicyd/policy.so
   MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep -qF "$p" ||
     fail "tlspolicyd(8) FILES does not name $p"
 done
-! zcat "$ROOT"/usr/share/man/man*/*.gz | grep -q '/run/tlspolicyd' || fail "a manual page still names /run/tlspolicyd"
+# Markdown must not have eaten underscores as emphasis.
+! man -l "$ROOT"/usr/share/man/man*/*.gz 2>/dev/null | grep -q 'checkpolicyservice\|multiinstance\|runasroot' ||
+  fail "a manual page lost the underscores of a Postfix or tlspolicyd name"
+! MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep -q /run/tlspolicyd ||
+  fail "tlspolicyd(8) FILES still names /run/tlspolicyd"
+! zcat "$ROOT/usr/share/man/man5/tlspolicyd.yaml.5.gz" | grep -q /run/tlspolicyd || fail "tlspolicyd.yaml(5) still names /run/tlspolicyd"
 echo "deb: ok   manual pages: no troff warnings, version $VERSION, their sections, the installed paths"
 
 "$ROOT/usr/sbin/tlspolicyd" --version | grep -qx "tlspolicyd $VERSION" || fail "the packaged binary does not run"
