@@ -156,12 +156,20 @@ EOF
 mkdir -p /etc/tlspolicyd
 write_config enforce
 "$BIN" check -c /etc/tlspolicyd/tlspolicyd.yaml >/dev/null || exit 1
-# As tlspolicyd.service starts it: User=tlspolicyd, Group=tlspolicyd (and that
-# user's groups), syslog; stderr kept for sanitizer reports.
-setpriv --reuid=tlspolicyd --regid=tlspolicyd --init-groups -- \
-  "$BIN" serve -c /etc/tlspolicyd/tlspolicyd.yaml 2> "$OUT/tlspolicyd.stderr" &
-DAEMON_PID=$!
-wait_for "$SYSLOG" "ready: configuration generation 1" || { log "tlspolicyd did not start"; cat "$OUT/tlspolicyd.stderr"; tail "$SYSLOG"; exit 1; }
+# start_daemon N: as tlspolicyd.service starts it (User=tlspolicyd,
+# Group=tlspolicyd and that user's groups, syslog), the Nth time; stderr is
+# kept for sanitizer reports.
+start_daemon() {
+  setpriv --reuid=tlspolicyd --regid=tlspolicyd --init-groups -- \
+    "$BIN" serve -c /etc/tlspolicyd/tlspolicyd.yaml 2>> "$OUT/tlspolicyd.stderr" &
+  DAEMON_PID=$!
+  for _ in $(seq 300); do
+    [ "$(grep -c "tlspolicyd\[.*ready: configuration generation 1 " "$SYSLOG")" -ge "$1" ] && return
+    sleep 0.1
+  done
+  log "tlspolicyd did not start"; cat "$OUT/tlspolicyd.stderr"; tail "$SYSLOG"; exit 1
+}
+start_daemon 1
 sock=/var/spool/postfix/tlspolicyd/policy.sock
 [ "$(stat -c '%U:%G %a' "$sock")" = "tlspolicyd:tlspolicyd 660" ] || { log "socket: $(stat -c '%U:%G %a' "$sock")"; exit 1; }
 log "Postfix $(postconf -h mail_version) (Debian's configuration, smtpd chrooted) and tlspolicyd are up"
@@ -355,6 +363,18 @@ postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Conne
 kill -CONT "$DAEMON_PID"
 verdict hung
 
+# A daemon that died: its socket file is left, Postfix gets Connection refused;
+# started again, the daemon replaces the dead socket and answers.
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+send died 25 died@$partner rcpt@example.test
+queued died
+postfix_logged "warning: connect to tlspolicyd/policy.sock: Connection refused"
+start_daemon 2
+send restarted 25 restarted@$partner rcpt@example.test
+replied restarted "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
+verdict died-and-restarted
+
 # The daemon goes away: default_action=DUNNO lets mail flow, without it 451 4.3.5.
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
@@ -374,6 +394,7 @@ verdict stopped-open
 send stopped-closed $PORT_CLOSED stopped-closed@example.org rcpt@example.test
 replied stopped-closed "451 4.3.5 <rcpt@example.test>: Recipient address rejected: Server configuration problem"
 not_queued stopped-closed
+postfix_logged "NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 451 4.3.5 <rcpt@example.test>: Recipient address rejected: Server configuration problem"
 verdict stopped-closed
 
 stop_postfix

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "harness.h"
 
@@ -49,6 +51,42 @@ TEST_CASE("check: the shipped configuration and every example are valid") {
     CHECK(r.out == "configuration OK\n");
     CHECK(r.exit_code == 0);
   }
+}
+
+// The fenced block after "<!-- snippet: NAME -->" in README.md.
+static std::string readme_snippet(const std::string& name) {
+  std::ifstream in(TLSPOLICYD_SOURCE_DIR "/README.md");
+  std::string line, out;
+  bool want = false, inside = false;
+  while (std::getline(in, line)) {
+    if (line == "<!-- snippet: " + name + " -->") {
+      want = true;
+    } else if (want && line.rfind("```", 0) == 0) {
+      if (inside) break;
+      inside = true;
+    } else if (inside) {
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
+TEST_CASE("check: the README's configuration examples are valid as written") {
+  TempDir dir;
+  const std::string overview = readme_snippet("config-overview");
+  REQUIRE(!overview.empty());
+  RunResult r = run({"check", "-c", dir.write("overview.yaml", overview)});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  // The first rule, appended to the shipped configuration as the README says.
+  std::ifstream shipped(TLSPOLICYD_SOURCE_DIR "/conf/tlspolicyd.yaml");
+  std::string config((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  const std::string rule = readme_snippet("partner-rule");
+  REQUIRE(!rule.empty());
+  const std::string path = dir.write("shipped.yaml", config + rule);
+  RunResult first = run({"check", "-c", path});
+  CHECK_MESSAGE(first.exit_code == 0, first.err);
+  RunResult asked = run({"query", "-c", path, "sender=a@partner-bank.example", "client_address=192.0.2.25"});
+  CHECK(asked.out == "action=DUNNO\n");  // observe mode: logged, not answered
 }
 
 TEST_CASE("check: errors in rules, lists, profiles and list files, all at once") {
