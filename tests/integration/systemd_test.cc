@@ -49,6 +49,17 @@ class NotifySocket {
   int fd_ = -1;
 };
 
+// systemd-socket-activate binds in the background: connects once it has.
+Client connect_when_bound(const std::string& path) {
+  const auto until = std::chrono::steady_clock::now() + Deadline;
+  for (;;) {
+    Client attempt = Client::unix_socket(path);
+    if (attempt.connected()) return attempt;
+    REQUIRE(std::chrono::steady_clock::now() < until);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::string config_for(const std::string& sock) {
   return "listen: [ \"unix:" + sock + "\" ]\nrules:\n  - name: fixed\n    action: \"reject 5.7.1 activated\"\n";
 }
@@ -76,15 +87,7 @@ TEST_CASE("systemd: socket activation takes the socket systemd passes, not the c
   const std::string config = dir.write("c.yaml", config_for(dir.path() + "/configured.sock"));
   // systemd-socket-activate binds, and starts the daemon with LISTEN_FDS on the first connection.
   Daemon d({"-c", config}, Daemon::Options{false, {}, {"systemd-socket-activate", "-l", activated}});
-  Client c = [&] {
-    const auto until = std::chrono::steady_clock::now() + Deadline;
-    for (;;) {
-      Client attempt = Client::unix_socket(activated);
-      if (attempt.connected()) return attempt;
-      REQUIRE(std::chrono::steady_clock::now() < until);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }();
+  Client c = connect_when_bound(activated);
   REQUIRE(c.send(request()));
   CHECK(c.answer() == "action=REJECT 5.7.1 activated\n\n");
   d.wait_for_log("listening on systemd unix:" + activated);
@@ -100,15 +103,7 @@ TEST_CASE("systemd: socket activation on the configuration's own socket logs no 
   const std::string sock = dir.path() + "/policy.sock";
   const std::string config = dir.write("c.yaml", config_for(sock));
   Daemon d({"-c", config}, Daemon::Options{false, {}, {"systemd-socket-activate", "-l", sock}});
-  Client c = [&] {
-    const auto until = std::chrono::steady_clock::now() + Deadline;
-    for (;;) {
-      Client attempt = Client::unix_socket(sock);
-      if (attempt.connected()) return attempt;
-      REQUIRE(std::chrono::steady_clock::now() < until);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }();
+  Client c = connect_when_bound(sock);
   REQUIRE(c.send(request()));
   CHECK(c.answer() == "action=REJECT 5.7.1 activated\n\n");
   d.wait_for_log("ready:");
