@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,22 +19,22 @@
 namespace tlspolicyd::daemon {
 namespace {
 
-bool connects(const config::ListenAddress& a) {
-  int fd = -1;
+// A connected socket to `a`, or -1.
+int connect_to(const config::ListenAddress& a) {
   if (a.kind == config::ListenAddress::Kind::Unix) {
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     std::strncpy(sa.sun_path, a.path.c_str(), sizeof sa.sun_path - 1);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) return fd;
     ::close(fd);
-    return ok;
+    return -1;
   }
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  if (::getaddrinfo(a.host.c_str(), std::to_string(a.port).c_str(), &hints, &res) != 0) return false;
-  fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (::getaddrinfo(a.host.c_str(), std::to_string(a.port).c_str(), &hints, &res) != 0) return -1;
+  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   bool ok = ::connect(fd, res->ai_addr, res->ai_addrlen) == 0;
   if (!ok && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
@@ -42,8 +43,35 @@ bool connects(const config::ListenAddress& a) {
     ok = ::poll(&p, 1, 2000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
   }
   ::freeaddrinfo(res);
+  if (ok) return fd;
   ::close(fd);
-  return ok;
+  return -1;
+}
+
+// Sends one request, as Postfix would at CONNECT (so the TLS history neither
+// counts nor checks it) from loopback over TLS 1.3 (so the shipped rules answer
+// DUNNO and log nothing), and waits up to ProbeTimeoutSeconds for an action=
+// answer. A hung or overloaded daemon accepts (the kernel does) but never
+// answers.
+bool answers(int fd) {
+  static constexpr std::string_view Probe =
+      "request=smtpd_access_policy\nprotocol_state=CONNECT\nprotocol_name=SMTP\n"
+      "client_address=127.0.0.1\nclient_name=localhost\npolicy_context=tlspolicyd-doctor\n"
+      "encryption_protocol=TLSv1.3\nencryption_cipher=TLS_AES_256_GCM_SHA384\nencryption_keysize=256\n\n";
+  if (::send(fd, Probe.data(), Probe.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(Probe.size())) return false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(doctor::ProbeTimeoutSeconds);
+  std::string answer;
+  while (answer.find("\n\n") == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;  // the deadline decides
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return false;  // closed without an answer
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  return answer.starts_with("action=");
 }
 
 // The groups smtpd has as `user`: setgid(pw_gid), then initgroups(user, pw_gid).
@@ -90,7 +118,11 @@ doctor::SocketFacts socket_facts(const config::ListenAddress& a, const std::stri
   doctor::SocketFacts f;
   f.endpoint = a.to_string();
   f.user = user;
-  f.accepting = connects(a);
+  if (const int fd = connect_to(a); fd >= 0) {
+    f.accepting = true;
+    f.answering = answers(fd);
+    ::close(fd);
+  }
   if (a.kind != config::ListenAddress::Kind::Unix) return f;
   struct stat st {};
   if (::stat(a.path.c_str(), &st) != 0) {

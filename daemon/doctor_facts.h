@@ -2,7 +2,9 @@
 // doctor_facts: what `tlspolicyd doctor` learns from the system for
 // doctor::diagnose(), which may not look itself: tlspolicyd's sockets as
 // Postfix's mail_owner would use them (its uid, its primary group and the
-// supplementary groups initgroups() gives it, as smtpd's chroot_uid() does), and
+// supplementary groups initgroups() gives it, as smtpd's chroot_uid() does),
+// whether the daemon answers a test request there (one request at CONNECT,
+// from loopback over TLS 1.3: counted in the metrics, not in the history), and
 // host names resolved as Postfix would (getaddrinfo). Limits: a name looked up
 // here may resolve differently inside a chroot (its own etc/hosts); a group
 // added to the user after smtpd started does not apply to that smtpd.

@@ -65,7 +65,7 @@ std::vector<Finding> diagnose(const Inputs& in) {
       main_cf.service = nullptr;  // the fix goes to main.cf
       const std::string list = "smtpd_recipient_restrictions";
       fix = postconf_set(main_cf, list,
-                         detail::with_item(main_cf.get(list).value_or("permit_mynetworks, reject_unauth_destination"),
+                         detail::with_item(main_cf.get(list).value_or(""),
                                            detail::example_item(main_cf))) +
             "; " + detail::postfix_reload(main_cf);
     }

@@ -43,10 +43,14 @@ enum class SocketAccess {
 };
 [[nodiscard]] std::string_view to_string(SocketAccess a);
 
+// How long the caller waits for tlspolicyd to answer its test request.
+inline constexpr int ProbeTimeoutSeconds = 3;
+
 // What the caller found out about one of tlspolicyd's sockets.
 struct SocketFacts {
   std::string endpoint;    // "unix:/var/spool/postfix/tlspolicyd/policy.sock", "inet:127.0.0.1:10040"
   bool accepting = false;  // a connection succeeded
+  bool answering = false;  // a test request got an action= answer within ProbeTimeout
   bool missing = false;    // the socket file does not exist
   // Judged as smtpd runs: uid of mail_owner, its primary group and the
   // supplementary groups initgroups() gives it.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // sockets: tlspolicyd's sockets as smtpd would use them (the facts come from
-// the caller): missing, not accepting, or closed to Postfix's mail_owner. The
+// the caller): missing, not accepting, not answering a test request (hung), or
+// closed to Postfix's mail_owner. The
 // fixes follow the shipped layout: the socket directory tlspolicyd:tlspolicyd
 // 0750, the socket 0660 group tlspolicyd, and the postfix user in group
 // tlspolicyd. smtpd takes its groups with initgroups() when it starts, so a
@@ -57,6 +58,13 @@ void check_sockets(const Inputs& in, std::vector<Finding>& out) {
     } else if (!s.accepting) {
       out.push_back({Severity::Error, "nothing accepts connections on " + s.endpoint + ": is tlspolicyd running?",
                      "systemctl start tlspolicyd (or check its log)"});
+    } else if (!s.answering) {
+      out.push_back({Severity::Error,
+                     "tlspolicyd accepts connections on " + s.endpoint + " but did not answer a test request within " +
+                         std::to_string(ProbeTimeoutSeconds) +
+                         " s: it is hung or overloaded; Postfix waits its timeout= (twice: it tries again) and then "
+                         "applies its default_action",
+                     "systemctl restart tlspolicyd (journalctl -u tlspolicyd may say why)"});
     }
   }
 }

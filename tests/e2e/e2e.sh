@@ -340,6 +340,12 @@ verdict submission-nochroot
 no_policy_warnings
 verdict no-policy-warnings
 
+# doctor_says ID TEXT: tlspolicyd doctor (the lab's own findings aside) names the case.
+doctor_says() {
+  "$BIN" doctor -c /etc/tlspolicyd/tlspolicyd.yaml > "$OUT/doctor-$1.txt" 2>&1
+  grep -qF -- "$2" "$OUT/doctor-$1.txt" || problems+=("doctor did not say: $2 ($(tr '\n' ' ' < "$OUT/doctor-$1.txt"))")
+}
+
 # What README's "Troubleshooting" quotes, from the real Postfix. The postfix user
 # out of group tlspolicyd: Permission denied, mail flows (DUNNO), doctor says why.
 gpasswd -d postfix tlspolicyd >/dev/null
@@ -348,9 +354,7 @@ send denied 25 denied@$partner rcpt@example.test
 queued denied
 postfix_logged "warning: connect to tlspolicyd/policy.sock: Permission denied"
 postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Permission denied"
-"$BIN" doctor -c /etc/tlspolicyd/tlspolicyd.yaml > "$OUT/doctor-denied.txt" 2>&1
-grep -q "fix: adduser postfix tlspolicyd, then postfix reload" "$OUT/doctor-denied.txt" ||
-  problems+=("doctor did not say to add postfix to group tlspolicyd: $(cat "$OUT/doctor-denied.txt")")
+doctor_says denied "fix: adduser postfix tlspolicyd, then postfix reload"
 verdict denied
 adduser postfix tlspolicyd >/dev/null
 reload_postfix
@@ -360,6 +364,7 @@ kill -STOP "$DAEMON_PID"
 send hung $PORT_SLOW hung@$partner rcpt@example.test
 queued hung
 postfix_logged "warning: problem talking to server tlspolicyd/policy.sock: Connection timed out"
+doctor_says hung "but did not answer a test request within 3 s"
 kill -CONT "$DAEMON_PID"
 verdict hung
 
@@ -370,6 +375,7 @@ wait "$DAEMON_PID" 2>/dev/null
 send died 25 died@$partner rcpt@example.test
 queued died
 postfix_logged "warning: connect to tlspolicyd/policy.sock: Connection refused"
+doctor_says died "error: nothing accepts connections on unix:/var/spool/postfix/tlspolicyd/policy.sock"
 start_daemon 2
 send restarted 25 restarted@$partner rcpt@example.test
 replied restarted "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
@@ -389,6 +395,7 @@ queued stopped-open
 delivered stopped-open
 postfix_logged "warning: connect to tlspolicyd/policy.sock: No such file or directory"
 postfix_logged "warning: problem talking to server tlspolicyd/policy.sock"
+doctor_says stopped "error: nothing listens on unix:/var/spool/postfix/tlspolicyd/policy.sock"
 verdict stopped-open
 
 send stopped-closed $PORT_CLOSED stopped-closed@example.org rcpt@example.test

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -177,6 +178,26 @@ TEST_CASE("doctor: a socket Postfix cannot reach") {
                          "systemctl restart tlspolicyd, adduser postfix tlspolicyd, then postfix reload") !=
           std::string::npos);
   }
+}
+
+TEST_CASE("doctor: a hung daemon (it accepts, but answers nothing) is found by a test request") {
+  if (::getgrnam("postfix") == nullptr || ::getpwnam("postfix") == nullptr) return;
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string queue = dir.path() + "/spool";
+  const std::string sock = queue + "/tlspolicyd/policy.sock";
+  const std::string config = dir.write("c.yaml", config_for("unix:" + sock, "0660"));
+  Daemon d({"-c", config});
+  const std::string postconf = Doctor + "/fake-postconf " + setup(dir, "good", {{"@QUEUE@", queue}, {"@SOCK@", sock}});
+  RunResult awake = run({"doctor", "-c", config, "--postconf", postconf});
+  CHECK(awake.out.find("did not answer") == std::string::npos);
+  d.signal(SIGSTOP);
+  RunResult hung = run({"doctor", "-c", config, "--postconf", postconf});
+  d.signal(SIGCONT);
+  CHECK(hung.exit_code == 1);
+  CHECK(hung.out.find("error: tlspolicyd accepts connections on unix:" + sock +
+                      " but did not answer a test request within 3 s") != std::string::npos);
+  CHECK(hung.out.find("fix: systemctl restart tlspolicyd") != std::string::npos);
 }
 
 TEST_CASE("doctor: postconf that cannot run is exit 69") {

@@ -28,7 +28,7 @@ Instance instance(const std::string& main_cf, const std::string& master_cf = "sm
   return i;
 }
 
-// One instance, tlspolicyd on its default socket (accepting), no rules.
+// One instance, tlspolicyd on its default socket (accepting and answering), no rules.
 Inputs inputs(const std::string& main_cf, const std::string& master_cf = "smtp inet n - y - - smtpd\n") {
   Inputs in;
   in.instances.push_back(instance(main_cf, master_cf));
@@ -36,6 +36,7 @@ Inputs inputs(const std::string& main_cf, const std::string& master_cf = "smtp i
   SocketFacts s;
   s.endpoint = "unix:" + Sock;
   s.accepting = true;
+  s.answering = true;
   in.sockets.push_back(s);
   return in;
 }
@@ -465,4 +466,15 @@ TEST_CASE("doctor: a socket closed to postfix: the fixes follow the tlspolicyd g
   REQUIRE(f .has_value());
   CHECK(f->fix.starts_with("chgrp tlspolicyd /var/spool/postfix/tlspolicyd && chmod 0750 /var/spool/postfix/tlspolicyd, "
                            "adduser postfix tlspolicyd, then postfix reload"));
+}
+
+TEST_CASE("doctor: a daemon that accepts but does not answer is hung: an error, and the restart") {
+  Inputs in = inputs("smtpd_recipient_restrictions = " + Policy + "\n");
+  CHECK_FALSE(find(diagnose(in), "did not answer").has_value());
+  in.sockets[0].answering = false;
+  std::optional<Finding> f = find(diagnose(in), "tlspolicyd accepts connections on unix:" + Sock +
+                                                    " but did not answer a test request within 3 s");
+  REQUIRE(f.has_value());
+  CHECK(f->severity == Severity::Error);
+  CHECK(f->fix == "systemctl restart tlspolicyd (journalctl -u tlspolicyd may say why)");
 }
