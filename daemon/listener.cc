@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,7 +46,8 @@ bool socket_is_live(const std::string& path) {
 }
 
 std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& address,
-                                                 const config::SocketSettings& settings, std::optional<gid_t> group) {
+                                                 const config::SocketSettings& settings, std::optional<gid_t> group,
+                                                 std::optional<uid_t> owner) {
   const std::string& path = address.path;
   if (std::string err = make_parent_dirs(path); !err.empty()) return err;
 
@@ -68,7 +70,10 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
   };
   if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return fail("cannot bind " + temp);
   if (::chmod(temp.c_str(), static_cast<mode_t>(settings.mode)) != 0) return fail("cannot chmod " + temp);
-  if (group && ::chown(temp.c_str(), static_cast<uid_t>(-1), *group) != 0) return fail("cannot chgrp " + temp);
+  if ((group || owner) &&
+      ::chown(temp.c_str(), owner.value_or(static_cast<uid_t>(-1)), group.value_or(static_cast<gid_t>(-1))) != 0) {
+    return fail("cannot chown " + temp);
+  }
   if (::listen(fd, SOMAXCONN) != 0) return fail("cannot listen on " + temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename " + temp + " to " + path);
 
@@ -121,10 +126,16 @@ std::optional<gid_t> resolve_socket_group(const config::SocketSettings& socket, 
   return std::nullopt;
 }
 
+std::optional<uid_t> resolve_socket_owner(const config::ProcessSettings& process) {
+  if (::geteuid() != 0 || process.user.empty()) return std::nullopt;
+  if (const passwd* pw = ::getpwnam(process.user.c_str())) return pw->pw_uid;
+  return std::nullopt;  // the privilege drop reports the unknown user
+}
+
 std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress& address,
                                                      const config::SocketSettings& socket,
-                                                     std::optional<gid_t> group) {
-  if (address.kind == config::ListenAddress::Kind::Unix) return open_unix(address, socket, group);
+                                                     std::optional<gid_t> group, std::optional<uid_t> owner) {
+  if (address.kind == config::ListenAddress::Kind::Unix) return open_unix(address, socket, group, owner);
   return open_inet(address);
 }
 

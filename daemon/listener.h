@@ -4,7 +4,8 @@
 // unix:PATH: the parent directory is created (0755) if missing; an existing socket
 // file is replaced only if nobody accepts on it (a live daemon's socket is never
 // stolen) and a file that is not a socket is never touched. The socket is bound as
-// PATH.new, given its mode and group, and renamed over PATH, so it never appears
+// PATH.new, given its mode, group (and, started as root, the owner it runs as
+// next), and renamed over PATH, so it never appears
 // with the wrong permissions. inet:HOST:PORT binds the first address HOST resolves
 // to (IPv6 sockets are IPv6-only). Sockets are non-blocking and close-on-exec.
 #pragma once
@@ -33,10 +34,16 @@ struct BoundSocket {
 // process's group, which is the safer side).
 [[nodiscard]] std::optional<gid_t> resolve_socket_group(const config::SocketSettings& socket, std::string& warning);
 
+// The owner to give unix sockets: the configuration's `user:` when started as
+// root (the daemon drops to it next, and must be able to replace or remove its
+// socket in a sticky directory), else nullopt (the process's own).
+[[nodiscard]] std::optional<uid_t> resolve_socket_owner(const config::ProcessSettings& process);
+
 // Opens and listens; returns the socket or a message saying why it failed.
 [[nodiscard]] std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress& address,
                                                                    const config::SocketSettings& socket,
-                                                                   std::optional<gid_t> group);
+                                                                   std::optional<gid_t> group,
+                                                                   std::optional<uid_t> owner = std::nullopt);
 
 // Removes the socket file if it is still the one this process created.
 void remove_socket_file(const BoundSocket& socket);

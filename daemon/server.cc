@@ -169,9 +169,10 @@ int Server::open() {
     }
     std::string warning;
     std::optional<gid_t> group = resolve_socket_group(config_->socket, warning);
+    const std::optional<uid_t> owner = resolve_socket_owner(config_->process);
     if (!warning.empty()) logger_->warn("{}", warning);
     for (const auto& address : addresses) {
-      auto opened = open_listener(address, config_->socket, group);
+      auto opened = open_listener(address, config_->socket, group, owner);
       if (auto* err = std::get_if<std::string>(&opened)) {
         logger_->error("cannot listen on {}: {}", address.to_string(), *err);
         for (auto& s : sockets) {

@@ -11,10 +11,10 @@ cmake --build build -j"$(nproc)" --target tlspolicyd
 # The shipped configuration drops root for this system user and listens in
 # Postfix's queue directory: create both as the package does (the user and its
 # group; the postfix user, if there is one, in that group; the socket directory
-# tlspolicyd:tlspolicyd 0750).
+# root:tlspolicyd 1770).
 if ! id tlspolicyd >/dev/null 2>&1; then
   useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin tlspolicyd
 fi
 if id postfix >/dev/null 2>&1 && ! id -nG postfix | grep -qw tlspolicyd; then usermod -a -G tlspolicyd postfix; fi
-install -d -o tlspolicyd -g tlspolicyd -m 0750 /var/spool/postfix/tlspolicyd
+install -d -o root -g tlspolicyd -m 1770 /var/spool/postfix/tlspolicyd
 exec build/daemon/tlspolicyd serve -c conf/tlspolicyd.yaml --log-stderr "$@"

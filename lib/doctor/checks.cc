@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "doctor/checks.h"
 
+#include <cctype>
+
 namespace tlspolicyd::doctor::detail {
 namespace {
 
@@ -15,17 +17,27 @@ bool is_port_25(const Service& s, const PostfixConfig& pf) {
   return false;
 }
 
+std::string postconf_command(const ServiceView& view) {
+  return view.instance->config_directory.empty() ? "postconf"
+                                                 : "postconf -c " + shell_quote(view.instance->config_directory);
+}
+
+// A main.cf parameter name for a service's override: letters, digits and '_'.
+std::string parameter_for(const Service& s, const std::string& name) {
+  std::string out = "tlspolicyd_" + s.name + "_" + name;
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-std::string postconf_command(const ServiceView& view) {
-  return view.instance->config_directory.empty() ? "postconf" : "postconf -c " + view.instance->config_directory;
-}
-
-}  // namespace
 
 std::vector<ServiceView> service_views(const Inputs& in, const Instance& instance, bool several,
                                        const std::vector<config::ListenAddress>& ours) {
@@ -59,14 +71,20 @@ std::vector<ServiceView> service_views(const Inputs& in, const Instance& instanc
 std::string postconf_set(const ServiceView& view, const std::string& name, const std::string& value) {
   const Service* s = view.service;
   if (s != nullptr && s->overrides.count(name) != 0) {
-    return postconf_command(view) + " -P " + shell_quote(s->name + "/" + s->type + "/" + name + "=" + value);
+    const std::string entry = s->name + "/" + s->type + "/" + name;
+    if (value.find_first_of(" \t") == std::string::npos) return postconf_command(view) + " -P " + shell_quote(entry + "=" + value);
+    // postconf -P refuses a value with spaces (the "{ unix:..., timeout=10s }"
+    // form has them): the value goes to main.cf, the override names it.
+    const std::string parameter = parameter_for(*s, name);
+    return postconf_command(view) + " -e " + shell_quote(parameter + " = " + value) + "; " + postconf_command(view) +
+           " -P " + shell_quote(entry + "=$" + parameter);
   }
   return postconf_command(view) + " -e " + shell_quote(name + " = " + value);
 }
 
 std::string postfix_reload(const ServiceView& view) {
   return view.instance->config_directory.empty() ? "postfix reload"
-                                                 : "postfix -c " + view.instance->config_directory + " reload";
+                                                 : "postfix -c " + shell_quote(view.instance->config_directory) + " reload";
 }
 
 std::string with_item(const std::string& list, const std::string& item) {
@@ -99,9 +117,14 @@ std::string outside_queue(const ServiceView& view) {
   for (const auto& a : *view.ours) {
     if (!postfix_name(a, view.scope).empty()) return "";
   }
-  return "tlspolicyd listens nowhere this chrooted smtpd can reach: add unix:" + view.scope.queue_directory +
-         "/tlspolicyd/policy.sock to listen: in tlspolicyd.yaml (one socket in each instance's queue directory; "
-         "systemctl restart tlspolicyd)";
+  const std::string dir = view.scope.queue_directory + "/tlspolicyd";
+  return "tlspolicyd listens nowhere this chrooted smtpd can reach: give it a socket in this instance's queue "
+         "directory as the package does for the default one: install -d -o root -g tlspolicyd -m 1770 " +
+         shell_quote(dir) + " (and the same line in /etc/tmpfiles.d/tlspolicyd-local.conf: d " + dir +
+         " 1770 root tlspolicyd -); add unix:" + dir + "/policy.sock to listen: in tlspolicyd.yaml; systemctl edit "
+         "tlspolicyd: [Service] ReadWritePaths=" + dir + "; if tlspolicyd.socket is enabled, systemctl edit "
+         "tlspolicyd.socket: [Socket] ListenStream=" + dir + "/policy.sock; systemctl restart tlspolicyd.socket "
+         "tlspolicyd";
 }
 
 std::string join_names(const std::vector<std::string>& names) {

@@ -33,6 +33,8 @@ struct ServiceView {
 
 // "postconf [-c DIR] -e 'name = value'", or -P 'service/type/name=value' when the
 // service overrides `name` in master.cf.
+// `s` as one word for sh, in single quotes: a path or value a fix puts into a command.
+[[nodiscard]] std::string shell_quote(const std::string& s);
 [[nodiscard]] std::string postconf_set(const ServiceView& view, const std::string& name, const std::string& value);
 // "postfix [-c DIR] reload".
 [[nodiscard]] std::string postfix_reload(const ServiceView& view);

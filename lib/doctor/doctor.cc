@@ -2,6 +2,8 @@
 #include "doctor/doctor.h"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "config/config.h"
 #include "doctor/checks.h"
@@ -41,7 +43,7 @@ std::vector<Finding> diagnose(const Inputs& in) {
     const Instance& inst = in.instances[i];
     if (!inst.unreadable.empty()) {
       out.push_back({Severity::Warning, "instance " + inst.name + ": not checked: " + inst.unreadable,
-                     "run postconf -c " + inst.config_directory + " -n to see why"});
+                     "run postconf -c " + detail::shell_quote(inst.config_directory) + " -n to see why"});
       continue;
     }
     if (i > 0 && inst.postfix.get("multi_instance_enable").value_or("no") != "yes") {
@@ -74,6 +76,13 @@ std::vector<Finding> diagnose(const Inputs& in) {
   }
   detail::check_sockets(in, out);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.severity < b.severity; });
+  // The same finding reached twice (a class named in two lists, say) is said once.
+  std::set<std::tuple<Severity, std::string, std::string>> seen;
+  std::vector<Finding> unique;
+  for (auto& f : out) {
+    if (seen.emplace(f.severity, f.message, f.fix).second) unique.push_back(std::move(f));
+  }
+  out = std::move(unique);
   return out;
 }
 

@@ -54,10 +54,22 @@ class Walker {
     return v ? split_list_traced(*v, params_, name) : std::vector<ListItem>{};
   }
 
+  // Classes that name other classes can expand without end in practice
+  // (c1 = c2 c2, c2 = c3 c3, ...: 2^depth items) though depth is bounded: past
+  // this many items, class names are no longer expanded.
+  static constexpr std::size_t ItemBudget = 20000;
+
+  // Takes one item from the budget; false once it is spent.
+  bool spend() {
+    if (budget_ == 0) return false;
+    --budget_;
+    return true;
+  }
+
   // The restrictions `items` stands for, classes expanded.
-  void flatten(const std::vector<ListItem>& items, int depth, std::vector<std::string>& out) const {
+  void flatten(const std::vector<ListItem>& items, int depth, std::vector<std::string>& out) {
     for (const auto& i : items) {
-      if (classes_.count(i.text) != 0 && depth < 20) {
+      if (classes_.count(i.text) != 0 && depth < 20 && spend()) {
         flatten(class_items(i.text), depth + 1, out);
       } else {
         out.push_back(i.text);
@@ -73,7 +85,7 @@ class Walker {
         out_.push_back(placement(list, items[i + 1], before, via_class, via_table));
         before.push_back(t);
         before.push_back(items[++i].text);
-      } else if (classes_.count(t) != 0 && depth < 20) {
+      } else if (classes_.count(t) != 0 && depth < 20 && spend()) {
         if (via_table.empty()) named_.insert(t);
         walk(list, class_items(t), before, t, via_table, depth + 1, tables);
         flatten(class_items(t), depth + 1, before);
@@ -116,6 +128,7 @@ class Walker {
   std::set<std::string> classes_;
   std::set<std::string> named_;  // classes a list names (not only a table)
   std::vector<Placement> out_;
+  std::size_t budget_ = ItemBudget;
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 // sockets: tlspolicyd's sockets as smtpd would use them (the facts come from
 // the caller): missing, not accepting, not answering a test request (hung), or
 // closed to Postfix's mail_owner. The
-// fixes follow the shipped layout: the socket directory tlspolicyd:tlspolicyd
-// 0750, the socket 0660 group tlspolicyd, and the postfix user in group
+// fixes follow the shipped layout: the socket directory root:tlspolicyd
+// 1770, the socket 0660 group tlspolicyd, and the postfix user in group
 // tlspolicyd. smtpd takes its groups with initgroups() when it starts, so a
 // running one keeps its old groups: `postfix reload` makes them exit when idle,
 // and the new ones have the group.
@@ -35,11 +35,23 @@ Finding access_finding(const SocketFacts& s) {
     case SocketAccess::NoWrite:
       return {Severity::Error, reach + "the " + s.user + " user may not write to " + s.path + bits,
               "socket: { mode: \"0660\", group: " + s.group + " } in tlspolicyd.yaml, then systemctl restart tlspolicyd"};
-    case SocketAccess::ClosedDirectory:
-      return {Severity::Error, reach + "the " + s.user + " user may not search the directory " + s.path + bits,
-              s.in_group ? "chmod g+x " + s.path
-                         : "chgrp tlspolicyd " + s.path + " && chmod 0750 " + s.path + ", adduser " + s.user +
-                               " tlspolicyd, then " + reload_note()};
+    case SocketAccess::ClosedDirectory: {
+      // Only the socket's own directory is tlspolicyd's to open; a directory
+      // further up (/root, /var/lib) is someone else's: move the socket.
+      const std::string socket_path = s.endpoint.substr(s.endpoint.find(':') + 1);
+      const bool own = socket_path.rfind('/') != std::string::npos && socket_path.substr(0, socket_path.rfind('/')) == s.path;
+      std::string fix;
+      if (!own) {
+        fix = "move the socket into a directory of tlspolicyd's that " + s.user +
+              " may search, such as the package's /var/spool/postfix/tlspolicyd (listen: in tlspolicyd.yaml)";
+      } else if (s.in_group) {
+        fix = "chmod g+x " + shell_quote(s.path);
+      } else {
+        fix = "chgrp tlspolicyd " + shell_quote(s.path) + " && chmod g+x " + shell_quote(s.path) + ", adduser " +
+              s.user + " tlspolicyd, then " + reload_note();
+      }
+      return {Severity::Error, reach + "the " + s.user + " user may not search the directory " + s.path + bits, fix};
+    }
     case SocketAccess::Ok: break;
   }
   return {Severity::Info, "", ""};

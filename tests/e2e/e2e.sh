@@ -63,7 +63,7 @@ debian_internet_site
 # The daemon's user, group and socket directory, as the package makes them.
 adduser --system --group --no-create-home --home /nonexistent tlspolicyd >/dev/null
 adduser postfix tlspolicyd >/dev/null
-install -d -o tlspolicyd -g tlspolicyd -m 0750 /var/spool/postfix/tlspolicyd
+install -d -o root -g tlspolicyd -m 1770 /var/spool/postfix/tlspolicyd
 
 # ------------------------------------------------------------ the lab's part
 mkdir -p "$SINK" && chmod 1777 "$SINK"

@@ -76,7 +76,7 @@ cmd=$(snippet install-deb | grep -o 'apt install .*') || { log "README's install
   { log "installing the package failed:"; cat "$OUT/apt-install.log"; exit 1; }
 id -nG postfix | grep -qw tlspolicyd || problems+=("the package did not add postfix to group tlspolicyd")
 id -nG tlspolicyd | grep -qw postfix && problems+=("the daemon's user is in group postfix")
-[ "$(stat -c '%U:%G %a' /var/spool/postfix/tlspolicyd 2>&1)" = "tlspolicyd:tlspolicyd 750" ] ||
+[ "$(stat -c '%U:%G %a' /var/spool/postfix/tlspolicyd 2>&1)" = "root:tlspolicyd 1770" ] ||
   problems+=("socket directory: $(stat -c '%U:%G %a' /var/spool/postfix/tlspolicyd 2>&1)")
 verdict package-installed
 unit_start

@@ -277,6 +277,32 @@ TEST_CASE("lifecycle: started as root, the daemon drops to user: for good after 
   Client c = Client::unix_socket(sock);
   REQUIRE(c.send(request()));
   CHECK(c.answer() == "action=REJECT 5.7.1 dropped\n\n");
+  // The socket is the user's, so that it can remove it at exit even from a
+  // sticky directory (the package's root:tlspolicyd 1770).
+  struct stat st {};
+  REQUIRE(::stat(sock.c_str(), &st) == 0);
+  CHECK(st.st_uid == ::getpwnam("nobody")->pw_uid);
+}
+
+TEST_CASE("lifecycle: started as root in a sticky root-owned directory, the daemon removes its socket at exit") {
+  if (::geteuid() != 0) return;
+  TempDir dir;
+  const std::string spool = dir.path() + "/spool";
+  REQUIRE(::mkdir(spool.c_str(), 01777) == 0);
+  REQUIRE(::chmod(spool.c_str(), 01777) == 0);
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string sock = spool + "/p.sock";
+  const std::string config = dir.write("c.yaml", "user: nobody\n" + config_text("unix:" + sock, "dunno"));
+  {
+    Daemon d({"-c", config});
+    d.wait_for_log("running as user nobody");
+    d.signal(SIGTERM);
+    CHECK(d.wait_exit() == 0);
+  }
+  CHECK(::access(sock.c_str(), F_OK) != 0);
+  // And the next start (as the service user, say) finds nothing of root's in its way.
+  Daemon again({"-c", config});
+  again.wait_for_log("running as user nobody");
 }
 
 TEST_CASE("lifecycle: as root without user:, the daemon refuses to run unless told to") {

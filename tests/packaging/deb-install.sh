@@ -53,9 +53,9 @@ check_installed() {
   [ "$(id -nG tlspolicyd)" = tlspolicyd ] || fail "tlspolicyd is in other groups: $(id -nG tlspolicyd)"
   ! member postfix tlspolicyd || fail "tlspolicyd is a member of group postfix"
   member tlspolicyd postfix || fail "postfix is not a member of group tlspolicyd"
-  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "tlspolicyd:tlspolicyd 750" ] ||
-    fail "$SPOOL is $(stat -c '%U:%G %a' "$SPOOL"), not tlspolicyd:tlspolicyd 750"
-  ok "user and group tlspolicyd (uid $(id -u tlspolicyd), groups: $(id -nG tlspolicyd)); postfix in group tlspolicyd; $SPOOL tlspolicyd:tlspolicyd 0750"
+  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "root:tlspolicyd 1770" ] ||
+    fail "$SPOOL is $(stat -c '%U:%G %a' "$SPOOL"), not root:tlspolicyd 1770"
+  ok "user and group tlspolicyd (uid $(id -u tlspolicyd), groups: $(id -nG tlspolicyd)); postfix in group tlspolicyd; $SPOOL root:tlspolicyd 1770"
 }
 
 # The daemon as the units run it, the socket as a chrooted smtpd sees it.
@@ -96,10 +96,10 @@ check_serving() {
 check_tmpfiles() {
   rm -rf "$SPOOL"
   systemd-tmpfiles --create tlspolicyd.conf
-  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "tlspolicyd:tlspolicyd 750" ] || fail "systemd-tmpfiles does not remake $SPOOL"
+  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "root:tlspolicyd 1770" ] || fail "systemd-tmpfiles does not remake $SPOOL"
   chown root:root "$SPOOL"; chmod 0755 "$SPOOL"
   systemd-tmpfiles --create tlspolicyd.conf
-  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "tlspolicyd:tlspolicyd 750" ] || fail "systemd-tmpfiles does not repair $SPOOL"
+  [ "$(stat -c '%U:%G %a' "$SPOOL")" = "root:tlspolicyd 1770" ] || fail "systemd-tmpfiles does not repair $SPOOL"
   ok "systemd-tmpfiles (as at boot) remakes and repairs $SPOOL"
 }
 
@@ -115,7 +115,7 @@ wire_old_postfix() {
   postconf -e 'smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_policy_service { unix:/run/tlspolicyd/policy.sock, timeout=10s, default_action=DUNNO }'
   printf '%s\n' 'submission inet n - y - - smtpd' \
     '  -o syslog_name=postfix/submission' \
-    '  -o smtpd_recipient_restrictions=check_policy_service,unix:/run/tlspolicyd/policy.sock,permit_sasl_authenticated,reject' \
+    '  -o { smtpd_recipient_restrictions = check_policy_service { unix:/run/tlspolicyd/policy.sock, timeout=10s }, permit_sasl_authenticated, reject }' \
     >> /etc/postfix/master.cf
   postconf -n | grep -q /run/tlspolicyd/policy.sock && postconf -P | grep -q /run/tlspolicyd/policy.sock ||
     fail "could not wire Postfix to the old socket"
@@ -129,7 +129,7 @@ check_upgrade_message() {
   grep -q "mail is NOT checked" "$log" || fail "the upgrade message does not say that mail is not checked"
   local main master
   main=$(grep -c "^    postconf -e 'smtpd_recipient_restrictions = .*unix:tlspolicyd/policy.sock" "$log")
-  master=$(grep -c "^    postconf -P -e 'submission/inet/smtpd_recipient_restrictions = .*unix:tlspolicyd/policy.sock" "$log")
+  master=$(grep -c "^    postconf -M -e 'submission/inet = submission .*unix:tlspolicyd/policy.sock" "$log")
   [ "$main" = 1 ] && [ "$master" = 1 ] || { cat "$log" >&2; fail "the upgrade message does not give the postconf lines"; }
   grep -q "^    postfix reload" "$log" || fail "the upgrade message does not say postfix reload"
   grep "^    postconf " "$log" > /tmp/fix.sh
@@ -137,9 +137,9 @@ check_upgrade_message() {
   ! { postconf -n; postconf -M; } | grep -q /run/tlspolicyd || fail "Postfix still names the old socket after the printed commands"
   postconf -n | grep -qF 'check_policy_service { unix:tlspolicyd/policy.sock, timeout=10s, default_action=DUNNO }' ||
     fail "main.cf does not name unix:tlspolicyd/policy.sock after the printed commands"
-  postconf -P | grep -qx 'submission/inet/smtpd_recipient_restrictions = check_policy_service,unix:tlspolicyd/policy.sock,permit_sasl_authenticated,reject' ||
+  postconf -P | grep -qx 'submission/inet/smtpd_recipient_restrictions = check_policy_service { unix:tlspolicyd/policy.sock, timeout=10s }, permit_sasl_authenticated, reject' ||
     fail "master.cf does not name unix:tlspolicyd/policy.sock after the printed commands"
-  ok "the upgrade says Postfix names the old socket, with the postconf -e and postconf -P -e lines; run, they rewire Postfix"
+  ok "the upgrade says Postfix names the old socket, with the postconf -e and postconf -M -e lines (a -o value with spaces too); run, they rewire Postfix"
 }
 
 case $SCENARIO in

@@ -129,8 +129,8 @@ for f in usr/sbin/tlspolicyd etc/tlspolicyd/tlspolicyd.yaml lib/systemd/system/t
   [ -e "$ROOT/$f" ] || fail "missing /$f"
 done
 [ ! -e "$ROOT/var/spool/postfix" ] || fail "the package ships files under /var/spool/postfix (the directory is tmpfiles.d's)"
-grep -qx 'd /var/spool/postfix/tlspolicyd 0750 tlspolicyd tlspolicyd -' "$ROOT/usr/lib/tmpfiles.d/tlspolicyd.conf" ||
-  fail "tmpfiles.d does not make /var/spool/postfix/tlspolicyd tlspolicyd:tlspolicyd 0750"
+grep -qx 'd /var/spool/postfix/tlspolicyd 1770 root tlspolicyd -' "$ROOT/usr/lib/tmpfiles.d/tlspolicyd.conf" ||
+  fail "tmpfiles.d does not make /var/spool/postfix/tlspolicyd root:tlspolicyd 1770"
 zcat "$ROOT/$DOC/NEWS.Debian.gz" | head -1 | grep -q "^tlspolicyd ($DEBVERSION)" || fail "NEWS.Debian has no entry for $DEBVERSION"
 zcat "$ROOT/$DOC/NEWS.Debian.gz" | grep -q 'unix:tlspolicyd/policy.sock' || fail "NEWS.Debian does not give the new socket"
 # LICENSE and debian/copyright: the same MIT text and holder.

@@ -12,7 +12,8 @@ set -eu
 SRC=$1 BIN=$2 ASK=$3 RW=$4
 OUT=/sandbox-out
 adduser --system --group --no-create-home --home /nonexistent tlspolicyd >/dev/null 2>&1
-install -d -o tlspolicyd -g tlspolicyd -m 0750 "$RW" /var/lib/tlspolicyd
+install -d -o root -g tlspolicyd -m 1770 "$RW"
+install -d -o tlspolicyd -g tlspolicyd -m 0700 /var/lib/tlspolicyd
 sed '/^user:/d' "$SRC/conf/tlspolicyd.yaml" > /etc/tlspolicyd.yaml
 echo 'downgrade: { store: "lmdb:/var/lib/tlspolicyd/history" }' >> /etc/tlspolicyd.yaml
 listen=$(sed -n 's|^  - unix:||p' /etc/tlspolicyd.yaml)

@@ -291,6 +291,17 @@ TEST_CASE("doctor: a master.cf override is fixed with postconf -P") {
                   "policy.sock,permit_sasl_authenticated,reject'; postfix reload");
 }
 
+TEST_CASE("doctor: an override whose value has spaces goes through a main.cf parameter (postconf -P refuses spaces)") {
+  Inputs in = inputs("", "submission inet n - n - - smtpd -o { smtpd_recipient_restrictions = check_policy_service "
+                         "{ unix:/run/tlspolicyd/policy.sock, timeout=10s }, permit_sasl_authenticated, reject }\n");
+  std::optional<Finding> f = find(diagnose(in), "master.cf service submission, smtpd_recipient_restrictions");
+  REQUIRE(f .has_value());
+  CHECK(f->fix == "postconf -e 'tlspolicyd_submission_smtpd_recipient_restrictions = check_policy_service { "
+                  "unix:tlspolicyd/policy.sock, timeout=10s }, permit_sasl_authenticated, reject'; postconf -P "
+                  "'submission/inet/smtpd_recipient_restrictions=$tlspolicyd_submission_smtpd_recipient_restrictions'; "
+                  "postfix reload");
+}
+
 TEST_CASE("doctor: asked at CONNECT with smtpd_delay_reject = no: an error when an enforcing TLS rule can match") {
   Inputs in = inputs("smtpd_delay_reject = no\nsmtpd_client_restrictions = " + Policy + "\n");
   RuleFacts relay = rule("relay-tls");
@@ -406,10 +417,17 @@ TEST_CASE("doctor: several instances: one that asks is enough; the others are na
   std::optional<Finding> f = find(fs, "instance postfix-mx2: master.cf service smtp never asks tlspolicyd");
   REQUIRE(f .has_value());
   CHECK(f->severity == Severity::Warning);
-  CHECK(f->fix.starts_with("tlspolicyd listens nowhere this chrooted smtpd can reach: add "
-                           "unix:/var/spool/postfix-mx2/tlspolicyd/policy.sock to listen:"));
-  CHECK(f->fix.find("postconf -c /etc/postfix-mx2 -e 'smtpd_recipient_restrictions = " + Policy +
-                    "'; postfix -c /etc/postfix-mx2 reload") != std::string::npos);
+  // Every step that makes the new socket work: the directory (now and at boot),
+  // listen:, the service's ReadWritePaths=, the socket unit, then Postfix.
+  CHECK(f->fix.starts_with("tlspolicyd listens nowhere this chrooted smtpd can reach: give it a socket in this "
+                           "instance's queue directory as the package does for the default one: install -d -o root "
+                           "-g tlspolicyd -m 1770 '/var/spool/postfix-mx2/tlspolicyd'"));
+  CHECK(f->fix.find("d /var/spool/postfix-mx2/tlspolicyd 1770 root tlspolicyd -") != std::string::npos);
+  CHECK(f->fix.find("add unix:/var/spool/postfix-mx2/tlspolicyd/policy.sock to listen:") != std::string::npos);
+  CHECK(f->fix.find("ReadWritePaths=/var/spool/postfix-mx2/tlspolicyd") != std::string::npos);
+  CHECK(f->fix.find("ListenStream=/var/spool/postfix-mx2/tlspolicyd/policy.sock") != std::string::npos);
+  CHECK(f->fix.find("postconf -c '/etc/postfix-mx2' -e 'smtpd_recipient_restrictions = " + Policy +
+                    "'; postfix -c '/etc/postfix-mx2' reload") != std::string::npos);
   std::optional<Finding> disabled = find(fs, "instance /etc/postfix-off is disabled");
   REQUIRE(disabled .has_value());
   CHECK(disabled->severity == Severity::Info);
@@ -464,8 +482,14 @@ TEST_CASE("doctor: a socket closed to postfix: the fixes follow the tlspolicyd g
   s.in_group = false;
   f = find(diagnose(in), "may not search the directory /var/spool/postfix/tlspolicyd (mode 0750, group tlspolicyd)");
   REQUIRE(f .has_value());
-  CHECK(f->fix.starts_with("chgrp tlspolicyd /var/spool/postfix/tlspolicyd && chmod 0750 /var/spool/postfix/tlspolicyd, "
+  CHECK(f->fix.starts_with("chgrp tlspolicyd '/var/spool/postfix/tlspolicyd' && chmod g+x '/var/spool/postfix/tlspolicyd', "
                            "adduser postfix tlspolicyd, then postfix reload"));
+
+  // A directory further up is not tlspolicyd's to open: move the socket.
+  s.path = "/var/spool";
+  f = find(diagnose(in), "may not search the directory /var/spool (mode 0750, group tlspolicyd)");
+  REQUIRE(f .has_value());
+  CHECK(f->fix.starts_with("move the socket into a directory of tlspolicyd's that postfix may search"));
 }
 
 TEST_CASE("doctor: a daemon that accepts but does not answer is hung: an error, and the restart") {
@@ -477,4 +501,21 @@ TEST_CASE("doctor: a daemon that accepts but does not answer is hung: an error, 
   REQUIRE(f.has_value());
   CHECK(f->severity == Severity::Error);
   CHECK(f->fix == "systemctl restart tlspolicyd (journalctl -u tlspolicyd may say why)");
+}
+
+TEST_CASE("doctor: restriction classes that double at every level stay bounded, and each finding is said once") {
+  // c0 = c1 c1, c1 = c2 c2, ... c19 = permit_mynetworks, <policy>: 2^20 items if
+  // followed to the end; postconf accepts it.
+  std::string main_cf = "smtpd_restriction_classes =";
+  for (int i = 0; i < 20; ++i) main_cf += " c" + std::to_string(i);
+  main_cf += "\n";
+  for (int i = 0; i < 19; ++i) {
+    main_cf += "c" + std::to_string(i) + " = c" + std::to_string(i + 1) + " c" + std::to_string(i + 1) + "\n";
+  }
+  main_cf += "c19 = permit_mynetworks, " + Policy + "\nsmtpd_recipient_restrictions = c0\n";
+  const auto fs = diagnose(inputs(main_cf));
+  CHECK_FALSE(find(fs, "Postfix never asks").has_value());
+  std::size_t mynetworks = 0;
+  for (const auto& f : fs) mynetworks += f.message.find("permit_mynetworks comes first") != std::string::npos;
+  CHECK(mynetworks == 1);
 }
