@@ -4,10 +4,10 @@
 // unix:PATH: the parent directory is created (0755) if missing; an existing socket
 // file is replaced only if nobody accepts on it (a live daemon's socket is never
 // stolen) and a file that is not a socket is never touched. The socket is bound as
-// PATH.new, given its mode, group (and, started as root, the owner it runs as
-// next), and renamed over PATH, so it never appears
-// with the wrong permissions. inet:HOST:PORT binds the first address HOST resolves
-// to (IPv6 sockets are IPv6-only). Sockets are non-blocking and close-on-exec.
+// PATH.new, given its mode, group and (started as root) the owner the daemon runs
+// as next, and renamed over PATH, so it never appears with the wrong permissions.
+// inet:HOST:PORT binds the first address HOST resolves to (IPv6 sockets are
+// IPv6-only). Sockets are non-blocking and close-on-exec.
 #pragma once
 
 #include <sys/types.h>

@@ -7,7 +7,10 @@
 // one stays. SIGTERM/SIGINT stop accepting, answer what has arrived, close every
 // connection and end run() with 0 (or after StopTimeout at the latest). Listening
 // sockets are opened once, at start: a changed `listen` needs a restart; so does
-// a changed history store.
+// a changed history store. systemd's sockets (socket activation) replace
+// `listen`, with a warning when they differ. Under --stdio (Postfix's spawn) it
+// serves that one connection only: no listeners, no metrics, start-up lines at
+// debug level.
 #pragma once
 
 #include <event2/event.h>
