@@ -38,7 +38,7 @@ if [ "${1:-}" != --inside ]; then
   . "$SRC/scripts/deps.sh"
   install_missing "${TLSPOLICYD_E2E_DEPS[@]}"
   OUT=$(mktemp -d /tmp/tlspolicyd-e2e.XXXXXX)
-  "$SRC/tests/sandbox/sandbox.sh" "$OUT" "$SRC/tests/e2e/e2e.sh" --inside "$BIN" "$SRC"
+  "$SRC/tests/sandbox/sandbox.sh" --bind "$(dirname "$BIN")" "$OUT" "$SRC/tests/e2e/e2e.sh" --inside "$BIN" "$SRC"
   rc=$?
   if [ "${E2E_KEEP:-}" = 1 ]; then echo "e2e: kept $OUT"; else rm -rf "$OUT"; fi
   exit $rc

@@ -4,7 +4,7 @@
 # reconfigure Postfix with dpkg-reconfigure, start Postfix on port 25, purge the
 # package) without changing anything on the machine itself.
 #
-# Usage: tests/sandbox/sandbox.sh OUTDIR COMMAND [ARG...]
+# Usage: tests/sandbox/sandbox.sh [--bind DIR]... OUTDIR COMMAND [ARG...]
 #
 # The copy: an overlay file system whose lower layer is this machine's root and
 # whose upper layer is a tmpfs, so every write inside is lost when COMMAND ends;
@@ -15,8 +15,11 @@
 # /usr/sbin/policy-rc.d refusing every service start, as in a container image, so
 # that installing or reconfiguring a package starts nothing by itself.
 # OUTDIR (created if missing) is this machine's directory mounted at /sandbox-out
-# inside, for what the test wants to keep (logs, transcripts).
-# The source tree is visible at its own path (read through the overlay).
+# inside, for what the test wants to keep (logs, transcripts). The source tree
+# this script belongs to, and each --bind DIR (a build directory elsewhere, say),
+# is mounted read-only at its own path, wherever it lives (a clone in /tmp, which
+# the sandbox replaces, or on another file system, which the overlay of / does
+# not show).
 #
 # Needs root and overlayfs. Limits: systemd is not PID 1 inside (units are not
 # started; the daemon and Postfix are started as their units would), and the
@@ -26,7 +29,8 @@ set -euo pipefail
 if [ "${1:-}" = --inside ]; then
   shift
   OUT=$1
-  shift
+  BINDS=$2
+  shift 2
   LAYER=/run/tlspolicyd-sandbox
   mkdir -p "$LAYER"
   mount -t tmpfs -o mode=0755,size=8g tlspolicyd-sandbox "$LAYER"
@@ -49,6 +53,13 @@ if [ "${1:-}" = --inside ]; then
   mount -t tmpfs -o mode=0755 run "$R/run"
   mkdir -p "$R/run/lock" "$R/sandbox-out"
   mount --bind "$OUT" "$R/sandbox-out"
+  IFS=: read -r -a dirs <<< "$BINDS"
+  for d in "${dirs[@]}"; do
+    [ -n "$d" ] || continue
+    mkdir -p "$R$d"
+    mount --bind "$d" "$R$d"
+    mount -o remount,bind,ro "$R$d"
+  done
   printf '#!/bin/sh\n# sandbox: no service starts by itself\nexit 101\n' > "$R/usr/sbin/policy-rc.d"
   chmod 755 "$R/usr/sbin/policy-rc.d"
   ip link set lo up
@@ -56,10 +67,15 @@ if [ "${1:-}" = --inside ]; then
   exec chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 fi
 
-OUT=${1:?usage: sandbox.sh OUTDIR COMMAND [ARG...]}
+BINDS=$(cd "$(dirname "$0")/../.." && pwd)
+while [ "${1:-}" = --bind ]; do
+  BINDS="$BINDS:$(readlink -f "${2:?--bind needs a directory}")"
+  shift 2
+done
+OUT=${1:?usage: sandbox.sh [--bind DIR]... OUTDIR COMMAND [ARG...]}
 shift
-[ $# -ge 1 ] || { echo "usage: sandbox.sh OUTDIR COMMAND [ARG...]" >&2; exit 64; }
+[ $# -ge 1 ] || { echo "usage: sandbox.sh [--bind DIR]... OUTDIR COMMAND [ARG...]" >&2; exit 64; }
 [ "$(id -u)" -eq 0 ] || { echo "sandbox: needs root" >&2; exit 77; }
 mkdir -p "$OUT"
 OUT=$(readlink -f "$OUT")
-exec unshare --mount --pid --net --uts --ipc --fork --propagation private -- "$(readlink -f "$0")" --inside "$OUT" "$@"
+exec unshare --mount --pid --net --uts --ipc --fork --propagation private -- "$(readlink -f "$0")" --inside "$OUT" "$BINDS" "$@"

@@ -57,7 +57,8 @@ echo "units: ok   tlspolicyd.socket, the service's ReadWritePaths and the shippe
 
 # 4. The daemon on the shipped configuration under the service's sandbox,
 # emulated in a throwaway copy of this machine (tests/systemd/in-unit-sandbox.sh).
-"$SRC/tests/sandbox/sandbox.sh" "$TMP/out" "$SRC/tests/systemd/in-unit-sandbox.sh" "$SRC" "$BIN" "$ASK" "$rw" ||
+"$SRC/tests/sandbox/sandbox.sh" --bind "$(dirname "$BIN")" --bind "$(dirname "$ASK")" "$TMP/out" \
+  "$SRC/tests/systemd/in-unit-sandbox.sh" "$SRC" "$BIN" "$ASK" "$rw" ||
   { cat "$TMP/out/daemon.log"; fail "the daemon did not serve under the unit's sandbox"; }
 [ "$(cat "$TMP/out/socket")" = "tlspolicyd:$group 660" ] || fail "the socket is $(cat "$TMP/out/socket"), not tlspolicyd:$group 660"
 [ "$(cat "$TMP/out/answer")" = "action=530 5.7.0 Authentication requires a TLS connection" ] ||
