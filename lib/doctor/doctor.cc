@@ -19,17 +19,6 @@ std::string_view to_string(Severity s) {
   return "info";
 }
 
-std::string_view to_string(SocketAccess a) {
-  switch (a) {
-    case SocketAccess::Ok: return "ok";
-    case SocketAccess::NotSocket: return "not a socket";
-    case SocketAccess::NoGroup: return "not in the socket's group";
-    case SocketAccess::NoWrite: return "no write permission";
-    case SocketAccess::ClosedDirectory: return "directory not searchable";
-  }
-  return "ok";
-}
-
 std::vector<Finding> diagnose(const Inputs& in) {
   std::vector<Finding> out;
   std::vector<config::ListenAddress> ours = in.listen;

@@ -41,7 +41,6 @@ enum class SocketAccess {
   NoWrite,          // the bits that apply to the user lack write
   ClosedDirectory,  // `path` is a directory on the way the user may not search
 };
-[[nodiscard]] std::string_view to_string(SocketAccess a);
 
 // How long the caller waits for tlspolicyd to answer its test request.
 inline constexpr int ProbeTimeoutSeconds = 3;

@@ -111,24 +111,6 @@ Target classify_inet(const PolicyEndpoint& ep, const std::vector<config::ListenA
 
 }  // namespace
 
-std::string_view to_string(PolicyEndpoint::Kind kind) {
-  switch (kind) {
-    case PolicyEndpoint::Kind::Unix: return "unix";
-    case PolicyEndpoint::Kind::Inet: return "inet";
-    case PolicyEndpoint::Kind::Other: return "other";
-  }
-  return "other";
-}
-
-std::string_view to_string(Reach reach) {
-  switch (reach) {
-    case Reach::Ours: return "ours";
-    case Reach::Astray: return "astray";
-    case Reach::Other: return "other";
-  }
-  return "other";
-}
-
 std::string normal_path(std::string_view path) {
   std::string out = std::filesystem::path(path).lexically_normal().string();
   while (out.size() > 1 && out.back() == '/') out.pop_back();

@@ -31,7 +31,6 @@ struct PolicyEndpoint {
   std::string host;  // Inet: without brackets
   std::string port;  // Inet
 };
-[[nodiscard]] std::string_view to_string(PolicyEndpoint::Kind kind);
 
 [[nodiscard]] PolicyEndpoint parse_endpoint(std::string_view text);
 
@@ -49,7 +48,6 @@ enum class Reach {
   Astray,  // it looks meant for tlspolicyd but leads elsewhere
   Other,   // another policy service
 };
-[[nodiscard]] std::string_view to_string(Reach reach);
 
 struct Target {
   Reach reach = Reach::Other;

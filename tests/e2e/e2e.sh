@@ -326,10 +326,13 @@ for svc in smtp/inet 127.0.0.1:$PORT_AUTH/inet 127.0.0.1:$PORT_INET/inet 127.0.0
 done
 reload_postfix
 partner_scenarios -nochroot
+answered=0
 for pid in $(pgrep -x smtpd); do  # the processes that answered: new ones, not chrooted
   grep -q "smtpd\[$pid\]: .*plain-partner-nochroot" "$SYSLOG" || continue
+  answered=$((answered + 1))
   [ "$(readlink "/proc/$pid/root")" = / ] || problems+=("smtpd $pid still runs chrooted")
 done
+[ $answered -gt 0 ] || problems+=("no running smtpd answered plain-partner-nochroot")
 verdict smtpd-not-chrooted
 send submission-nochroot 587 submission-nochroot@example.org rcpt@example.test --tls \
   --auth PLAIN --auth-user testuser@mx.sandbox.example --auth-password lab-secret-pw
