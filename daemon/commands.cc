@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// commands: check and query, which evaluate without any socket.
+// commands: check, and query, which answers through the daemon's Responder
+// (without TLS history, metrics or log), so its answers are the daemon's.
 #include "commands.h"
 
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "config/config_loader.h"
 #include "log/kv_line.h"
 #include "protocol/request_parser.h"
+#include "responder.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -67,12 +69,22 @@ std::string effect_text(const policy::RuleTrace& t) {
   return {};
 }
 
-void print_decision(const config::Config& cfg, const protocol::Request& request, const QueryArgs& args) {
+// Prints what the daemon would answer; false (said on stderr) when it would close
+// without an answer.
+bool print_decision(Responder& responder, const protocol::Request& request, const QueryArgs& args) {
   policy::Trace trace;
-  policy::Decision d = cfg.policy.evaluate(request, args.explain ? &trace : nullptr);
+  std::string wire;  // "action=ACTION\n\n"
+  std::optional<policy::Decision> answered = responder.answer(request, wire, 0, "query", args.explain ? &trace : nullptr);
+  if (!answered) {
+    std::cerr << "tlspolicyd query: internal error: the answer is not valid on the wire; the daemon would close "
+                 "the connection without an answer\n";
+    return false;
+  }
+  const policy::Decision& d = *answered;
+  const std::string_view action = std::string_view(wire).substr(7, wire.size() - 9);
   const std::string rule = d.rule != nullptr ? d.rule->name : "";
   if (args.json) {
-    std::cout << "{\"action\":" << json_string(d.action) << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
+    std::cout << "{\"action\":" << json_string(action) << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
               << ",\"mode\":" << (d.rule != nullptr ? json_string(policy::to_string(d.mode)) : "null")
               << ",\"reason\":" << (d.reason.empty() ? "null" : json_string(d.reason));
     if (args.explain) {
@@ -89,10 +101,10 @@ void print_decision(const config::Config& cfg, const protocol::Request& request,
       std::cout << "]";
     }
     std::cout << "}\n";
-    return;
+    return true;
   }
-  std::cout << "action=" << d.action << '\n';
-  if (!args.explain) return;
+  std::cout << wire.substr(0, wire.size() - 1);  // the wire's line, without the empty one
+  if (!args.explain) return true;
   for (const auto& t : trace) {
     std::cout << "rule " << t.rule->name << " (" << policy::to_string(t.rule->mode) << "): " << outcome_text(t);
     if (!t.match.empty()) std::cout << "; " << t.match;
@@ -101,6 +113,7 @@ void print_decision(const config::Config& cfg, const protocol::Request& request,
     std::cout << '\n';
   }
   if (d.rule == nullptr) std::cout << "default_action: answered\n";
+  return true;
 }
 
 }  // namespace
@@ -120,6 +133,7 @@ int run_query(const QueryArgs& args) {
   }
   auto cfg = load_or_report(args.config_path);
   if (!cfg) return exit_code::Config;
+  Responder responder(cfg);
 
   if (!args.attributes.empty()) {
     protocol::Request request;
@@ -133,8 +147,7 @@ int run_query(const QueryArgs& args) {
       }
     }
     request.finalize();
-    print_decision(*cfg, request, args);
-    return exit_code::Ok;
+    return print_decision(responder, request, args) ? exit_code::Ok : exit_code::Software;
   }
 
   // Requests in the wire format on stdin; end of input also ends a request.
@@ -155,13 +168,13 @@ int run_query(const QueryArgs& args) {
       return exit_code::DataErr;
     }
     any = true;
-    print_decision(*cfg, request, args);
+    if (!print_decision(responder, request, args)) return exit_code::Software;
   }
   if (!any) {
     // Nothing at all on stdin: an empty request, as the daemon would answer it.
     request.clear();
     request.finalize();
-    print_decision(*cfg, request, args);
+    if (!print_decision(responder, request, args)) return exit_code::Software;
   }
   return exit_code::Ok;
 }

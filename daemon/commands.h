@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // commands: the tlspolicyd subcommands (SPEC section 2), each returning its exit
-// code. serve runs the daemon; check, query, report and doctor never open a socket.
+// code. serve runs the daemon; check and query never open a socket, report opens
+// the history store (a Redis store is a TCP connection), doctor runs postconf and
+// probes the policy endpoint it finds.
 #pragma once
 
 #include <optional>

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <exception>
 
-#include "server.h"
+#include "responder.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -43,8 +43,9 @@ std::string limit_text(protocol::ParseError error, const protocol::Limits& limit
 
 }  // namespace
 
-Connection::Connection(Server& server, std::uint64_t id, int in_fd, int out_fd, std::string peer)
-    : server_(server), in_fd_(in_fd), out_fd_(out_fd), parser_(server.config().limits.request), id_(id),
+Connection::Connection(ConnectionHost& host, Responder& responder, std::uint64_t id, int in_fd, int out_fd,
+                       std::string peer)
+    : host_(host), responder_(responder), in_fd_(in_fd), out_fd_(out_fd), parser_(host.limits().request), id_(id),
       peer_(std::move(peer)) {}
 
 Connection::~Connection() {
@@ -59,9 +60,9 @@ bool Connection::start() {
   if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
   in_socket_ = is_socket(in_fd_);
   out_socket_ = is_socket(out_fd_);
-  read_ev_ = event_new(server_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
-  idle_ev_ = evtimer_new(server_.base(), &Connection::idle_cb, this);
-  write_ev_ = event_new(server_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
+  read_ev_ = event_new(host_.base(), in_fd_, EV_READ | EV_PERSIST, &Connection::read_cb, this);
+  idle_ev_ = evtimer_new(host_.base(), &Connection::idle_cb, this);
+  write_ev_ = event_new(host_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
   if (read_ev_ == nullptr || write_ev_ == nullptr || idle_ev_ == nullptr) return false;
   if (event_add(read_ev_, nullptr) != 0 || event_add(idle_ev_, idle_timeout()) != 0) return false;
   reading_ = true;
@@ -69,15 +70,15 @@ bool Connection::start() {
 }
 
 const timeval* Connection::idle_timeout() {
-  if (const timeval* common = server_.idle_timeout()) return common;
-  idle_ = to_timeval(server_.config().limits.idle_timeout);  // no common timeout: a plain one
+  if (const timeval* common = host_.idle_timeout()) return common;
+  idle_ = to_timeval(host_.limits().idle_timeout);  // no common timeout: a plain one
   return &idle_;
 }
 
 void Connection::read_cb(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Connection*>(arg);
   self->guarded([self] { self->on_readable(); });
-  if (self->state_ == State::Closed) self->server_.release(self);
+  if (self->state_ == State::Closed) self->host_.release(*self);
 }
 
 void Connection::idle_cb(evutil_socket_t, short, void* arg) {
@@ -91,23 +92,23 @@ void Connection::idle_cb(evutil_socket_t, short, void* arg) {
     event_add(self->idle_ev_, self->idle_timeout());
     return;
   }
-  self->server_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
-                           self->server_.config().limits.idle_timeout.count(), self->requests_);
+  self->host_.log().info("conn={} peer={}: idle for {}s after {} request(s); closing", self->id_, self->peer_,
+                           self->host_.limits().idle_timeout.count(), self->requests_);
   self->close();
-  self->server_.release(self);
+  self->host_.release(*self);
 }
 
 void Connection::write_cb(evutil_socket_t, short what, void* arg) {
   auto* self = static_cast<Connection*>(arg);
   self->guarded([self, what] {
     if (what & EV_TIMEOUT) {
-      self->server_.log().warn("conn={} peer={}: peer does not read its answers; closing", self->id_, self->peer_);
+      self->host_.log().warn("conn={} peer={}: peer does not read its answers; closing", self->id_, self->peer_);
       self->close();
     } else {
       self->on_writable();
     }
   });
-  if (self->state_ == State::Closed) self->server_.release(self);
+  if (self->state_ == State::Closed) self->host_.release(*self);
 }
 
 template <class F>
@@ -116,7 +117,7 @@ void Connection::guarded(F&& f) {
     f();
   } catch (const std::exception& e) {
     // Never a guessed answer: this connection ends, the daemon goes on.
-    server_.log().error("conn={} peer={}: internal error: {}; closing without an answer", id_, peer_, e.what());
+    host_.log().error("conn={} peer={}: internal error: {}; closing without an answer", id_, peer_, e.what());
     close();
   }
 }
@@ -126,7 +127,7 @@ Connection::ReadResult Connection::read_some() {
   ssize_t n = in_socket_ ? ::recv(in_fd_, buf, sizeof buf, 0) : ::read(in_fd_, buf, sizeof buf);
   ++reads_;
   if (n > 0) {
-    parser_.set_limits(server_.config().limits.request);
+    parser_.set_limits(host_.limits().request);
     // Parsed in this buffer, not copied to the connection's (a copy's memory is
     // cold: one connection's turn comes after all the others'); only an
     // unfinished request is kept.
@@ -140,12 +141,12 @@ Connection::ReadResult Connection::read_some() {
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return ReadResult::Empty;
   if (n < 0) {
-    server_.log().info("conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
+    host_.log().info("conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
   } else if (parser_.mid_request()) {
-    server_.log().warn("conn={} peer={}: connection closed in the middle of a request ({} bytes unanswered)", id_,
+    host_.log().warn("conn={} peer={}: connection closed in the middle of a request ({} bytes unanswered)", id_,
                        peer_, parser_.buffered());
   } else {
-    server_.log().debug("conn={} peer={}: closed by peer after {} request(s)", id_, peer_, requests_);
+    host_.log().debug("conn={} peer={}: closed by peer after {} request(s)", id_, peer_, requests_);
   }
   return ReadResult::End;
 }
@@ -158,19 +159,19 @@ void Connection::on_readable() {
 void Connection::answer_buffered() {
   // Not the connection's: the same memory for every connection, so a request's
   // fields are written where the cache already is.
-  protocol::Request& request = server_.scratch_request();
+  protocol::Request& request = responder_.scratch_request();
   while (state_ == State::Open) {
     protocol::ParseStatus status = parser_.next(request);
     if (status == protocol::ParseStatus::NeedMore) return;
     if (status == protocol::ParseStatus::Error) {
-      server_.log().warn("conn={} peer={}: {} after {} request(s); closing without an answer", id_, peer_,
+      host_.log().warn("conn={} peer={}: {} after {} request(s); closing without an answer", id_, peer_,
                          limit_text(parser_.error(), parser_.limits()), requests_);
-      server_.protocol_error();
+      responder_.protocol_error();
       drain();
       return;
     }
     ++requests_;
-    if (!server_.answer(request, out_, *this)) {
+    if (!responder_.answer(request, out_, id_, peer_)) {
       drain();
       return;
     }
@@ -188,7 +189,7 @@ void Connection::flush() {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    server_.log().info("conn={} peer={}: write error: {}; closing", id_, peer_, std::strerror(errno));
+    host_.log().info("conn={} peer={}: write error: {}; closing", id_, peer_, std::strerror(errno));
     close();
     return;
   }
@@ -245,7 +246,7 @@ void Connection::shutdown() {
     if (read_some() != ReadResult::Data) break;
   }
   if (state_ == State::Open && parser_.mid_request()) {
-    server_.log().info("conn={} peer={}: stopping with an unfinished request", id_, peer_);
+    host_.log().info("conn={} peer={}: stopping with an unfinished request", id_, peer_);
   }
   drain();
   flush();

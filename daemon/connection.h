@@ -4,7 +4,7 @@
 //   Open      reading requests; each complete request is answered at once, in order
 //   Draining  no more reading (peer EOF, server stopping, or a request that broke a
 //             limit): answers already formed are written, then Closed
-//   Closed    the owner (Server) destroys the object after the callback returns
+//   Closed    the host destroys the object (release) as the callback returns
 //
 // A protocol error (limit, line without '=', NUL) closes the connection without
 // an answer to the offending request, after a warning naming the peer. An Open
@@ -12,19 +12,42 @@
 // idle check (one every idle_timeout, so within twice that); a Draining one after
 // DrainTimeout. While more than MaxPendingOutput bytes of answers wait to be
 // written (a client that pipelines but does not read), reading pauses.
+//
+// Requests are answered by a Responder; everything else a connection needs from
+// whoever owns it (the event loop, the current limits, the log, being destroyed)
+// comes through the narrow ConnectionHost.
 #pragma once
 
 #include <event2/event.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "config/config.h"
 #include "protocol/request_parser.h"
 
 namespace tlspolicyd::daemon {
 
-class Server;
+class Connection;
+class Responder;
+
+// What a connection needs from its owner (Connections in the daemon).
+class ConnectionHost {
+ public:
+  virtual ~ConnectionHost() = default;
+  [[nodiscard]] virtual event_base* base() = 0;
+  // The limits of the configuration now in force (they change on reload).
+  [[nodiscard]] virtual const config::ServerLimits& limits() = 0;
+  // The idle timeout to arm the idle check with, or nullptr to use a plain one (a
+  // libevent common timeout: re-arming it costs O(1) with thousands of connections).
+  [[nodiscard]] virtual const timeval* idle_timeout() = 0;
+  [[nodiscard]] virtual spdlog::logger& log() = 0;
+  // `conn` reached State::Closed: the host destroys it. Called last in a libevent
+  // callback, which touches nothing of the connection afterwards.
+  virtual void release(Connection& conn) = 0;
+};
 
 class Connection {
  public:
@@ -34,7 +57,7 @@ class Connection {
   enum class State { Open, Draining, Closed };
 
   // Takes ownership of in_fd and out_fd (the same fd for a socket).
-  Connection(Server& server, std::uint64_t id, int in_fd, int out_fd, std::string peer);
+  Connection(ConnectionHost& host, Responder& responder, std::uint64_t id, int in_fd, int out_fd, std::string peer);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -70,7 +93,8 @@ class Connection {
 
   // What every request touches, together (a connection's memory is cold when its
   // turn comes); the rest after.
-  Server& server_;
+  ConnectionHost& host_;
+  Responder& responder_;
   int in_fd_;
   int out_fd_;
   bool in_socket_ = false;   // recv()/send() rather than read()/write(): a shorter

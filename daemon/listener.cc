@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "listener.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
@@ -145,6 +146,26 @@ void remove_socket_file(const BoundSocket& socket) {
   if (::lstat(socket.unlink_path.c_str(), &st) == 0 && st.st_dev == socket.dev && st.st_ino == socket.ino) {
     ::unlink(socket.unlink_path.c_str());
   }
+}
+
+std::string peer_name(int fd, const sockaddr* addr, int len) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  ucred cred{};
+  socklen_t cred_len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+    return "unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]";
+  }
+  return "unix";
 }
 
 }  // namespace tlspolicyd::daemon

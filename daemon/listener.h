@@ -10,6 +10,7 @@
 // IPv6-only). Sockets are non-blocking and close-on-exec.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -44,6 +45,10 @@ struct BoundSocket {
                                                                    const config::SocketSettings& socket,
                                                                    std::optional<gid_t> group,
                                                                    std::optional<uid_t> owner = std::nullopt);
+
+// The peer of an accepted socket, for the log: "192.0.2.1:25", "[2001:db8::1]:25",
+// "unix[pid:123,uid:107]" (from SO_PEERCRED), or "unix".
+[[nodiscard]] std::string peer_name(int fd, const sockaddr* addr, int len);
 
 // Removes the socket file if it is still the one this process created.
 void remove_socket_file(const BoundSocket& socket);

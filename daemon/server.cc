@@ -1,51 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <csignal>
-#include <cstring>
 
-#include "log/decision_log.h"
-#include "log/kv_line.h"
-#include "protocol/reply.h"
 #include "tls/cipher_catalog.h"
-#include "systemd.h"
 
 namespace tlspolicyd::daemon {
 namespace {
 
 timeval to_timeval(std::chrono::seconds s) { return timeval{static_cast<time_t>(s.count()), 0}; }
-
-// stderr lines are written together at most this long after the first of a batch.
-constexpr timeval LogBatchDelay{0, 50000};
-
-// "192.0.2.1:25", "[2001:db8::1]:25", "unix[pid:123,uid:107]".
-std::string peer_name(int fd, const sockaddr* addr, int len) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
-  }
-  if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
-  }
-  ucred cred{};
-  socklen_t cred_len = sizeof cred;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
-    return "unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]";
-  }
-  return "unix";
-}
 
 // Configuration error text for the log: the file is the administrator's, but a
 // list file may hold anything, so control bytes are made visible.
@@ -76,16 +42,18 @@ Server::Server(ServeOptions options, std::shared_ptr<const config::Config> confi
     : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(event_base_new()) {}
 
 Server::~Server() {
-  set_batch_waker(*logger_, nullptr);
-  logger_->flush();
-  connections_.clear();
+  // Users before what they use, and every event before the loop.
+  connections_.reset();
+  responder_.reset();
   reloader_.reset();
   close_listeners();
   for (event* ev : signals_) event_free(ev);
   if (resume_accept_ != nullptr) event_free(resume_accept_);
   if (stop_timer_ != nullptr) event_free(stop_timer_);
-  if (watchdog_ != nullptr) event_free(watchdog_);
-  if (log_flush_ != nullptr) event_free(log_flush_);
+  watchdog_.reset();
+  log_flusher_.reset();
+  history_.reset();
+  metrics_server_.reset();
   if (base_ != nullptr) event_base_free(base_);
 }
 
@@ -110,12 +78,7 @@ int Server::open() {
       return 70;
     }
   }
-  log_flush_ = event_new(base_, -1, 0, &Server::log_flush_cb, this);
-  if (log_flush_ != nullptr) {
-    set_batch_waker(*logger_, [this] {
-      if (event_pending(log_flush_, EV_TIMEOUT, nullptr) == 0) event_add(log_flush_, &LogBatchDelay);
-    });
-  }
+  log_flusher_ = std::make_unique<LogFlusher>(base_, *logger_);
   resume_accept_ = evtimer_new(base_, &Server::resume_accept_cb, this);
   stop_timer_ = evtimer_new(base_, &Server::stop_timeout_cb, this);
   reloader_ = std::make_unique<Reloader>(base_, options_.config_path,
@@ -151,11 +114,16 @@ int Server::open() {
     }
   }
 
-  if (options_.stdio) {
-    if (!add_connection(STDIN_FILENO, STDOUT_FILENO, "stdio")) return 69;
-    return 0;
-  }
+  responder_ = std::make_unique<Responder>(config_, logger_.get(), metrics_.get(), history_.get());
+  connections_ = std::make_unique<Connections>(base_, *responder_, *logger_, metrics_.get());
+  connections_->set_on_empty([this] {
+    if (stopping_ || options_.stdio) event_base_loopbreak(base_);
+  });
+  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, "stdio") ? 0 : 69;
+  return open_listeners();
+}
 
+int Server::open_listeners() {
   // Sockets: --listen, else systemd's (socket activation), else the configuration's.
   std::vector<BoundSocket> sockets;
   if (options_.listen.empty()) {
@@ -232,11 +200,7 @@ spdlog::level::level_enum Server::startup_level() const {
 int Server::run() {
   logger_->log(startup_level(), "ready: configuration generation {} from {} ({} rules)", generation_,
                options_.config_path, config_->policy.rules().size());
-  if (auto every = systemd::watchdog_interval()) {
-    watchdog_ = event_new(base_, -1, EV_PERSIST, &Server::watchdog_cb, this);
-    timeval tv{static_cast<time_t>(every->count() / 1000000), static_cast<suseconds_t>(every->count() % 1000000)};
-    if (watchdog_ != nullptr) event_add(watchdog_, &tv);
-  }
+  watchdog_ = std::make_unique<systemd::Watchdog>(base_);
   systemd::notify("READY=1\nSTATUS=serving, configuration generation " + std::to_string(generation_));
   if (event_base_dispatch(base_) < 0) {
     logger_->error("event loop failed");
@@ -247,85 +211,8 @@ int Server::run() {
   return 0;
 }
 
-bool Server::add_connection(int in_fd, int out_fd, std::string peer) {
-  auto conn = std::make_unique<Connection>(*this, next_id_++, in_fd, out_fd, std::move(peer));
-  if (!conn->start()) {
-    logger_->error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
-    return false;
-  }
-  logger_->debug("conn={} peer={}: connected", conn->id(), conn->peer());
-  connections_.emplace(conn->id(), std::move(conn));
-  if (metrics_) metrics_->connection_opened();
-  return true;
-}
-
-void Server::release(Connection* conn) {
-  if (connections_.erase(conn->id()) != 0 && metrics_) metrics_->connection_closed();
-  if ((stopping_ || options_.stdio) && connections_.empty()) event_base_loopbreak(base_);
-}
-
-bool Server::answer(const protocol::Request& request, std::string& out, const Connection& conn) {
-  const auto started = metrics_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  std::string downgrade;
-  if (history_ && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
-  policy::Decision decision = config_->policy.evaluate(request, nullptr, downgrade);
-  if (!protocol::append_reply(out, decision.action)) {
-    logger_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
-                   conn.id(), conn.peer(), [&] {
-                     std::string s;
-                     log::append_escaped(s, decision.action);
-                     return s;
-                   }());
-    return false;
-  }
-  log_lines_.clear();  // keeps its capacity: no allocation per decision
-  if (log::append_decision_lines(log_lines_, decision, request, config_->log.decisions) > 0) {
-    std::string_view lines = log_lines_;
-    for (std::size_t lf; (lf = lines.find('\n')) != std::string_view::npos; lines.remove_prefix(lf + 1)) {
-      logger_->info(lines.substr(0, lf));  // a finished line: no formatting
-    }
-  }
-  if (metrics_) count(decision, request, std::chrono::steady_clock::now() - started);
-  return true;
-}
-
-void Server::count(const policy::Decision& decision, const protocol::Request& request,
-                   std::chrono::nanoseconds took) {
-  const std::string_view action = std::string_view(decision.action).substr(0, decision.action.find(' '));
-  std::string lower(action);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
-                     decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
-  for (const auto& v : decision.violations) {
-    if (!v.reason.empty()) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
-  }
-  metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
-}
-
 void Server::accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg) {
-  static_cast<Server*>(arg)->on_accept(fd, addr, len);
-}
-
-void Server::on_accept(int fd, const sockaddr* addr, int len) {
-  std::string peer = peer_name(fd, addr, len);
-  if (stopping_) {
-    ::close(fd);
-    return;
-  }
-  if (connections_.size() >= config_->limits.connections) {
-    ::close(fd);
-    ++refused_;
-    if (metrics_) metrics_->connection_refused();
-    auto now = std::chrono::steady_clock::now();
-    if (now - refused_logged_ >= std::chrono::seconds(10)) {
-      logger_->warn("connection limit of {} reached: refused {} connection(s), the last from {}",
-                    config_->limits.connections, refused_, peer);
-      refused_ = 0;
-      refused_logged_ = now;
-    }
-    return;
-  }
-  if (!add_connection(fd, fd, std::move(peer))) ::close(fd);
+  static_cast<Server*>(arg)->connections_->accept(fd, peer_name(fd, addr, len));
 }
 
 void Server::accept_error_cb(evconnlistener*, void* arg) { static_cast<Server*>(arg)->on_accept_error(); }
@@ -385,6 +272,7 @@ void Server::apply_reload(config::LoadResult result) {
     logger_->warn("downgrade: was added; TLS history starts after a restart");
   }
   config_ = std::move(result.config);
+  responder_->set_config(config_);
   ++generation_;
   set_level(*logger_, options_.log_level.value_or(config_->log.level));
   if (metrics_) metrics_->reloaded(true, generation_);
@@ -395,46 +283,13 @@ void Server::apply_reload(config::LoadResult result) {
   if (log_changed) logger_->warn("log.syslog settings changed; they apply after a restart");
 }
 
-void Server::log_flush_cb(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<Server*>(arg);
-  self->logger_->flush();
-  if (log_waiting(*self->logger_)) {
-    // stderr's reader is behind: try again shortly, without waiting for it.
-    event_add(self->log_flush_, &LogBatchDelay);
-  }
-}
-
-const timeval* Server::idle_timeout() {
-  const std::int64_t seconds = config_->limits.idle_timeout.count();
-  auto it = idle_timeouts_.find(seconds);
-  if (it == idle_timeouts_.end()) {
-    const timeval tv{static_cast<time_t>(seconds), 0};
-    const timeval* common = event_base_init_common_timeout(base_, &tv);
-    it = idle_timeouts_.emplace(seconds, common).first;  // nullptr: none to be had
-  }
-  return it->second;
-}
-
-void Server::watchdog_cb(evutil_socket_t, short, void*) {
-  systemd::notify("WATCHDOG=1");  // the loop turns: requests are being answered
-}
-
 void Server::stop(std::string_view why) {
   if (stopping_) return;
   stopping_ = true;
   systemd::notify("STOPPING=1\nSTATUS=stopping");
-  logger_->info("stopping ({}): closing {} connection(s)", why, connections_.size());
+  logger_->info("stopping ({}): closing {} connection(s)", why, connections_->size());
   close_listeners();
-  std::vector<std::uint64_t> ids;
-  ids.reserve(connections_.size());
-  for (const auto& [id, conn] : connections_) ids.push_back(id);
-  for (std::uint64_t id : ids) {
-    auto it = connections_.find(id);
-    if (it == connections_.end()) continue;
-    it->second->shutdown();
-    if (it->second->state() == Connection::State::Closed) connections_.erase(it);
-  }
-  if (connections_.empty()) {
+  if (connections_->shutdown()) {
     event_base_loopbreak(base_);
     return;
   }
@@ -444,9 +299,9 @@ void Server::stop(std::string_view why) {
 
 void Server::stop_timeout_cb(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
-  self->logger_->warn("{} connection(s) still busy after {}s; closing them", self->connections_.size(),
+  self->logger_->warn("{} connection(s) still busy after {}s; closing them", self->connections_->size(),
                       StopTimeout.count());
-  self->connections_.clear();
+  self->connections_->close_all();
   event_base_loopbreak(self->base_);
 }
 

@@ -1,37 +1,45 @@
 // SPDX-License-Identifier: MIT
-// server: the event loop, its listeners, connections, signals and reloads.
+// server: the daemon's event loop, its listeners, signals and reloads.
 //
-// One thread runs everything on libevent; the only other thread is the
-// Reloader's worker. The configuration is a shared_ptr<const Config> swapped whole
-// on SIGHUP once the new one is fully built; a bad new file is logged and the old
-// one stays. SIGTERM/SIGINT stop accepting, answer what has arrived, close every
-// connection and end run() with 0 (or after StopTimeout at the latest). Listening
-// sockets are opened once, at start: a changed `listen` needs a restart; so does
-// a changed history store. systemd's sockets (socket activation) replace
-// `listen`, with a warning when they differ. Under --stdio (Postfix's spawn) it
-// serves that one connection only: no listeners, no metrics, start-up lines at
-// debug level.
+// Threads: the loop's thread answers every request; the Reloader's worker loads a
+// new configuration and the HistoryService's worker talks to the history store,
+// both handing their results to the loop through an Inbox. The configuration is a
+// shared_ptr<const Config> swapped whole on SIGHUP once the new one is fully
+// built; a bad new file is logged and the old one stays. SIGTERM/SIGINT stop
+// accepting, answer what has arrived, close every connection and end run() with 0
+// (or after StopTimeout at the latest). Listening sockets are opened once, at
+// start: a changed `listen` needs a restart; so does a changed history store.
+// systemd's sockets (socket activation) replace `listen`, with a warning when they
+// differ. Under --stdio (Postfix's spawn) it serves that one connection only: no
+// listeners, no metrics, start-up lines at debug level.
+//
+// What it wires together: Connections (the open connections), Responder (the
+// answer path), HistoryService, Metrics and its MetricsServer, LogFlusher and
+// systemd's Watchdog.
 #pragma once
 
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
-#include "connection.h"
+#include "connections.h"
 #include "history_service.h"
 #include "listener.h"
+#include "log_flusher.h"
+#include "logging.h"
 #include "metrics/metrics.h"
 #include "metrics_server.h"
-#include "logging.h"
 #include "reloader.h"
+#include "responder.h"
+#include "systemd.h"
 
 namespace tlspolicyd::daemon {
 
@@ -57,56 +65,32 @@ class Server {
   // Serves until stopped; returns the exit code.
   [[nodiscard]] int run();
 
-  // For connections.
-  [[nodiscard]] event_base* base() const { return base_; }
-  [[nodiscard]] const config::Config& config() const { return *config_; }
-  [[nodiscard]] spdlog::logger& log() const { return *logger_; }
-  // Evaluates one request and appends its answer to `out`; logs the decision.
-  // False on an internal error: the connection must close without an answer.
-  [[nodiscard]] bool answer(const protocol::Request& request, std::string& out, const Connection& conn);
-  // The Request every connection parses into (one is answered at a time, and a
-  // Request only views the bytes it was parsed from): always the same memory, warm
-  // in the cache, and nothing to set up per read.
-  [[nodiscard]] protocol::Request& scratch_request() { return scratch_request_; }
-  // Destroys a connection that reached State::Closed.
-  void release(Connection* conn);
-  // The idle timeout to arm read events with (a libevent common timeout: re-arming
-  // it per request costs O(1) with thousands of connections).
-  [[nodiscard]] const timeval* idle_timeout();
-  // A connection broke the protocol or a limit (for the metrics).
-  void protocol_error() {
-    if (metrics_) metrics_->protocol_error();
-  }
-
  private:
+  struct Listener {
+    BoundSocket socket;
+    evconnlistener* ev = nullptr;
+  };
+
+  // Opens --listen's, systemd's or the configuration's sockets; 0 or an exit code.
+  [[nodiscard]] int open_listeners();
   // Logs that systemd's sockets are not the configuration's listen: addresses.
   void warn_if_activation_differs(const std::vector<BoundSocket>& sockets) const;
   // The level of start-up and stop lines: debug under --stdio (one process per
   // smtpd connection), info otherwise.
   [[nodiscard]] spdlog::level::level_enum startup_level() const;
 
-  struct Listener {
-    BoundSocket socket;
-    evconnlistener* ev = nullptr;
-  };
-
   static void accept_cb(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
   static void accept_error_cb(evconnlistener* l, void* arg);
   static void signal_cb(evutil_socket_t sig, short what, void* arg);
   static void resume_accept_cb(evutil_socket_t fd, short what, void* arg);
   static void stop_timeout_cb(evutil_socket_t fd, short what, void* arg);
-  static void watchdog_cb(evutil_socket_t fd, short what, void* arg);
-  static void log_flush_cb(evutil_socket_t fd, short what, void* arg);
 
-  void on_accept(int fd, const sockaddr* addr, int len);
-  void count(const policy::Decision& decision, const protocol::Request& request, std::chrono::nanoseconds took);
   void on_accept_error();
   void on_signal(int sig);
   void on_reloaded(config::LoadResult result);
   void apply_reload(config::LoadResult result);
   void stop(std::string_view why);
   void close_listeners();
-  bool add_connection(int in_fd, int out_fd, std::string peer);
   [[nodiscard]] bool add_signal(int sig);
 
   ServeOptions options_;
@@ -118,20 +102,15 @@ class Server {
   std::vector<event*> signals_;
   event* resume_accept_ = nullptr;
   event* stop_timer_ = nullptr;
-  event* watchdog_ = nullptr;
-  event* log_flush_ = nullptr;
-  std::map<std::int64_t, const timeval*> idle_timeouts_;  // common timeouts by seconds
+  bool stopping_ = false;
+  std::unique_ptr<LogFlusher> log_flusher_;
+  std::unique_ptr<systemd::Watchdog> watchdog_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<metrics::Metrics> metrics_;  // when the configuration has metrics:
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<HistoryService> history_;  // when the configuration has a downgrade: section
-  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::uint64_t next_id_ = 1;
-  bool stopping_ = false;
-  std::uint64_t refused_ = 0;  // connections over the limit since the last log line
-  std::string log_lines_;  // the decision log lines of the request being answered
-  protocol::Request scratch_request_;
-  std::chrono::steady_clock::time_point refused_logged_{};
+  std::unique_ptr<Responder> responder_;
+  std::unique_ptr<Connections> connections_;
 };
 
 }  // namespace tlspolicyd::daemon

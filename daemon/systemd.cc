@@ -57,10 +57,17 @@ std::vector<BoundSocket> activated_sockets() {
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
-std::optional<std::chrono::microseconds> watchdog_interval() {
+Watchdog::Watchdog(event_base* base) {
   std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
-  return std::chrono::microseconds(usec / 2);
+  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+  event_ = event_new(base, -1, EV_PERSIST, [](evutil_socket_t, short, void*) { notify("WATCHDOG=1"); }, nullptr);
+  const std::uint64_t every = usec / 2;
+  timeval tv{static_cast<time_t>(every / 1000000), static_cast<suseconds_t>(every % 1000000)};
+  if (event_ != nullptr) event_add(event_, &tv);
+}
+
+Watchdog::~Watchdog() {
+  if (event_ != nullptr) event_free(event_);
 }
 
 }  // namespace tlspolicyd::daemon::systemd

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // systemd: socket activation and service notification (sd_listen_fds, sd_notify).
 //
-// Without systemd (no LISTEN_FDS, no NOTIFY_SOCKET, no WATCHDOG_USEC) every call
+// Without systemd (no LISTEN_FDS, no NOTIFY_SOCKET, no WATCHDOG_USEC) everything
 // here does nothing, so the daemon runs the same by hand, under another service
 // manager, or under systemd with Type=simple.
 #pragma once
 
-#include <chrono>
-#include <optional>
+#include <event2/event.h>
+
 #include <string>
 #include <vector>
 
@@ -23,7 +23,17 @@ namespace tlspolicyd::daemon::systemd {
 // "STATUS=..."). Harmless without one.
 void notify(const std::string& state);
 
-// How often to send WATCHDOG=1 (half the configured WatchdogSec), if at all.
-[[nodiscard]] std::optional<std::chrono::microseconds> watchdog_interval();
+// Sends WATCHDOG=1 from the event loop every half WatchdogSec while it exists
+// (when the loop turns, requests are being answered); nothing without WatchdogSec.
+class Watchdog {
+ public:
+  explicit Watchdog(event_base* base);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  event* event_ = nullptr;
+};
 
 }  // namespace tlspolicyd::daemon::systemd

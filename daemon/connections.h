@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// connections: the daemon's open policy connections, and the only place that
+// creates and destroys them.
+//
+// accept() takes a new socket unless the daemon is stopping or limits.connections
+// are open already (refused: closed at once, counted, logged at most every 10 s).
+// Every connection is destroyed through one path, which keeps the metrics' gauge
+// true, and `on_empty` runs when the last one goes (the Server stops the loop
+// then, when it is stopping or serves --stdio). As the ConnectionHost, it gives
+// connections the loop, the current limits, the idle timeout and the log. Loop
+// thread only.
+#pragma once
+
+#include <event2/event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "connection.h"
+#include "metrics/metrics.h"
+#include "responder.h"
+
+namespace tlspolicyd::daemon {
+
+class Connections final : public ConnectionHost {
+ public:
+  // `metrics` may be null. All must outlive this object.
+  Connections(event_base* base, Responder& responder, spdlog::logger& log, metrics::Metrics* metrics);
+  ~Connections() override;
+  Connections(const Connections&) = delete;
+  Connections& operator=(const Connections&) = delete;
+
+  // Serves in_fd/out_fd (taken over: closed on every path). False when the
+  // connection could not be started (logged).
+  bool add(int in_fd, int out_fd, std::string peer);
+  // A socket from a listener: add()ed, or refused while stopping or at the limit.
+  void accept(int fd, std::string peer);
+  // Stopping: no more accept()s; each connection answers what has arrived and
+  // closes. True when none is left.
+  bool shutdown();
+  // Closes every connection at once (the stop timeout).
+  void close_all();
+  [[nodiscard]] std::size_t size() const { return open_.size(); }
+  // Runs when the last connection has gone.
+  void set_on_empty(std::function<void()> on_empty) { on_empty_ = std::move(on_empty); }
+
+  // ConnectionHost
+  [[nodiscard]] event_base* base() override { return base_; }
+  [[nodiscard]] const config::ServerLimits& limits() override { return responder_.config().limits; }
+  [[nodiscard]] const timeval* idle_timeout() override;
+  [[nodiscard]] spdlog::logger& log() override { return log_; }
+  void release(Connection& conn) override;
+
+ private:
+  using Map = std::unordered_map<std::uint64_t, std::unique_ptr<Connection>>;
+  void destroy(Map::iterator it);
+
+  event_base* base_;
+  Responder& responder_;
+  spdlog::logger& log_;
+  metrics::Metrics* metrics_;
+  Map open_;
+  std::uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  std::function<void()> on_empty_;
+  std::map<std::int64_t, const timeval*> idle_timeouts_;  // common timeouts by seconds
+  std::uint64_t refused_ = 0;  // connections over the limit since the last log line
+  std::chrono::steady_clock::time_point refused_logged_{};
+};
+
+}  // namespace tlspolicyd::daemon

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#include "responder.h"
+
+#include <cctype>
+
+#include "history_service.h"
+#include "log/decision_log.h"
+#include "log/kv_line.h"
+#include "protocol/reply.h"
+
+namespace tlspolicyd::daemon {
+
+Responder::Responder(std::shared_ptr<const config::Config> config, spdlog::logger* log, metrics::Metrics* metrics,
+                     HistoryService* history)
+    : config_(std::move(config)), log_(log), metrics_(metrics), history_(history) {}
+
+std::optional<policy::Decision> Responder::answer(const protocol::Request& request, std::string& out,
+                                                  std::uint64_t conn, std::string_view peer, policy::Trace* trace) {
+  const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  std::string downgrade;
+  if (history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
+  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade);
+  if (!protocol::append_reply(out, decision.action)) {
+    if (log_ != nullptr) {
+      std::string shown;
+      log::append_escaped(shown, decision.action);
+      log_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
+                  conn, peer, shown);
+    }
+    return std::nullopt;
+  }
+  if (log_ != nullptr) log_decision(decision, request);
+  if (metrics_ != nullptr) count(decision, request, std::chrono::steady_clock::now() - started);
+  return decision;
+}
+
+void Responder::log_decision(const policy::Decision& decision, const protocol::Request& request) {
+  log_lines_.clear();  // keeps its capacity: no allocation per decision
+  if (log::append_decision_lines(log_lines_, decision, request, config_->log.decisions) == 0) return;
+  std::string_view lines = log_lines_;
+  for (std::size_t lf; (lf = lines.find('\n')) != std::string_view::npos; lines.remove_prefix(lf + 1)) {
+    log_->info(lines.substr(0, lf));  // a finished line: no formatting
+  }
+}
+
+void Responder::count(const policy::Decision& decision, const protocol::Request& request,
+                      std::chrono::nanoseconds took) {
+  const std::string_view action = std::string_view(decision.action).substr(0, decision.action.find(' '));
+  std::string lower(action);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
+                     decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
+  for (const auto& v : decision.violations) {
+    if (!v.reason.empty()) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+  }
+  metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
+}
+
+}  // namespace tlspolicyd::daemon
