@@ -2,8 +2,10 @@
 // inbox: hands values from worker threads to the event loop.
 //
 // post() may be called from any thread; the values are delivered, in order and in
-// batches, to `deliver` on the loop thread, woken through a pipe. Nothing else
-// crosses threads in the daemon.
+// batches, to `deliver` on the loop thread, woken through a pipe. It is the way
+// back to the loop for the daemon's two workers: the Reloader's new configuration
+// and the HistoryService's store results (the HistoryService hands jobs to its
+// worker through a queue of its own).
 #pragma once
 
 #include <event2/event.h>
