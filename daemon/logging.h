@@ -27,7 +27,7 @@ enum class LogTarget { Syslog, Stderr, None };
 
 // With --log-stderr, lines are written in batches: `wake` is called when the first
 // line of a batch is buffered, and the daemon flushes the logger soon after
-// (Server: 50 ms later; a batch over 64 KiB goes at once). Warnings and errors
+// (LogFlusher: 50 ms later; a batch over 64 KiB goes at once). Warnings and errors
 // are always written at once. Without a waker, every line is written at once. No
 // effect on syslog, where every line is a message of its own.
 void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
