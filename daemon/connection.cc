@@ -160,7 +160,13 @@ void Connection::answer_buffered() {
   // Not the connection's: the same memory for every connection, so a request's
   // fields are written where the cache already is.
   protocol::Request& request = responder_.scratch_request();
+  held_back_ = false;
   while (state_ == State::Open) {
+    if (out_.size() - out_pos_ > MaxPendingOutput) {
+      // The peer is not reading: the rest waits in the parser until it does.
+      held_back_ = true;
+      return;
+    }
     protocol::ParseStatus status = parser_.next(request);
     if (status == protocol::ParseStatus::NeedMore) return;
     if (status == protocol::ParseStatus::Error) {
@@ -179,6 +185,21 @@ void Connection::answer_buffered() {
 }
 
 void Connection::flush() {
+  for (;;) {
+    write_out();
+    if (state_ == State::Closed) return;
+    if (out_pos_ == out_.size() && state_ == State::Draining) {
+      close();
+      return;
+    }
+    // Requests held back while the peer did not read: answer them now that it has.
+    if (!held_back_ || state_ != State::Open || out_.size() - out_pos_ > MaxPendingOutput) break;
+    answer_buffered();
+  }
+  update_events();
+}
+
+void Connection::write_out() {
   while (out_pos_ < out_.size()) {
     const char* data = out_.data() + out_pos_;
     const std::size_t size = out_.size() - out_pos_;
@@ -194,21 +215,20 @@ void Connection::flush() {
     return;
   }
   if (out_pos_ == out_.size()) {
-    out_.clear();
     out_pos_ = 0;
-    if (state_ == State::Draining) {
-      close();
-      return;
+    if (out_.capacity() > KeptOutputCapacity) {
+      std::string().swap(out_);  // what a pipelining burst grew goes back
+    } else {
+      out_.clear();
     }
   }
-  update_events();
 }
 
 void Connection::on_writable() { flush(); }
 
 void Connection::update_events() {
-  const bool pending = out_pos_ < out_.size();
-  const bool want_read = state_ == State::Open && out_.size() - out_pos_ <= MaxPendingOutput;
+  const std::size_t unread = out_.size() - out_pos_;
+  const bool want_read = state_ == State::Open && unread <= MaxPendingOutput && !held_back_;
   if (want_read != reading_) {
     if (want_read) {
       event_add(read_ev_, nullptr);
@@ -217,25 +237,24 @@ void Connection::update_events() {
     }
     reading_ = want_read;
   }
-  if (pending != writing_) {
-    if (pending) {
-      timeval drain_timeout = to_timeval(DrainTimeout);
-      event_add(write_ev_, state_ == State::Draining ? &drain_timeout : nullptr);
+  // Whenever reading waits for the peer to read (paused, or draining), the peer
+  // must make room within DrainTimeout (reset by each write that goes through).
+  const bool want_write = unread > 0;
+  const bool timed = want_write && !want_read;
+  if (want_write != writing_ || timed != write_timed_) {
+    if (want_write) {
+      const timeval drain_timeout = to_timeval(DrainTimeout);
+      event_add(write_ev_, timed ? &drain_timeout : nullptr);
     } else {
       event_del(write_ev_);
     }
-    writing_ = pending;
+    writing_ = want_write;
+    write_timed_ = timed;
   }
 }
 
 void Connection::drain() {
-  if (state_ != State::Open) return;
-  state_ = State::Draining;
-  if (writing_) {
-    // Re-arm the write event with the drain timeout.
-    event_del(write_ev_);
-    writing_ = false;
-  }
+  if (state_ == State::Open) state_ = State::Draining;  // flush() then re-arms the events
 }
 
 void Connection::shutdown() {
@@ -258,7 +277,7 @@ void Connection::close() {
   if (reading_) event_del(read_ev_);
   event_del(idle_ev_);
   if (writing_) event_del(write_ev_);
-  reading_ = writing_ = false;
+  reading_ = writing_ = write_timed_ = false;
 }
 
 }  // namespace tlspolicyd::daemon

@@ -11,7 +11,9 @@
 // connection that reads nothing for limits.idle_timeout is closed at the next
 // idle check (one every idle_timeout, so within twice that); a Draining one after
 // DrainTimeout. While more than MaxPendingOutput bytes of answers wait to be
-// written (a client that pipelines but does not read), reading pauses.
+// written (a client that pipelines but does not read), no further request is
+// answered (the parser holds the bytes already read) and nothing more is read; a
+// peer that then reads nothing for DrainTimeout is dropped.
 //
 // Requests are answered by a Responder; everything else a connection needs from
 // whoever owns it (the event loop, the current limits, the log, being destroyed)
@@ -53,6 +55,8 @@ class Connection {
  public:
   static constexpr std::size_t MaxPendingOutput = 256 * 1024;
   static constexpr std::chrono::seconds DrainTimeout{10};
+  // Output buffer capacity kept once everything is written (a burst's goes back).
+  static constexpr std::size_t KeptOutputCapacity = 64 * 1024;
 
   enum class State { Open, Draining, Closed };
 
@@ -85,7 +89,10 @@ class Connection {
   // Reads once and answers what became complete; End when nothing more will come.
   ReadResult read_some();
   void answer_buffered();
+  // Writes answers until done or the socket is full; then answers requests held
+  // back (see MaxPendingOutput) if there is room again, and re-arms the events.
   void flush();
+  void write_out();
   void drain();
   void close();
   void update_events();
@@ -102,6 +109,8 @@ class Connection {
   State state_ = State::Open;
   bool reading_ = false;  // read event registered
   bool writing_ = false;  // write event registered
+  bool write_timed_ = false;  // ... with DrainTimeout
+  bool held_back_ = false;    // complete requests wait in the parser for room
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t reads_ = 0;  // reads, for the idle check

@@ -55,6 +55,7 @@ class Host final : public daemon::ConnectionHost {
   }
 
   void turn() { event_base_loop(base_, EVLOOP_ONCE); }
+  void turn_if_ready() { event_base_loop(base_, EVLOOP_NONBLOCK); }
 
   std::ostringstream log_text;
   std::unique_ptr<daemon::Connection> conn;
@@ -76,6 +77,10 @@ struct Pair {
     theirs = fds[1];
   }
   ~Pair() { ::close(ours); }
+  std::size_t send_some(std::string_view bytes) const {
+    ssize_t n = ::send(ours, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
   void send(std::string_view bytes) const {
     REQUIRE(::send(ours, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
   }
@@ -200,4 +205,34 @@ TEST_CASE("a connection that reads nothing for idle_timeout is closed") {
   REQUIRE(host.conn->start());
   while (host.released == 0) host.turn();
   CHECK(host.log_text.str().find("conn=7 peer=peer: idle for 0s after 0 request(s); closing") != std::string::npos);
+}
+
+TEST_CASE("answers held back while the peer does not read all come, in order, once it reads") {
+  Host host;
+  daemon::Responder responder(floor_config());
+  Pair pair;
+  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
+  REQUIRE(host.conn->start());
+  // 600 000 empty requests are 17 MB of answers: far more than the socket and
+  // MaxPendingOutput hold, so answering stops until the peer reads.
+  const std::string requests(600000, '\n');
+  std::size_t sent = 0;
+  for (int i = 0; i < 100; ++i) {
+    sent += pair.send_some(std::string_view(requests).substr(sent));
+    host.turn_if_ready();
+  }
+  REQUIRE(sent < requests.size());  // the connection stopped reading
+  const std::string_view answer = "action=REJECT 5.7.1 no TLS\n\n";
+  std::string got;
+  for (int i = 0; i < 1000000 && got.size() < requests.size() * answer.size(); ++i) {
+    sent += pair.send_some(std::string_view(requests).substr(sent));
+    host.turn_if_ready();
+    got += pair.received();
+  }
+  REQUIRE(sent == requests.size());
+  CHECK(got.size() == requests.size() * answer.size());
+  bool same = true;
+  for (std::size_t at = 0; at < got.size() && same; at += answer.size()) same = got.compare(at, answer.size(), answer) == 0;
+  CHECK(same);
+  CHECK(host.conn != nullptr);
 }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,61 @@ bool printable_lines(const std::string& text) {
   return true;
 }
 
+// The daemon's peak resident memory (VmHWM), in KiB.
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool Sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool Sanitized = true;
+#else
+constexpr bool Sanitized = false;
+#endif
+#else
+constexpr bool Sanitized = false;
+#endif
+
 }  // namespace
+
+TEST_CASE("adversarial: clients that pipeline and never read are dropped, memory stays bounded (issue 17)") {
+  // A warn rule: every empty request gets a long WARN answer (~130 bytes), so one
+  // 16 KiB read of bare newlines would be 2 MiB of answers if nothing held back.
+  TempDir dir;
+  Daemon d({"-c", config_with(dir, "log: { decisions: none }\n"
+                                   "rules:\n"
+                                   "  - name: census-of-everything-with-a-long-name\n"
+                                   "    mode: warn\n"
+                                   "    require: { tls: true }\n"
+                                   "    action: \"reject 5.7.1 TLS is required for this long answer\"\n")});
+  const std::string socket = dir.path() + "/policy.sock";
+  constexpr int N = 50;
+  const std::string newlines(1 << 20, '\n');
+  std::vector<Client> hostile;
+  for (int i = 0; i < N; ++i) {
+    hostile.push_back(Client::unix_socket(socket));
+    REQUIRE(hostile.back().send_some(newlines) > 0);  // as much as the socket takes
+  }
+  // A Postfix-like client is answered meanwhile.
+  Client postfix = Client::unix_socket(socket);
+  REQUIRE(postfix.send(request({{"encryption_protocol", "TLSv1.3"}})));
+  CHECK(postfix.answer() == "action=DUNNO\n\n");
+  // Every hostile client is dropped for not reading (after 10 s without reading).
+  for (int i = 0; i < N; ++i) d.wait_for_log("peer does not read its answers; closing");
+  REQUIRE(postfix.send(request({{"encryption_protocol", "TLSv1.3"}})));
+  CHECK(postfix.answer() == "action=DUNNO\n\n");
+  // At most the cap (256 KiB) of unread answers each, plus a read's worth, was held:
+  // well under 1 MiB a connection, where the answers to one read alone are 2 MiB.
+  const long peak = peak_rss_kib(d.pid());
+  MESSAGE("daemon peak RSS " << peak << " KiB");
+  if (!Sanitized) CHECK(peak < 64 * 1024);
+}
 
 TEST_CASE("adversarial: clients sending a byte at a time do not delay the others") {
   TempDir dir;

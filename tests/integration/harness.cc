@@ -223,6 +223,17 @@ bool Client::send(std::string_view data) {
   return true;
 }
 
+std::size_t Client::send_some(std::string_view data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  return sent;
+}
+
 bool Client::fill() {
   const auto until = Clock::now() + Deadline;
   pollfd p{fd_, POLLIN, 0};

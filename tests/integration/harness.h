@@ -100,6 +100,8 @@ class Client {
   [[nodiscard]] bool connected() const { return fd_ >= 0; }
   // Sends all of `data` (false when the peer is gone).
   bool send(std::string_view data);
+  // Sends what the socket takes now, without waiting; returns how many bytes.
+  std::size_t send_some(std::string_view data);
   // Reads one answer (up to and including the blank line); nullopt at EOF.
   std::optional<std::string> answer();
   // True when the daemon closes the connection without sending anything more.
