@@ -36,6 +36,33 @@ sockaddr_un unix_address(const std::string& path) {
   return sa;
 }
 
+// Started as root, the daemon creates, chowns and renames the socket file by
+// path: whoever may swap files in its directory (or a directory above) could
+// point that at another file. Empty when every directory on the way is root's
+// (the socket's own may be the daemon user's, `owner`) and writable by nobody
+// else, or sticky (then only a file's owner may remove or rename it, and the
+// socket file is root's until it is in place); else why not.
+std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner) {
+  if (::geteuid() != 0) return {};
+  const std::size_t last = path.rfind('/');
+  for (std::size_t pos = path.find('/', 1); pos != std::string::npos && pos <= last; pos = path.find('/', pos + 1)) {
+    const std::string dir = path.substr(0, pos);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return errno_text("cannot check directory " + dir);
+    const bool own = pos == last && owner && st.st_uid == *owner;
+    if (st.st_uid != 0 && !own) {
+      return "directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+             ": its owner could redirect what root does to the socket file; use a directory of root's (or, for "
+             "the socket's own directory, of the daemon's user)";
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
+      return "directory " + dir + " is writable by its group or others and not sticky: they could redirect what "
+             "root does to the socket file; chmod it go-w, or +t (as the packaged 1770 root:tlspolicyd)";
+    }
+  }
+  return {};
+}
+
 // True when some process accepts connections on the socket file at `path`.
 bool socket_is_live(const std::string& path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -51,6 +78,7 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
                                                  std::optional<uid_t> owner) {
   const std::string& path = address.path;
   if (std::string err = make_parent_dirs(path); !err.empty()) return err;
+  if (std::string err = unsafe_directory(path, owner); !err.empty()) return "not creating " + path + ": " + err;
 
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
@@ -69,21 +97,28 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
     ::unlink(temp.c_str());
     return err;
   };
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return fail("cannot bind " + temp);
-  if (::chmod(temp.c_str(), static_cast<mode_t>(settings.mode)) != 0) return fail("cannot chmod " + temp);
-  if ((group || owner) &&
-      ::chown(temp.c_str(), owner.value_or(static_cast<uid_t>(-1)), group.value_or(static_cast<gid_t>(-1))) != 0) {
-    return fail("cannot chown " + temp);
+  // Born with its mode (the umask, not a chmod by path afterwards).
+  const mode_t old_umask = ::umask(~static_cast<mode_t>(settings.mode) & 0777);
+  const int bound_rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  ::umask(old_umask);
+  if (bound_rc != 0) return fail("cannot bind " + temp);
+  // The file itself, never a symbolic link put in its place: chowned through a
+  // descriptor of what was checked to be a socket.
+  const int file = ::open(temp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (file < 0) return fail("cannot open " + temp);
+  struct stat file_st {};
+  const bool is_socket = ::fstat(file, &file_st) == 0 && S_ISSOCK(file_st.st_mode);
+  const bool chowned = !(group || owner) || ::fchownat(file, "", owner.value_or(static_cast<uid_t>(-1)),
+                                                       group.value_or(static_cast<gid_t>(-1)), AT_EMPTY_PATH) == 0;
+  ::close(file);
+  if (!is_socket) {
+    ::close(fd);  // and the file left alone: it is not ours
+    return temp + " was replaced by something other than the socket; not using it";
   }
+  if (!chowned) return fail("cannot chown " + temp);
   if (::listen(fd, SOMAXCONN) != 0) return fail("cannot listen on " + temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename " + temp + " to " + path);
-
-  BoundSocket bound{fd, address.to_string(), address.to_string(), path, 0, 0};
-  if (::stat(path.c_str(), &st) == 0) {
-    bound.dev = st.st_dev;
-    bound.ino = st.st_ino;
-  }
-  return bound;
+  return BoundSocket{fd, address.to_string(), address.to_string(), path, file_st.st_dev, file_st.st_ino};
 }
 
 std::variant<BoundSocket, std::string> open_inet(const config::ListenAddress& address) {

@@ -4,8 +4,13 @@
 // unix:PATH: the parent directory is created (0755) if missing; an existing socket
 // file is replaced only if nobody accepts on it (a live daemon's socket is never
 // stolen) and a file that is not a socket is never touched. The socket is bound as
-// PATH.new, given its mode, group and (started as root) the owner the daemon runs
-// as next, and renamed over PATH, so it never appears with the wrong permissions.
+// PATH.new, born with its mode (umask), given its group and (started as root) the
+// owner the daemon runs as next through a descriptor of the file checked to be a
+// socket (never through a symbolic link swapped in), and renamed over PATH, so it
+// never appears with the wrong permissions. Started as root, it refuses a
+// directory on the way that someone else could swap files in: owned by another
+// user than root (the socket's own directory: or the daemon's user), or writable
+// by group or others without the sticky bit.
 // inet:HOST:PORT binds the first address HOST resolves to (IPv6 sockets are
 // IPv6-only). Sockets are non-blocking and close-on-exec.
 #pragma once

@@ -4,7 +4,16 @@
 // template variable. Garbage, NUL bytes, limits, vanishing clients and the
 // connection limit are in serve_test.cc.
 #include <doctest/doctest.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <fstream>
 #include <string>
@@ -206,4 +215,107 @@ TEST_CASE("adversarial: hostile values in every template variable never break an
   CHECK(log.find("key=\"value") == std::string::npos);  // the forged pair stays inside its quotes
   CHECK(log.find("\\\" action=OK key=\\\"value") != std::string::npos);
   CHECK(log.find("\\x0d") != std::string::npos);
+}
+
+// Root's socket file race (issue 17 item 1): the daemon started as root creates its
+// socket in a directory that its own user (here: nobody) owns, while a process of
+// that user swaps a symbolic link to a root-only file in for the new socket file
+// the moment it appears. Whatever the start makes of it, the file stays as it was.
+TEST_CASE("adversarial: a symlink swapped in for the new socket file never turns root's chmod/chown onto another file") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  const passwd* nobody = ::getpwnam("nobody");
+  REQUIRE(nobody != nullptr);
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string sockdir = dir.path() + "/sock";
+  REQUIRE(::mkdir(sockdir.c_str(), 0755) == 0);
+  REQUIRE(::chown(sockdir.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+  const std::string victim = dir.write("victim", "root:$6$secret\n");
+  REQUIRE(::chmod(victim.c_str(), 0600) == 0);
+  const std::string config = dir.write("c.yaml", "user: nobody\nlisten: [ unix:" + sockdir +
+                                                     "/p.sock ]\nrules: []\n");
+
+  const std::string temp = sockdir + "/p.sock.new";
+  const pid_t racer = ::fork();
+  REQUIRE(racer >= 0);
+  struct Reap {  // the racer goes, whatever the test's end
+    pid_t pid;
+    ~Reap() {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } reap{racer};
+  if (racer == 0) {  // only system calls from here on
+    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 || ::setuid(nobody->pw_uid) != 0) ::_exit(1);
+    const int in = ::inotify_init1(IN_CLOEXEC);
+    if (in < 0 || ::inotify_add_watch(in, sockdir.c_str(), IN_CREATE) < 0) ::_exit(1);
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(in, buf, sizeof buf);
+      for (ssize_t at = 0; at < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
+        struct stat created {};
+        if (ev->len > 0 && std::strcmp(ev->name, "p.sock.new") == 0 && ::lstat(temp.c_str(), &created) == 0 &&
+            S_ISSOCK(created.st_mode)) {  // the daemon's, not our own link
+          ::unlink(temp.c_str());
+          ::symlink(victim.c_str(), temp.c_str());
+        }
+        at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+    }
+  }
+  int refused = 0;
+  for (int start = 0; start < 30; ++start) {
+    Daemon d({"-c", config}, false);
+    const std::string line = d.wait_for_log_any({"ready:", "cannot listen"});
+    if (line.find("cannot listen") != std::string::npos) ++refused;
+    d.signal(SIGTERM);
+    d.wait_exit();
+    ::unlink(temp.c_str());
+  }
+  MESSAGE(refused << " of 30 starts refused the swapped file");
+  struct stat st {};
+  REQUIRE(::lstat(victim.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(st.st_uid == 0);
+  CHECK(st.st_gid == 0);
+}
+
+TEST_CASE("adversarial: started as root, a socket directory others could swap files in is refused, saying why") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  const passwd* other = ::getpwnam("daemon");  // neither root nor the daemon's user (nobody)
+  REQUIRE(other != nullptr);
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string foreign = dir.path() + "/foreign";
+  REQUIRE(::mkdir(foreign.c_str(), 0755) == 0);
+  REQUIRE(::chown(foreign.c_str(), other->pw_uid, other->pw_gid) == 0);
+  const std::string shared = dir.path() + "/shared";
+  REQUIRE(::mkdir(shared.c_str(), 0775) == 0);
+  REQUIRE(::chmod(shared.c_str(), 0775) == 0);
+  const std::string sticky = dir.path() + "/sticky";
+  REQUIRE(::mkdir(sticky.c_str(), 01770) == 0);
+  REQUIRE(::chmod(sticky.c_str(), 01770) == 0);
+  auto start = [&](const std::string& sockdir) {
+    return run({"serve", "--log-stderr", "-c",
+                dir.write("c.yaml", "user: nobody\nlisten: [ unix:" + sockdir + "/p.sock ]\nrules: []\n")});
+  };
+  RunResult r = start(foreign);
+  CHECK(r.exit_code == 69);
+  CHECK(r.err.find("not creating " + foreign + "/p.sock: directory " + foreign + " belongs to uid " +
+                   std::to_string(other->pw_uid)) != std::string::npos);
+  r = start(shared);
+  CHECK(r.exit_code == 69);
+  CHECK(r.err.find("directory " + shared + " is writable by its group or others and not sticky") != std::string::npos);
+  // The packaged layout (root's, 1770) and the daemon user's own directory are fine.
+  Daemon in_sticky({"-c", dir.write("s.yaml", "user: nobody\nlisten: [ unix:" + sticky + "/p.sock ]\nrules: []\n")});
+  in_sticky.wait_for_log("running as user nobody");
 }

@@ -137,20 +137,24 @@ void Daemon::read_stderr() {
   }
 }
 
-std::string Daemon::wait_for_log(std::string_view needle) {
+std::string Daemon::wait_for_log(std::string_view needle) { return wait_for_log_any({needle}); }
+
+std::string Daemon::wait_for_log_any(std::initializer_list<std::string_view> needles) {
   std::unique_lock lock(mutex_);
   const auto until = Clock::now() + Deadline;
   for (;;) {
-    for (auto pos = log_.find(needle); pos != std::string::npos; pos = log_.find(needle, pos + 1)) {
-      auto end = log_.find('\n', pos);
-      if (end == std::string::npos) break;
-      auto begin = log_.rfind('\n', pos);
-      begin = begin == std::string::npos ? 0 : begin + 1;
-      if (!returned_.insert(begin).second) continue;
-      return log_.substr(begin, end - begin);
+    for (std::string_view needle : needles) {
+      for (auto pos = log_.find(needle); pos != std::string::npos; pos = log_.find(needle, pos + 1)) {
+        auto end = log_.find('\n', pos);
+        if (end == std::string::npos) break;
+        auto begin = log_.rfind('\n', pos);
+        begin = begin == std::string::npos ? 0 : begin + 1;
+        if (!returned_.insert(begin).second) continue;
+        return log_.substr(begin, end - begin);
+      }
     }
     if (log_ended_ || grew_.wait_until(lock, until) == std::cv_status::timeout) {
-      FAIL("no log line with \"" << needle << "\"; log so far:\n" << log_);
+      FAIL("no log line with \"" << *needles.begin() << "\" (or the others); log so far:\n" << log_);
       return {};
     }
   }

@@ -63,6 +63,8 @@ class Daemon {
   // Waits for a log line containing `needle` that this call has not returned
   // before; returns it (or fails the test at the deadline).
   std::string wait_for_log(std::string_view needle);
+  // The same for the first of several needles.
+  std::string wait_for_log_any(std::initializer_list<std::string_view> needles);
   // Waits for the process to end; returns its exit code (128+N for signal N).
   int wait_exit();
   // Everything logged so far.
