@@ -17,9 +17,9 @@ Responder::Responder(std::shared_ptr<const config::Config> config, spdlog::logge
 std::optional<policy::Decision> Responder::answer(const protocol::Request& request, std::string& out,
                                                   std::uint64_t conn, std::string_view peer, policy::Trace* trace) {
   const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  std::string downgrade;
+  std::optional<policy::Failure> downgrade;
   if (history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
-  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade);
+  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr);
   if (!protocol::append_reply(out, decision.action)) {
     if (log_ != nullptr) {
       std::string shown;
@@ -51,7 +51,7 @@ void Responder::count(const policy::Decision& decision, const protocol::Request&
   metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
                      decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
   for (const auto& v : decision.violations) {
-    if (!v.reason.empty()) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+    if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
   }
   metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
 }

@@ -158,7 +158,7 @@ void KvWriter::pair(std::string_view key, std::string_view value) {
   p_ = put_value(p_, value);
 }
 
-void KvWriter::pair(std::string_view key, std::initializer_list<std::string_view> parts) {
+void KvWriter::pair(std::string_view key, std::span<const std::string_view> parts) {
   std::size_t size = 0;
   for (std::string_view part : parts) size += part.size();
   reserve(key.size() + 2 + escaped_bound(size));

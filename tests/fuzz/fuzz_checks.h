@@ -37,14 +37,17 @@ inline void check_answer(std::string_view action) {
   check(wire == "action=" + std::string(action) + "\n\n");
 }
 
-// Evaluates `request` as the daemon does (and as --explain does), then checks the
-// answer and every log line it would write.
-inline void check_decision(const policy::Policy& policy, const protocol::Request& request) {
-  const policy::Decision decision = policy.evaluate(request);
+// Evaluates `request` as the daemon does (and as --explain does), with the TLS
+// history's `downgrade` if any, then checks the answer and every log line it
+// would write.
+inline void check_decision(const policy::Policy& policy, const protocol::Request& request,
+                           const policy::Failure* downgrade = nullptr) {
+  const policy::Decision decision = policy.evaluate(request, nullptr, downgrade);
   check_answer(decision.action);
   policy::Trace trace;
-  check(policy.evaluate(request, &trace).action == decision.action);  // pure: the trace changes nothing
-  check(trace.size() == policy.rules().size());
+  const policy::Decision traced = policy.evaluate(request, &trace, downgrade);  // pure: the trace changes nothing
+  check(traced.action == decision.action && traced.reason == decision.reason);
+  check(trace.size() == policy.rules().size() || (downgrade != nullptr && trace.size() == policy.rules().size() + 1));
   for (const std::string& line : log::decision_lines(decision, request, log::DecisionLog::All)) {
     check(!line.empty() && printable(line));
   }

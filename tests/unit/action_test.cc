@@ -23,7 +23,7 @@ std::string err(std::string_view text) {
   return std::get<std::string>(r);
 }
 
-std::string render(const Action& a, const Request& r, std::string_view rule = "r1", std::string_view reason = "") {
+std::string render(const Action& a, const Request& r, std::string_view rule = "r1", const Failure* reason = nullptr) {
   return a.render(RenderContext{r, rule, reason});
 }
 
@@ -86,7 +86,8 @@ TEST_CASE("actions: templates are filled in and made safe for the wire") {
   r.finalize();
   Action a = ok("reject 5.7.1 Mail from ${sender_domain} via ${client_name} (${encryption_protocol}) needs TLS 1.2");
   CHECK(render(a, r) == "REJECT 5.7.1 Mail from partner-bank.com via mx.example.net (TLSv1) needs TLS 1.2");
-  CHECK(render(ok("reject rule ${rule}: ${reason}"), r, "strict", "protocol TLSv1 < TLSv1.2") ==
+  const Failure old{RequirementKey::MinProtocol, Unmet::OldProtocol, "TLSv1", "TLSv1.2"};
+  CHECK(render(ok("reject rule ${rule}: ${reason}"), r, "strict", &old) ==
         "REJECT rule strict: protocol TLSv1 < TLSv1.2");
 
   Request hostile;

@@ -119,11 +119,11 @@ TEST_CASE("policy: enforce answers the filled-in action and stops; earlier viola
   Trace trace;
   Decision d = c->policy.evaluate(q.build(), &trace);
   CHECK(d.action == "550 5.7.1 enforced: no TLS");
-  CHECK(d.reason == "no TLS");
+  CHECK(d.reason == Failure{RequirementKey::Tls, Unmet::NoTls, {}, {}});
   REQUIRE(d.violations.size() == 2);
   CHECK(d.violations[0].rule->name == "observed");
-  CHECK(d.violations[0].reason == "no TLS");
-  CHECK(d.violations[0].rule->action.render({q.build(), "observed", "no TLS"}) ==
+  CHECK(d.violations[0].reason == d.reason);
+  CHECK(d.violations[0].rule->action.render({q.build(), "observed", &*d.violations[0].reason}) ==
         "REJECT 5.7.1 TLS requirement \"observed\" not met");  // what it would answer
   CHECK(d.violations[1].rule->name == "enforced");
   REQUIRE(trace.size() == 4);
