@@ -81,10 +81,10 @@ bool print_decision(Responder& responder, const protocol::Request& request, cons
     return false;
   }
   const policy::Decision& d = *answered;
-  const std::string_view action = std::string_view(wire).substr(7, wire.size() - 9);
   const std::string rule = d.rule != nullptr ? d.rule->name : "";
   if (args.json) {
-    std::cout << "{\"action\":" << json_string(action) << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
+    std::cout << "{\"action\":" << json_string(policy::to_string(d.answer))
+              << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
               << ",\"mode\":" << (d.rule != nullptr ? json_string(policy::to_string(d.mode)) : "null")
               << ",\"reason\":" << (d.reason ? json_string(policy::to_string(*d.reason)) : "null");
     if (args.explain) {

@@ -20,10 +20,10 @@ std::optional<policy::Decision> Responder::answer(const protocol::Request& reque
   std::optional<policy::Failure> downgrade;
   if (history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
   policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr);
-  if (!protocol::append_reply(out, decision.action)) {
+  if (!protocol::append_reply(out, decision.answer.verb, decision.answer.text)) {
     if (log_ != nullptr) {
       std::string shown;
-      log::append_escaped(shown, decision.action);
+      log::append_escaped(shown, policy::to_string(decision.answer));
       log_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
                   conn, peer, shown);
     }
@@ -45,8 +45,7 @@ void Responder::log_decision(const policy::Decision& decision, const protocol::R
 
 void Responder::count(const policy::Decision& decision, const protocol::Request& request,
                       std::chrono::nanoseconds took) {
-  const std::string_view action = std::string_view(decision.action).substr(0, decision.action.find(' '));
-  std::string lower(action);
+  std::string lower(decision.answer.verb);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
                      decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);

@@ -38,9 +38,9 @@ class KvWriter {
   }
   // key=value for a value built by the program (a number, a fixed word): not escaped.
   void raw_pair(std::string_view key, std::string_view value);
-  // key=WORD: the first word of `text` in ASCII lower case, not escaped (an answer
-  // the program checked: "REJECT 5.7.1 ..." gives reject).
-  void word_pair(std::string_view key, std::string_view text);
+  // key=word: `word` in ASCII lower case, not escaped (a word the program checked:
+  // an answer's verb, "REJECT" gives reject).
+  void lower_pair(std::string_view key, std::string_view word);
   void newline();
   // Gives the string its final size; the writer must not be used after.
   void finish();

@@ -2,17 +2,17 @@
 #include "policy/policy.h"
 
 namespace tlspolicyd::policy {
+namespace {
 
-std::string warn_answer(std::string_view rule, std::string_view enforce_action) {
-  std::string out = "WARN tlspolicyd rule \"";
-  out.append(rule);
-  out.append("\" would answer: ");
-  out.append(enforce_action);
-  make_wire_safe(out);
+// The WARN answer for a rule in warn mode: WARN tlspolicyd rule "NAME" would answer: ACTION
+Answer warn_answer(std::string_view rule, const Answer& enforce) {
+  Answer out{ActionKind::Warn, std::string(to_string(ActionKind::Warn)), "tlspolicyd rule \""};
+  out.text.append(rule);
+  out.text.append("\" would answer: ");
+  append_wire(out.text, enforce);
+  make_wire_safe(out.text, MaxActionBytes - out.verb.size() - 1);
   return out;
 }
-
-namespace {
 
 const Failure* ptr(const std::optional<Failure>& f) { return f ? &*f : nullptr; }
 
@@ -31,7 +31,7 @@ struct Evaluation {
   bool act(const Rule& rule, std::optional<Failure> reason, RuleTrace* t) {
     if (rule.mode == Mode::Enforce) {
       if (rule.require || reason) decision.violations.push_back(Violation{&rule, reason});
-      rule.action.render(decision.action, RenderContext{request, rule.name, ptr(reason)});
+      rule.action.render(decision.answer, RenderContext{request, rule.name, ptr(reason)});
       decision.rule = &rule;
       decision.mode = rule.mode;
       decision.reason = std::move(reason);
@@ -51,7 +51,7 @@ struct Evaluation {
     if (warned == NoWarn) return false;
     const Violation& v = decision.violations[warned];
     if (warned_trace != nullptr) warned_trace->answered = true;
-    decision.action =
+    decision.answer =
         warn_answer(v.rule->name, v.rule->action.render(RenderContext{request, v.rule->name, ptr(v.reason)}));
     decision.rule = v.rule;
     decision.mode = Mode::Warn;
@@ -110,7 +110,7 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const 
     if (ev.act(rule, std::move(reason), t)) return std::move(ev.decision);
   }
 
-  if (!ev.answer_warned()) default_action_.render(ev.decision.action, RenderContext{request, {}, nullptr});
+  if (!ev.answer_warned()) default_action_.render(ev.decision.answer, RenderContext{request, {}, nullptr});
   return std::move(ev.decision);
 }
 

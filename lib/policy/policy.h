@@ -8,10 +8,10 @@
 // requirement: enforce answers the action and stops; warn and observe behave as on
 // a violation. When nothing stops, the first WARN is answered, else the default
 // action. Every unmet requirement, and every warn/observe rule without one that
-// applied, is a Violation in the Decision, so the caller can log each one. Every
-// failure stays a value (policy::Failure): its text is made by the caller, for the
-// log or the command line. evaluate() is pure: no I/O, no clock, no state; a Trace,
-// when asked for, records every rule's part.
+// applied, is a Violation in the Decision, so the caller can log each one. The
+// answer (policy::Answer) and every failure (policy::Failure) stay typed: their text
+// is made by the caller, for the wire, the log or the command line. evaluate() is
+// pure: no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
 #pragma once
 
 #include <memory>
@@ -38,14 +38,14 @@ struct Rule {
 };
 
 // What the rule would answer in enforce mode is its action, rendered only when it
-// is answered (or for the first WARN): a log names it by its first word, the verb.
+// is answered (or for the first WARN): a log names it by its verb.
 struct Violation {
   const Rule* rule = nullptr;
   std::optional<Failure> reason;  // nullopt for a rule without requirement
 };
 
 struct Decision {
-  std::string action;          // what follows "action=" on the wire
+  Answer answer;               // what Postfix is answered
   const Rule* rule = nullptr;  // the rule that answered; nullptr for the default action
   Mode mode = Mode::Enforce;   // that rule's mode
   std::optional<Failure> reason;  // why that rule answered (nullopt for a plain rule)
@@ -88,8 +88,5 @@ class Policy {
   Action default_action_;
   std::optional<Rule> downgrade_rule_;
 };
-
-// The WARN answer for a rule in warn mode: WARN tlspolicyd rule "NAME" would answer: ACTION
-[[nodiscard]] std::string warn_answer(std::string_view rule, std::string_view enforce_action);
 
 }  // namespace tlspolicyd::policy
