@@ -81,12 +81,12 @@ bool print_decision(Responder& responder, const protocol::Request& request, cons
     return false;
   }
   const policy::Decision& d = *answered;
-  const std::string_view action = std::string_view(wire).substr(7, wire.size() - 9);
   const std::string rule = d.rule != nullptr ? d.rule->name : "";
   if (args.json) {
-    std::cout << "{\"action\":" << json_string(action) << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
+    std::cout << "{\"action\":" << json_string(policy::to_string(d.answer))
+              << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
               << ",\"mode\":" << (d.rule != nullptr ? json_string(policy::to_string(d.mode)) : "null")
-              << ",\"reason\":" << (d.reason.empty() ? "null" : json_string(d.reason));
+              << ",\"reason\":" << (d.reason ? json_string(policy::to_string(*d.reason)) : "null");
     if (args.explain) {
       std::cout << ",\"rules\":[";
       for (std::size_t i = 0; i < trace.size(); ++i) {
@@ -95,7 +95,7 @@ bool print_decision(Responder& responder, const protocol::Request& request, cons
                   << ",\"mode\":" << json_string(policy::to_string(t.rule->mode))
                   << ",\"outcome\":" << json_string(outcome_text(t))
                   << ",\"match\":" << (t.match.empty() ? "null" : json_string(t.match))
-                  << ",\"reason\":" << (t.reason.empty() ? "null" : json_string(t.reason))
+                  << ",\"reason\":" << (t.reason ? json_string(policy::to_string(*t.reason)) : "null")
                   << ",\"answered\":" << (t.answered ? "true" : "false") << "}";
       }
       std::cout << "]";
@@ -108,7 +108,7 @@ bool print_decision(Responder& responder, const protocol::Request& request, cons
   for (const auto& t : trace) {
     std::cout << "rule " << t.rule->name << " (" << policy::to_string(t.rule->mode) << "): " << outcome_text(t);
     if (!t.match.empty()) std::cout << "; " << t.match;
-    if (!t.reason.empty()) std::cout << "; reason: " << t.reason;
+    if (t.reason) std::cout << "; reason: " << policy::to_string(*t.reason);
     if (std::string effect = effect_text(t); !effect.empty()) std::cout << "; " << effect;
     std::cout << '\n';
   }

@@ -22,7 +22,7 @@ std::string downgrade_line(const history::Finding& f, const protocol::Request& r
   log::KvLine line;
   line.add_raw("downgrade", "detected");
   line.add("key", f.key);
-  line.add("reason", f.reason);
+  line.add("reason", policy::to_string(f.reason));
   const auto best = f.before.best_version();
   line.add_raw("before_best", best ? tls::to_string(*best) : "none");
   line.add_raw("before_tls", std::to_string(f.before.tls()));
@@ -75,16 +75,17 @@ void HistoryService::reconfigure(const config::DowngradeSettings& settings) {
   tracker_.set_settings(tracker_settings(settings));
 }
 
-std::string HistoryService::observe(const protocol::Request& request, const config::DowngradeSettings& settings) {
+std::optional<policy::Failure> HistoryService::observe(const protocol::Request& request,
+                                                       const config::DowngradeSettings& settings) {
   const bool exempt = settings.has_exempt && settings.exempt.matches(request);
   auto finding = tracker_.observe(request, wall_now(), exempt);
   if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
-  if (!finding) return {};
+  if (!finding) return std::nullopt;
   if (finding->first_in_transaction) {
     logger_->warn("{}", downgrade_line(*finding, request, settings.mode));
     if (metrics_ != nullptr) metrics_->downgrade();
   }
-  return finding->reason;
+  return std::move(finding->reason);
 }
 
 void HistoryService::shutdown() {

@@ -57,9 +57,9 @@ class HistoryService {
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
 
-  // Counts the request and returns the downgrade reason, or empty. Logs each
+  // Counts the request and returns the downgrade, or nullopt. Logs each
   // downgrade once per transaction, at warning level.
-  std::string observe(const protocol::Request& request, const config::DowngradeSettings& settings);
+  std::optional<policy::Failure> observe(const protocol::Request& request, const config::DowngradeSettings& settings);
   // A reload: min_observations, exemptions, cache size apply at once.
   void reconfigure(const config::DowngradeSettings& settings);
   // Writes what is unwritten and stops the worker (at stop; waits for it).

@@ -17,13 +17,13 @@ Responder::Responder(std::shared_ptr<const config::Config> config, spdlog::logge
 std::optional<policy::Decision> Responder::answer(const protocol::Request& request, std::string& out,
                                                   std::uint64_t conn, std::string_view peer, policy::Trace* trace) {
   const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  std::string downgrade;
+  std::optional<policy::Failure> downgrade;
   if (history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
-  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade);
-  if (!protocol::append_reply(out, decision.action)) {
+  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr);
+  if (!protocol::append_reply(out, decision.answer.verb, decision.answer.text)) {
     if (log_ != nullptr) {
       std::string shown;
-      log::append_escaped(shown, decision.action);
+      log::append_escaped(shown, policy::to_string(decision.answer));
       log_->error("conn={} peer={}: internal error: answer {} is not valid on the wire; closing without an answer",
                   conn, peer, shown);
     }
@@ -45,13 +45,12 @@ void Responder::log_decision(const policy::Decision& decision, const protocol::R
 
 void Responder::count(const policy::Decision& decision, const protocol::Request& request,
                       std::chrono::nanoseconds took) {
-  const std::string_view action = std::string_view(decision.action).substr(0, decision.action.find(' '));
-  std::string lower(action);
+  std::string lower(decision.answer.verb);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
                      decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
   for (const auto& v : decision.violations) {
-    if (!v.reason.empty()) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+    if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
   }
   metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
 }

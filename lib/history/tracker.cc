@@ -80,13 +80,13 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
     const auto best = before.best_version();
     if (arrived == tls::TlsVersion::Plaintext && before.tls() >= settings_.min_observations) {
       finding = Finding{key, before, arrived,
-                        "plaintext after " + std::to_string(before.tls()) + " TLS transactions (best " +
-                            std::string(tls::to_string(*best)) + ")",
+                        policy::Failure{policy::RequirementKey::Downgrade, policy::Unmet::PlaintextAfterTls,
+                                        std::to_string(before.tls()), std::string(tls::to_string(*best))},
                         true};
     } else if (best && tls::tls_rank(arrived) && *tls::tls_rank(arrived) < *tls::tls_rank(*best)) {
       finding = Finding{key, before, arrived,
-                        std::string(tls::to_string(arrived)) + " below " + std::string(tls::to_string(*best)) +
-                            " seen before",
+                        policy::Failure{policy::RequirementKey::Downgrade, policy::Unmet::LowerProtocol,
+                                        std::string(tls::to_string(arrived)), std::string(tls::to_string(*best))},
                         true};
     }
   }

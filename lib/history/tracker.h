@@ -25,6 +25,7 @@
 
 #include "config/downgrade_settings.h"
 #include "history/record.h"
+#include "policy/failure.h"
 #include "protocol/request.h"
 
 namespace tlspolicyd::history {
@@ -33,7 +34,7 @@ struct Finding {
   std::string key;
   Record before;             // what was known before this transaction
   tls::TlsVersion arrived = tls::TlsVersion::Plaintext;
-  std::string reason;        // "plaintext after 40 TLS transactions (best TLSv1.3)"
+  policy::Failure reason;    // key Downgrade: "plaintext after 40 TLS transactions (best TLSv1.3)"
   bool first_in_transaction = true;  // false for the second RCPT of one transaction
 };
 

@@ -27,16 +27,22 @@ void write_request_fields(KvWriter& w, const protocol::Request& request) {
 std::size_t append_decision_lines(std::string& out, const policy::Decision& decision,
                                   const protocol::Request& request, DecisionLog what) {
   if (what == DecisionLog::None) return 0;
-  if (decision.violations.empty() && decision.action == "DUNNO" && what != DecisionLog::All) return 0;
+  if (decision.violations.empty() && decision.answer.kind == policy::ActionKind::Dunno && what != DecisionLog::All) {
+    return 0;
+  }
 
   KvWriter w(out);
   std::size_t lines = 0;
-  auto emit = [&](const policy::Rule* rule, std::string_view reason, std::string_view would) {
-    w.word_pair("action", decision.action);
+  auto emit = [&](const policy::Rule* rule, const std::optional<policy::Failure>& reason, std::string_view would) {
+    w.lower_pair("action", decision.answer.verb);
     w.pair("rule", rule != nullptr ? std::string_view(rule->name) : std::string_view("-"));
     w.raw_pair("mode", rule != nullptr ? policy::to_string(rule->mode) : std::string_view("-"));
-    if (!would.empty()) w.word_pair("would", would);
-    w.pair("reason", or_dash(reason));
+    if (!would.empty()) w.lower_pair("would", would);
+    if (reason) {
+      w.pair("reason", policy::text_parts(*reason));
+    } else {
+      w.raw_pair("reason", "-");
+    }
     write_request_fields(w, request);
     w.newline();
     ++lines;

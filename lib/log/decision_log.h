@@ -7,7 +7,7 @@
 // One line per violation, in rule order (a warn or observe violation adds
 // would=WORD: what enforce mode would have answered), and, when there is none, one
 // line for the answer itself if it is not DUNNO or `all` is asked for. action= is
-// always the answer Postfix got, its first word in lower case. Empty values are
+// always the answer Postfix got, its verb in lower case. Empty values are
 // "-"; every value is escaped (log::KvLine), so no request can break or forge a
 // line.
 #pragma once

@@ -158,7 +158,7 @@ void KvWriter::pair(std::string_view key, std::string_view value) {
   p_ = put_value(p_, value);
 }
 
-void KvWriter::pair(std::string_view key, std::initializer_list<std::string_view> parts) {
+void KvWriter::pair(std::string_view key, std::span<const std::string_view> parts) {
   std::size_t size = 0;
   for (std::string_view part : parts) size += part.size();
   reserve(key.size() + 2 + escaped_bound(size));
@@ -180,8 +180,7 @@ void KvWriter::raw_pair(std::string_view key, std::string_view value) {
   p_ = put(p_, value);
 }
 
-void KvWriter::word_pair(std::string_view key, std::string_view text) {
-  const std::string_view word = text.substr(0, text.find(' '));
+void KvWriter::lower_pair(std::string_view key, std::string_view word) {
   reserve(key.size() + 2 + word.size());
   this->key(key);
   for (const char c : word) *p_++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,12 +32,15 @@ class KvWriter {
   // ends in a newline.
   void pair(std::string_view key, std::string_view value);
   // The same with a value made of parts ("<", sender, ">"), escaped as one value.
-  void pair(std::string_view key, std::initializer_list<std::string_view> parts);
+  void pair(std::string_view key, std::span<const std::string_view> parts);
+  void pair(std::string_view key, std::initializer_list<std::string_view> parts) {
+    pair(key, std::span<const std::string_view>(parts.begin(), parts.size()));
+  }
   // key=value for a value built by the program (a number, a fixed word): not escaped.
   void raw_pair(std::string_view key, std::string_view value);
-  // key=WORD: the first word of `text` in ASCII lower case, not escaped (an answer
-  // the program checked: "REJECT 5.7.1 ..." gives reject).
-  void word_pair(std::string_view key, std::string_view text);
+  // key=word: `word` in ASCII lower case, not escaped (a word the program checked:
+  // an answer's verb, "REJECT" gives reject).
+  void lower_pair(std::string_view key, std::string_view word);
   void newline();
   // Gives the string its final size; the writer must not be used after.
   void finish();

@@ -35,6 +35,12 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// The table's entry for `kind`; nullptr for Numeric, which has no word.
+const Word* word_of(ActionKind kind) {
+  const auto* w = std::find_if(Words.begin(), Words.end(), [&](const Word& x) { return x.kind == kind; });
+  return w != Words.end() ? w : nullptr;
+}
+
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim(std::string_view s) {
@@ -75,6 +81,31 @@ std::string check_enhanced_code(std::string_view text, char dsn_class, std::stri
 
 }  // namespace
 
+std::string_view to_string(ActionKind kind) {
+  const Word* w = word_of(kind);
+  return w != nullptr ? w->name : std::string_view("NNN");
+}
+
+std::optional<ActionKind> parse_action_kind(std::string_view word) {
+  const std::string upper_word = upper(word);
+  const auto* w = std::find_if(Words.begin(), Words.end(), [&](const Word& x) { return x.name == upper_word; });
+  if (w == Words.end()) return std::nullopt;
+  return w->kind;
+}
+
+void append_wire(std::string& out, const Answer& answer) {
+  out.append(answer.verb);
+  if (answer.text.empty()) return;
+  out.push_back(' ');
+  out.append(answer.text);
+}
+
+std::string to_string(const Answer& answer) {
+  std::string out;
+  append_wire(out, answer);
+  return out;
+}
+
 std::variant<Action, std::string> Action::parse(std::string_view source) {
   std::string_view text = trim(source);
   if (text.empty()) return std::string("an action must not be empty");
@@ -85,9 +116,9 @@ std::variant<Action, std::string> Action::parse(std::string_view source) {
   std::size_t word_end = text.find_first_of(" \t");
   std::string_view word = text.substr(0, word_end);
   std::string_view rest = word_end == std::string_view::npos ? std::string_view{} : trim(text.substr(word_end));
-  a.verb_ = upper(word);
 
   if (all_digits(word)) {
+    a.verb_ = std::string(word);
     if (word.size() != 3 || (word[0] != '4' && word[0] != '5')) {
       return "a numeric action needs a 4xx or 5xx reply code, not " + std::string(word);
     }
@@ -105,13 +136,15 @@ std::variant<Action, std::string> Action::parse(std::string_view source) {
              "\" alone means OK to Postfix)";
     }
   } else {
-    const auto* w = std::find_if(Words.begin(), Words.end(), [&](const Word& x) { return x.name == a.verb_; });
-    if (w == Words.end()) {
+    const std::optional<ActionKind> kind = parse_action_kind(word);
+    if (!kind) {
       return "unknown action \"" + std::string(word) +
              "\" (expected dunno, ok, reject, defer, defer_if_permit, defer_if_reject, warn, info, hold, "
              "prepend or a 4xx/5xx code)";
     }
-    a.kind_ = w->kind;
+    const Word* w = word_of(*kind);
+    a.kind_ = *kind;
+    a.verb_ = std::string(w->name);
     if (w->text == Word::Text::None && !rest.empty()) return std::string(word) + " takes no text";
     if (w->text == Word::Text::Required && rest.empty()) return std::string(word) + " needs text";
     if (std::string err = check_enhanced_code(rest, w->dsn_class, word); !err.empty()) return err;
@@ -145,35 +178,37 @@ void make_wire_safe(std::string& text, std::size_t max) {
   while (!text.empty() && text.back() == ' ') text.pop_back();
 }
 
-void Action::render(std::string& out, const RenderContext& ctx) const {
-  if (text_.empty() && kind_ != ActionKind::Numeric) {
-    out.append(verb_);  // a bare keyword (DUNNO, the usual default), checked at parse time
-    return;
-  }
-  std::string wire = verb_;
-  if (!text_.empty()) {
-    std::string text;
-    text_.render(text, ctx);
-    wire.push_back(' ');
-    wire.append(text);
-  }
-  make_wire_safe(wire);
+void Action::render(Answer& out, const RenderContext& ctx) const {
+  out.kind = kind_;
+  out.verb = verb_;
+  out.text.clear();
+  if (text_.empty() && kind_ != ActionKind::Numeric) return;  // a bare keyword (DUNNO, the usual default)
+  // The verb is printable and short (checked at parse time): the limit is the
+  // text's, less the verb and the space after it.
+  const std::size_t room = MaxActionBytes - verb_.size() - 1;
+  text_.render(out.text, ctx);
+  make_wire_safe(out.text, room);
   if (kind_ == ActionKind::Numeric) {
     // The text may have rendered to nothing (e.g. "550 ${sender}" with a null
     // sender, or only an enhanced code): a bare number would mean OK.
-    std::string_view after = trim(std::string_view(wire).substr(verb_.size()));
+    std::string_view after = trim(out.text);
     after = trim(after.substr(enhanced_code_length(after)));
     if (after.empty()) {
       std::string fallback = "TLS policy rule " + std::string(ctx.rule.empty() ? "default" : ctx.rule);
-      make_wire_safe(fallback, MaxActionBytes - wire.size() - 1);
-      wire = std::string(trim(wire)) + " " + fallback;
+      if (out.text.empty()) {
+        make_wire_safe(fallback, room);
+        out.text = std::move(fallback);
+      } else {
+        make_wire_safe(fallback, room - out.text.size() - 1);
+        out.text.push_back(' ');
+        out.text.append(fallback);
+      }
     }
   }
-  out.append(wire);
 }
 
-std::string Action::render(const RenderContext& ctx) const {
-  std::string out;
+Answer Action::render(const RenderContext& ctx) const {
+  Answer out;
   render(out, ctx);
   return out;
 }

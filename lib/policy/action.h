@@ -7,14 +7,17 @@
 // bare number (Postfix reads it as OK), a code outside 4xx/5xx, an enhanced code
 // whose class differs from the reply code (reject takes 5.x.x, defer* 4.x.x), text
 // after dunno or ok, a prepend that is not "Name: value", an unknown ${name}.
-// render() writes what Postfix gets after "action=": the word in upper case, the
-// text with templates filled in, every byte outside printable ASCII replaced by '?',
-// at most MaxActionBytes. A numeric action whose text renders empty gets
-// "TLS policy rule NAME", because a bare number means OK to Postfix.
+// render() gives the Answer for one request, typed: its kind, its verb (the word in
+// upper case, or the reply code) and its text with templates filled in, every byte
+// outside printable ASCII replaced by '?', verb and text together at most
+// MaxActionBytes. A numeric action whose text renders empty gets "TLS policy rule
+// NAME", because a bare number means OK to Postfix. What follows "action=" on the
+// wire (append_wire, protocol::append_reply) is made only at the edge.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -39,6 +42,26 @@ enum class ActionKind : std::uint8_t {
   Prepend,
 };
 
+// The access(5) word as sent, in upper case ("DEFER_IF_PERMIT"); "NNN" for
+// Numeric, whose verb is its reply code.
+[[nodiscard]] std::string_view to_string(ActionKind kind);
+// The kind of an access(5) word, in any case; nullopt for anything else (a reply
+// code included: Action::parse checks those).
+[[nodiscard]] std::optional<ActionKind> parse_action_kind(std::string_view word);
+
+// An action as answered to one request.
+struct Answer {
+  ActionKind kind = ActionKind::Dunno;
+  std::string verb = std::string(to_string(ActionKind::Dunno));  // "DUNNO", "REJECT", "550"
+  std::string text;  // after the verb, wire-safe; empty: the verb alone
+
+  friend bool operator==(const Answer&, const Answer&) = default;
+};
+
+// What follows "action=": the verb, then a space and the text if there is one.
+void append_wire(std::string& out, const Answer& answer);
+[[nodiscard]] std::string to_string(const Answer& answer);
+
 class Action {
  public:
   // The action for `text`, or a message saying why Postfix would misread it.
@@ -50,19 +73,19 @@ class Action {
   // The action as written in the configuration.
   [[nodiscard]] const std::string& source() const { return source_; }
 
-  // Appends the wire form for this request to `out`.
-  void render(std::string& out, const RenderContext& ctx) const;
-  [[nodiscard]] std::string render(const RenderContext& ctx) const;
+  // The answer for this request; render(out, ...) reuses `out`'s memory.
+  void render(Answer& out, const RenderContext& ctx) const;
+  [[nodiscard]] Answer render(const RenderContext& ctx) const;
 
  private:
   ActionKind kind_ = ActionKind::Dunno;
-  std::string verb_ = "DUNNO";
+  std::string verb_ = std::string(to_string(ActionKind::Dunno));
   Template text_;
   std::string source_ = "dunno";
 };
 
 // Makes `text` safe for Postfix: bytes outside printable ASCII become '?', and it
-// is cut to `max` bytes.
-void make_wire_safe(std::string& text, std::size_t max = MaxActionBytes);
+// is cut to `max` bytes, without trailing spaces.
+void make_wire_safe(std::string& text, std::size_t max);
 
 }  // namespace tlspolicyd::policy

@@ -2,17 +2,19 @@
 #include "policy/policy.h"
 
 namespace tlspolicyd::policy {
+namespace {
 
-std::string warn_answer(std::string_view rule, std::string_view enforce_action) {
-  std::string out = "WARN tlspolicyd rule \"";
-  out.append(rule);
-  out.append("\" would answer: ");
-  out.append(enforce_action);
-  make_wire_safe(out);
+// The WARN answer for a rule in warn mode: WARN tlspolicyd rule "NAME" would answer: ACTION
+Answer warn_answer(std::string_view rule, const Answer& enforce) {
+  Answer out{ActionKind::Warn, std::string(to_string(ActionKind::Warn)), "tlspolicyd rule \""};
+  out.text.append(rule);
+  out.text.append("\" would answer: ");
+  append_wire(out.text, enforce);
+  make_wire_safe(out.text, MaxActionBytes - out.verb.size() - 1);
   return out;
 }
 
-namespace {
+const Failure* ptr(const std::optional<Failure>& f) { return f ? &*f : nullptr; }
 
 // The state of one evaluation: the first WARN and the violations so far.
 struct Evaluation {
@@ -26,10 +28,10 @@ struct Evaluation {
 
   // `rule` applies and its requirement (if any) failed with `reason`: act per its
   // mode. True when evaluation stops here.
-  bool act(const Rule& rule, std::string reason, RuleTrace* t) {
+  bool act(const Rule& rule, std::optional<Failure> reason, RuleTrace* t) {
     if (rule.mode == Mode::Enforce) {
-      if (rule.require || !reason.empty()) decision.violations.push_back(Violation{&rule, reason});
-      rule.action.render(decision.action, RenderContext{request, rule.name, reason});
+      if (rule.require || reason) decision.violations.push_back(Violation{&rule, reason});
+      rule.action.render(decision.answer, RenderContext{request, rule.name, ptr(reason)});
       decision.rule = &rule;
       decision.mode = rule.mode;
       decision.reason = std::move(reason);
@@ -49,7 +51,8 @@ struct Evaluation {
     if (warned == NoWarn) return false;
     const Violation& v = decision.violations[warned];
     if (warned_trace != nullptr) warned_trace->answered = true;
-    decision.action = warn_answer(v.rule->name, v.rule->action.render(RenderContext{request, v.rule->name, v.reason}));
+    decision.answer =
+        warn_answer(v.rule->name, v.rule->action.render(RenderContext{request, v.rule->name, ptr(v.reason)}));
     decision.rule = v.rule;
     decision.mode = Mode::Warn;
     decision.reason = v.reason;
@@ -59,27 +62,27 @@ struct Evaluation {
 
 }  // namespace
 
-Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const {
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const {
   // Two copies of the loop: without a trace (every answer), none of the code that
   // writes one is in the way.
   return trace != nullptr ? evaluate<true>(request, trace, downgrade) : evaluate<false>(request, nullptr, downgrade);
 }
 
 template <bool Traced>
-Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const {
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const {
   Evaluation ev(request);
   if constexpr (Traced) {
     trace->clear();
-    if (!downgrade.empty() && downgrade_rule_) {
-      trace->push_back(RuleTrace{&*downgrade_rule_, RuleTrace::Outcome::Violated, "TLS history", std::string(downgrade), false});
+    if (downgrade != nullptr && downgrade_rule_) {
+      trace->push_back(RuleTrace{&*downgrade_rule_, RuleTrace::Outcome::Violated, "TLS history", *downgrade, false});
     }
     for (const Rule& rule : rules_) trace->push_back(RuleTrace{&rule, RuleTrace::Outcome::NotEvaluated, {}, {}, false});
   }
   const std::size_t offset = Traced ? trace->size() - rules_.size() : 0;
 
   // A downgrade acts first, as a rule of its own (SPEC 6).
-  if (!downgrade.empty() && downgrade_rule_ &&
-      ev.act(*downgrade_rule_, std::string(downgrade), Traced ? &trace->front() : nullptr)) {
+  if (downgrade != nullptr && downgrade_rule_ &&
+      ev.act(*downgrade_rule_, *downgrade, Traced ? &trace->front() : nullptr)) {
     return std::move(ev.decision);
   }
 
@@ -93,9 +96,10 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     }
     if (!matched) continue;
 
-    std::string reason = rule.require ? rule.require->check(request) : std::string();
+    std::optional<Failure> reason;
     if (rule.require) {
-      if (reason.empty()) continue;
+      reason = rule.require->check(request);
+      if (!reason) continue;
       if constexpr (Traced) {
         t->outcome = RuleTrace::Outcome::Violated;
         t->reason = reason;
@@ -106,7 +110,7 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, std::s
     if (ev.act(rule, std::move(reason), t)) return std::move(ev.decision);
   }
 
-  if (!ev.answer_warned()) default_action_.render(ev.decision.action, RenderContext{request, {}, {}});
+  if (!ev.answer_warned()) default_action_.render(ev.decision.answer, RenderContext{request, {}, nullptr});
   return std::move(ev.decision);
 }
 

@@ -8,8 +8,10 @@
 // requirement: enforce answers the action and stops; warn and observe behave as on
 // a violation. When nothing stops, the first WARN is answered, else the default
 // action. Every unmet requirement, and every warn/observe rule without one that
-// applied, is a Violation in the Decision, so the caller can log each one. evaluate() is pure:
-// no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
+// applied, is a Violation in the Decision, so the caller can log each one. The
+// answer (policy::Answer) and every failure (policy::Failure) stay typed: their text
+// is made by the caller, for the wire, the log or the command line. evaluate() is
+// pure: no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
 #pragma once
 
 #include <memory>
@@ -19,6 +21,7 @@
 
 #include "match/condition.h"
 #include "policy/action.h"
+#include "policy/failure.h"
 #include "policy/mode.h"
 #include "policy/requirement.h"
 #include "protocol/request.h"
@@ -35,17 +38,17 @@ struct Rule {
 };
 
 // What the rule would answer in enforce mode is its action, rendered only when it
-// is answered (or for the first WARN): a log names it by its first word, the verb.
+// is answered (or for the first WARN): a log names it by its verb.
 struct Violation {
   const Rule* rule = nullptr;
-  std::string reason;  // empty for a rule without requirement
+  std::optional<Failure> reason;  // nullopt for a rule without requirement
 };
 
 struct Decision {
-  std::string action;          // what follows "action=" on the wire
+  Answer answer;               // what Postfix is answered
   const Rule* rule = nullptr;  // the rule that answered; nullptr for the default action
   Mode mode = Mode::Enforce;   // that rule's mode
-  std::string reason;          // why that rule answered (empty for a plain rule)
+  std::optional<Failure> reason;  // why that rule answered (nullopt for a plain rule)
   std::vector<Violation> violations;
 };
 
@@ -55,7 +58,7 @@ struct RuleTrace {
   const Rule* rule = nullptr;
   Outcome outcome = Outcome::NotEvaluated;
   std::string match;   // why it matched or not
-  std::string reason;  // why the requirement failed
+  std::optional<Failure> reason;  // why the requirement failed
   bool answered = false;  // this rule's answer went to Postfix
 };
 using Trace = std::vector<RuleTrace>;
@@ -69,24 +72,21 @@ class Policy {
       : rules_(std::move(rules)), default_action_(std::move(default_action)), downgrade_rule_(std::move(downgrade_rule)) {}
 
   // Evaluates `request`; fills `trace` (one entry per rule) when it is not null.
-  // A non-empty `downgrade` (the reason, from the TLS history) acts first, like a
-  // rule whose requirement failed.
+  // A `downgrade` (from the TLS history; nullptr: none) acts first, like a rule
+  // whose requirement failed.
   [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace = nullptr,
-                                  std::string_view downgrade = {}) const;
+                                  const Failure* downgrade = nullptr) const;
 
   [[nodiscard]] const std::vector<Rule>& rules() const { return rules_; }
   [[nodiscard]] const Action& default_action() const { return default_action_; }
 
  private:
   template <bool Traced>
-  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace, std::string_view downgrade) const;
+  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const;
 
   std::vector<Rule> rules_;
   Action default_action_;
   std::optional<Rule> downgrade_rule_;
 };
-
-// The WARN answer for a rule in warn mode: WARN tlspolicyd rule "NAME" would answer: ACTION
-[[nodiscard]] std::string warn_answer(std::string_view rule, std::string_view enforce_action);
 
 }  // namespace tlspolicyd::policy

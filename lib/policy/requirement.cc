@@ -12,26 +12,11 @@ bool Requirement::any() const {
 
 namespace {
 
-// The first key check() finds unmet. The tests run on every answer; the reason's
-// text is built apart (reason_text), so that they stay compact.
-enum class Unmet : std::uint8_t {
-  None,
-  NoTls,
-  UnknownProtocol,
-  OldProtocol,
-  UnknownCipher,
-  CipherNotAllowed,
-  CipherExcluded,
-  NoForwardSecrecy,
-  NotAead,
-  SmallKey,
-  NoTrustedCert,
-  NoCert,
-  CertNotListed,
-};
-
+// The first key check() finds unmet. The tests run on every answer; the failure's
+// values are copied apart (make_failure), so that they stay compact.
 // `excluded_by` is set for CipherExcluded.
-Unmet first_unmet(const Requirement& r, const protocol::Request& request, const std::string*& excluded_by) {
+std::optional<Unmet> first_unmet(const Requirement& r, const protocol::Request& request,
+                                 const std::string*& excluded_by) {
   const tls::TlsVersion version = request.tls_version();
   if (version == tls::TlsVersion::Plaintext) return Unmet::NoTls;
 
@@ -67,43 +52,52 @@ Unmet first_unmet(const Requirement& r, const protocol::Request& request, const 
       break;
     }
   }
-  return Unmet::None;
+  return std::nullopt;
 }
 
-[[gnu::noinline]] std::string reason_text(const Requirement& r, Unmet unmet, const protocol::Request& request,
-                                          const std::string* excluded_by) {
+// The cipher key an unknown cipher fails: the first one set, in check order.
+RequirementKey first_cipher_key(const Requirement& r) {
+  if (r.ciphers) return RequirementKey::Ciphers;
+  if (r.exclude_ciphers) return RequirementKey::ExcludeCiphers;
+  if (r.forward_secrecy) return RequirementKey::ForwardSecrecy;
+  return RequirementKey::Aead;
+}
+
+[[gnu::noinline]] Failure make_failure(const Requirement& r, Unmet unmet, const protocol::Request& request,
+                                       const std::string* excluded_by) {
   const auto cipher = [&] { return std::string(request.get(Attr::EncryptionCipher)); };
   switch (unmet) {
-    case Unmet::None: break;
-    case Unmet::NoTls: return "no TLS";
+    case Unmet::NoTls: return Failure{RequirementKey::Tls, unmet, {}, {}};
     case Unmet::UnknownProtocol:
-      return "unknown protocol \"" + std::string(request.get(Attr::EncryptionProtocol)) + "\" (" +
-             std::string(tls::to_string(*r.min_protocol)) + " or newer required)";
+      return Failure{RequirementKey::MinProtocol, unmet, std::string(request.get(Attr::EncryptionProtocol)),
+                     std::string(tls::to_string(*r.min_protocol))};
     case Unmet::OldProtocol:
-      return "protocol " + std::string(tls::to_string(request.tls_version())) + " < " +
-             std::string(tls::to_string(*r.min_protocol));
-    case Unmet::UnknownCipher: {
-      const std::string name = cipher();
-      return "cipher " + (name.empty() ? std::string("(none)") : name) + " unknown to OpenSSL";
-    }
-    case Unmet::CipherNotAllowed: return "cipher " + cipher() + " not in " + r.ciphers->label();
-    case Unmet::CipherExcluded: return "cipher " + cipher() + " excluded by " + *excluded_by;
-    case Unmet::NoForwardSecrecy: return "cipher " + cipher() + " without forward secrecy";
-    case Unmet::NotAead: return "cipher " + cipher() + " not AEAD";
-    case Unmet::SmallKey: return "key size " + std::to_string(request.keysize()) + " < " + std::to_string(*r.min_keysize);
-    case Unmet::NoTrustedCert: return "no trusted client certificate";
-    case Unmet::NoCert: return "no client certificate";
-    case Unmet::CertNotListed: return "client certificate not listed";
+      return Failure{RequirementKey::MinProtocol, unmet, std::string(tls::to_string(request.tls_version())),
+                     std::string(tls::to_string(*r.min_protocol))};
+    case Unmet::UnknownCipher: return Failure{first_cipher_key(r), unmet, cipher(), {}};
+    case Unmet::CipherNotAllowed: return Failure{RequirementKey::Ciphers, unmet, cipher(), r.ciphers->label()};
+    case Unmet::CipherExcluded: return Failure{RequirementKey::ExcludeCiphers, unmet, cipher(), *excluded_by};
+    case Unmet::NoForwardSecrecy: return Failure{RequirementKey::ForwardSecrecy, unmet, cipher(), {}};
+    case Unmet::NotAead: return Failure{RequirementKey::Aead, unmet, cipher(), {}};
+    case Unmet::SmallKey:
+      return Failure{RequirementKey::MinKeysize, unmet, std::to_string(request.keysize()),
+                     std::to_string(*r.min_keysize)};
+    case Unmet::NoTrustedCert:
+    case Unmet::NoCert:
+    case Unmet::CertNotListed: return Failure{RequirementKey::ClientCert, unmet, {}, {}};
+    case Unmet::PlaintextAfterTls:
+    case Unmet::LowerProtocol: break;  // the history's, not a requirement's
   }
-  return {};
+  return Failure{RequirementKey::Tls, Unmet::NoTls, {}, {}};
 }
 
 }  // namespace
 
-std::string Requirement::check(const protocol::Request& request) const {
+std::optional<Failure> Requirement::check(const protocol::Request& request) const {
   const std::string* excluded_by = nullptr;
-  const Unmet unmet = first_unmet(*this, request, excluded_by);
-  return unmet == Unmet::None ? std::string() : reason_text(*this, unmet, request, excluded_by);
+  const std::optional<Unmet> unmet = first_unmet(*this, request, excluded_by);
+  if (!unmet) return std::nullopt;
+  return make_failure(*this, *unmet, request, excluded_by);
 }
 
 }  // namespace tlspolicyd::policy

@@ -4,8 +4,8 @@
 //
 // check() tests the keys in a fixed order (tls, min_protocol, ciphers,
 // exclude_ciphers, forward_secrecy, aead, min_keysize, client_cert) and returns the
-// first failure as a reason for logs and ${reason}, e.g. "protocol TLSv1 <
-// TLSv1.2"; empty when everything holds. A plaintext transaction satisfies no key;
+// first failure as a value (policy/failure.h: the key, what was seen, what was
+// required), nullopt when everything holds. A plaintext transaction satisfies no key;
 // an unknown protocol never satisfies min_protocol; a cipher the daemon's OpenSSL
 // does not know satisfies no cipher key (fail closed).
 #pragma once
@@ -16,6 +16,7 @@
 #include <string>
 
 #include "match/value_sets.h"
+#include "policy/failure.h"
 #include "protocol/request.h"
 #include "tls/cipher_policy.h"
 #include "tls/tls_version.h"
@@ -36,8 +37,8 @@ struct Requirement {
   match::FingerprintSet fingerprints;  // for ClientCert::Listed
   std::shared_ptr<const tls::CipherCatalog> catalog;  // set when a cipher key is used
 
-  // The first unmet key as a reason, or empty when the requirement holds.
-  [[nodiscard]] std::string check(const protocol::Request& request) const;
+  // The first unmet key, or nullopt when the requirement holds.
+  [[nodiscard]] std::optional<Failure> check(const protocol::Request& request) const;
   // True when at least one key is set (an empty requirement is a config error).
   [[nodiscard]] bool any() const;
 };

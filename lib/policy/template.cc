@@ -39,7 +39,7 @@ std::string_view value_of(TemplateVar var, const RenderContext& ctx) {
     case TemplateVar::EncryptionProtocol: return r.get(Attr::EncryptionProtocol);
     case TemplateVar::EncryptionCipher: return r.get(Attr::EncryptionCipher);
     case TemplateVar::Rule: return ctx.rule;
-    case TemplateVar::Reason: return ctx.reason;
+    case TemplateVar::Reason: break;  // written by render() in parts
   }
   return {};
 }
@@ -71,7 +71,11 @@ std::variant<Template, std::string> Template::parse(std::string_view text) {
 
 void Template::render(std::string& out, const RenderContext& ctx) const {
   for (const Part& p : parts_) {
-    if (p.is_var) {
+    if (p.is_var && p.var == TemplateVar::Reason) {
+      if (ctx.reason != nullptr) {
+        for (const std::string_view part : text_parts(*ctx.reason)) out.append(part);
+      }
+    } else if (p.is_var) {
       out.append(value_of(p.var, ctx));
     } else {
       out.append(p.literal);

@@ -4,8 +4,8 @@
 // Known names: sender, sender_domain, recipient, recipient_domain, client_address,
 // client_name, helo_name, sasl_username, encryption_protocol, encryption_cipher,
 // rule, reason. An unknown name or an unclosed "${" is a load-time error; a '$' not
-// followed by '{' is literal. render() copies values as they are: making the result
-// safe for the wire is Action's job.
+// followed by '{' is literal. render() copies values as they are (${reason}: the
+// failure's text): making the result safe for the wire is Action's job.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "policy/failure.h"
 #include "protocol/request.h"
 
 namespace tlspolicyd::policy {
@@ -37,7 +38,7 @@ enum class TemplateVar : std::uint8_t {
 struct RenderContext {
   const protocol::Request& request;
   std::string_view rule;
-  std::string_view reason;
+  const Failure* reason = nullptr;  // nullptr: none (${reason} is empty)
 };
 
 class Template {

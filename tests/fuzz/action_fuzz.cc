@@ -26,14 +26,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto& action = std::get<policy::Action>(parsed);
   const protocol::Request empty;
-  fuzz::check_answer(action.render(policy::RenderContext{empty, "rule", ""}));
+  fuzz::check_answer(action.render(policy::RenderContext{empty, "rule", nullptr}));
   if (lf == std::string_view::npos) return 0;
   protocol::RequestParser parser;
   parser.append(input.substr(lf + 1));
   protocol::Request request;
   while (parser.next(request) == protocol::ParseStatus::Complete) {
-    fuzz::check_answer(action.render(policy::RenderContext{request, request.get(protocol::Attr::HeloName),
-                                                           request.get(protocol::Attr::Sender)}));
+    // ${reason} from the request's bytes, as a failure that shows what was seen.
+    const policy::Failure reason{policy::RequirementKey::Ciphers, policy::Unmet::CipherNotAllowed,
+                                 std::string(request.get(protocol::Attr::Sender)),
+                                 std::string(request.get(protocol::Attr::Recipient))};
+    fuzz::check_answer(action.render(policy::RenderContext{request, request.get(protocol::Attr::HeloName), &reason}));
   }
   return 0;
 }

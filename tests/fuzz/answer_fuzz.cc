@@ -47,7 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t now = 1'800'000'000;
   while (parser.next(request) == protocol::ParseStatus::Complete) {
     for (const auto& c : configs) fuzz::check_decision(c->policy, request);
-    if (auto finding = tracker.observe(request, ++now)) fuzz::check(!finding->reason.empty());
+    if (auto finding = tracker.observe(request, ++now)) {
+      fuzz::check(finding->reason.key == policy::RequirementKey::Downgrade &&
+                  !policy::to_string(finding->reason).empty());
+      for (const auto& c : configs) fuzz::check_decision(c->policy, request, &finding->reason);
+    }
     for (const auto& key : tracker.take_loads()) tracker.loaded(key, std::nullopt);
     (void)tracker.take_dirty();
   }

@@ -23,8 +23,8 @@ std::string err(std::string_view text) {
   return std::get<std::string>(r);
 }
 
-std::string render(const Action& a, const Request& r, std::string_view rule = "r1", std::string_view reason = "") {
-  return a.render(RenderContext{r, rule, reason});
+std::string render(const Action& a, const Request& r, std::string_view rule = "r1", const Failure* reason = nullptr) {
+  return to_string(a.render(RenderContext{r, rule, reason}));
 }
 
 }  // namespace
@@ -86,7 +86,8 @@ TEST_CASE("actions: templates are filled in and made safe for the wire") {
   r.finalize();
   Action a = ok("reject 5.7.1 Mail from ${sender_domain} via ${client_name} (${encryption_protocol}) needs TLS 1.2");
   CHECK(render(a, r) == "REJECT 5.7.1 Mail from partner-bank.com via mx.example.net (TLSv1) needs TLS 1.2");
-  CHECK(render(ok("reject rule ${rule}: ${reason}"), r, "strict", "protocol TLSv1 < TLSv1.2") ==
+  const Failure old{RequirementKey::MinProtocol, Unmet::OldProtocol, "TLSv1", "TLSv1.2"};
+  CHECK(render(ok("reject rule ${rule}: ${reason}"), r, "strict", &old) ==
         "REJECT rule strict: protocol TLSv1 < TLSv1.2");
 
   Request hostile;
@@ -113,4 +114,64 @@ TEST_CASE("actions: a numeric action whose text renders empty names the rule") {
   r.set(Attr::Sender, "a@b");
   r.finalize();
   CHECK(render(ok("550 ${sender}"), r, "partners") == "550 a@b");
+}
+
+TEST_CASE("action kinds: each word's name, parsed back in any case") {
+  const std::pair<ActionKind, std::string_view> words[] = {
+      {ActionKind::Dunno, "DUNNO"},   {ActionKind::Ok, "OK"},
+      {ActionKind::Reject, "REJECT"}, {ActionKind::Defer, "DEFER"},
+      {ActionKind::DeferIfPermit, "DEFER_IF_PERMIT"}, {ActionKind::DeferIfReject, "DEFER_IF_REJECT"},
+      {ActionKind::Warn, "WARN"},     {ActionKind::Info, "INFO"},
+      {ActionKind::Hold, "HOLD"},     {ActionKind::Prepend, "PREPEND"},
+  };
+  for (const auto& [kind, name] : words) {
+    CHECK(to_string(kind) == name);
+    CHECK(parse_action_kind(name) == kind);
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    CHECK(parse_action_kind(lower) == kind);
+  }
+  CHECK(to_string(ActionKind::Numeric) == "NNN");
+  CHECK_FALSE(parse_action_kind("550"));
+  CHECK_FALSE(parse_action_kind("NNN"));
+  CHECK_FALSE(parse_action_kind("discard"));
+}
+
+TEST_CASE("actions: each kind renders to a typed answer: kind, verb, text; the wire joins them") {
+  Request r;
+  r.set(Attr::Sender, "a@b.example");
+  r.finalize();
+  struct Case {
+    std::string_view source;
+    Answer answer;
+    std::string_view wire;
+  };
+  const Case cases[] = {
+      {"dunno", {ActionKind::Dunno, "DUNNO", ""}, "DUNNO"},
+      {"ok", {ActionKind::Ok, "OK", ""}, "OK"},
+      {"reject", {ActionKind::Reject, "REJECT", ""}, "REJECT"},
+      {"reject 5.7.1 no ${sender}", {ActionKind::Reject, "REJECT", "5.7.1 no a@b.example"},
+       "REJECT 5.7.1 no a@b.example"},
+      {"defer later", {ActionKind::Defer, "DEFER", "later"}, "DEFER later"},
+      {"defer_if_permit 4.7.1 x", {ActionKind::DeferIfPermit, "DEFER_IF_PERMIT", "4.7.1 x"}, "DEFER_IF_PERMIT 4.7.1 x"},
+      {"Defer_If_Reject", {ActionKind::DeferIfReject, "DEFER_IF_REJECT", ""}, "DEFER_IF_REJECT"},
+      {"550 5.7.1 no", {ActionKind::Numeric, "550", "5.7.1 no"}, "550 5.7.1 no"},
+      {"450 ${recipient}", {ActionKind::Numeric, "450", "TLS policy rule r1"}, "450 TLS policy rule r1"},
+      {"warn weak", {ActionKind::Warn, "WARN", "weak"}, "WARN weak"},
+      {"info seen", {ActionKind::Info, "INFO", "seen"}, "INFO seen"},
+      {"hold", {ActionKind::Hold, "HOLD", ""}, "HOLD"},
+      {"prepend X-TLS: ${sender}", {ActionKind::Prepend, "PREPEND", "X-TLS: a@b.example"},
+       "PREPEND X-TLS: a@b.example"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.source);
+    const Answer answer = ok(c.source).render(RenderContext{r, "r1", nullptr});
+    CHECK(answer.kind == c.answer.kind);
+    CHECK(answer.verb == c.answer.verb);
+    CHECK(answer.text == c.answer.text);
+    CHECK(to_string(answer) == c.wire);
+    std::string wire = "action=";
+    append_wire(wire, answer);
+    CHECK(wire == "action=" + std::string(c.wire));
+  }
 }

@@ -151,7 +151,9 @@ TEST_CASE("tracker: no verdict until the stored record is in; then plaintext aft
   q.instance = "p.2";
   auto f = t.observe(q.build(), 20);
   REQUIRE(f.has_value());
-  CHECK(f->reason == "plaintext after 3 TLS transactions (best TLSv1.3)");
+  CHECK(f->reason ==
+        policy::Failure{policy::RequirementKey::Downgrade, policy::Unmet::PlaintextAfterTls, "3", "TLSv1.3"});
+  CHECK(policy::to_string(f->reason) == "plaintext after 3 TLS transactions (best TLSv1.3)");
   CHECK(f->before.tls() == 3);
   CHECK(f->arrived == TlsVersion::Plaintext);
   CHECK(f->first_in_transaction);
@@ -176,7 +178,9 @@ TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower ve
   q.instance = "old.1";
   auto f = t.observe(q.build(), 21);
   REQUIRE(f.has_value());
-  CHECK(f->reason == "TLSv1.1 below TLSv1.3 seen before");
+  CHECK(f->reason ==
+        policy::Failure{policy::RequirementKey::Downgrade, policy::Unmet::LowerProtocol, "TLSv1.1", "TLSv1.3"});
+  CHECK(policy::to_string(f->reason) == "TLSv1.1 below TLSv1.3 seen before");
   q.instance = "old.2";
   CHECK_FALSE(t.observe(q.build(), 22, true));  // exempt
 }

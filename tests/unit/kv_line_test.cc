@@ -71,7 +71,7 @@ TEST_CASE("kv writer appends many pairs to one string, growing it as it needs") 
   {
     KvWriter w(out);
     for (int i = 0; i < 200; ++i) w.pair("k", std::string(50, i % 2 == 0 ? 'x' : '\n'));
-    w.word_pair("action", "REJECT 5.7.1 no");
+    w.lower_pair("action", "REJECT");
     w.newline();
     w.raw_pair("next", "2");
   }

@@ -44,7 +44,7 @@ std::string answer(const config::Config& c, const std::string& sender, const std
   r.set(Attr::Sender, sender);
   r.set(Attr::ClientAddress, client);
   r.finalize();
-  return c.policy.evaluate(r).action;
+  return policy::to_string(c.policy.evaluate(r).answer);
 }
 
 }  // namespace

@@ -22,10 +22,10 @@ TEST_CASE("policy without rules answers the default action") {
   r.finalize();
   Policy p({}, act("dunno"));
   Decision d = p.evaluate(r);
-  CHECK(d.action == "DUNNO");
+  CHECK(to_string(d.answer) == "DUNNO");
   CHECK(d.rule == nullptr);
   Policy deferring({}, act("defer_if_permit 4.7.1 later"));
-  CHECK(deferring.evaluate(r).action == "DEFER_IF_PERMIT 4.7.1 later");
+  CHECK(to_string(deferring.evaluate(r).answer) == "DEFER_IF_PERMIT 4.7.1 later");
 }
 
 TEST_CASE("policy: a rule without requirement answers its action and stops") {
@@ -36,7 +36,7 @@ TEST_CASE("policy: a rule without requirement answers its action and stops") {
   rules.push_back(plain("second", Mode::Enforce, "reject 5.7.1 second"));
   Policy p(std::move(rules), act("dunno"));
   Decision d = p.evaluate(r);
-  CHECK(d.action == "REJECT 5.7.1 first");
+  CHECK(to_string(d.answer) == "REJECT 5.7.1 first");
   REQUIRE(d.rule != nullptr);
   CHECK(d.rule->name == "first");
 }
@@ -50,7 +50,7 @@ TEST_CASE("policy: warn remembers the first WARN, observe goes on") {
   rules.push_back(plain("w2", Mode::Warn, "defer later"));
   Policy p(std::move(rules), act("dunno"));
   Decision d = p.evaluate(r);
-  CHECK(d.action == "WARN tlspolicyd rule \"w1\" would answer: REJECT 5.7.1 Mail needs TLS");
+  CHECK(to_string(d.answer) == "WARN tlspolicyd rule \"w1\" would answer: REJECT 5.7.1 Mail needs TLS");
   REQUIRE(d.rule != nullptr);
   CHECK(d.rule->name == "w1");
   CHECK(d.mode == Mode::Warn);
@@ -107,7 +107,7 @@ TEST_CASE("policy: an exemption stops before any requirement") {
   auto c = load(Rules);
   Req q{{{Attr::ClientAddress, "192.0.2.7"}, {Attr::Sender, "a@bank.example"}}};
   Decision d = c->policy.evaluate(q.build());
-  CHECK(d.action == "DUNNO");
+  CHECK(to_string(d.answer) == "DUNNO");
   REQUIRE(d.rule != nullptr);
   CHECK(d.rule->name == "exempt");
   CHECK(d.violations.empty());
@@ -118,12 +118,14 @@ TEST_CASE("policy: enforce answers the filled-in action and stops; earlier viola
   Req q{{{Attr::ClientAddress, "198.51.100.1"}, {Attr::Sender, "a@bank.example"}}};
   Trace trace;
   Decision d = c->policy.evaluate(q.build(), &trace);
-  CHECK(d.action == "550 5.7.1 enforced: no TLS");
-  CHECK(d.reason == "no TLS");
+  CHECK(to_string(d.answer) == "550 5.7.1 enforced: no TLS");
+  CHECK(d.answer.kind == ActionKind::Numeric);
+  CHECK(d.answer.verb == "550");
+  CHECK(d.reason == Failure{RequirementKey::Tls, Unmet::NoTls, {}, {}});
   REQUIRE(d.violations.size() == 2);
   CHECK(d.violations[0].rule->name == "observed");
-  CHECK(d.violations[0].reason == "no TLS");
-  CHECK(d.violations[0].rule->action.render({q.build(), "observed", "no TLS"}) ==
+  CHECK(d.violations[0].reason == d.reason);
+  CHECK(to_string(d.violations[0].rule->action.render({q.build(), "observed", &*d.violations[0].reason})) ==
         "REJECT 5.7.1 TLS requirement \"observed\" not met");  // what it would answer
   CHECK(d.violations[1].rule->name == "enforced");
   REQUIRE(trace.size() == 4);
@@ -140,7 +142,7 @@ TEST_CASE("policy: warn answers WARN with what enforce would have sent, and goes
   auto c = load(Rules);
   Req q{{{Attr::Sender, "a@mx.example.net"}, {Attr::EncryptionProtocol, "TLSv1"}}};
   Decision d = c->policy.evaluate(q.build());
-  CHECK(d.action ==
+  CHECK(to_string(d.answer) ==
         "WARN tlspolicyd rule \"warned\" would answer: REJECT 5.7.1 mx.example.net needs TLS 1.2 (protocol TLSv1 < "
         "TLSv1.2)");
   CHECK(d.mode == Mode::Warn);
@@ -152,7 +154,7 @@ TEST_CASE("policy: a requirement that holds lets evaluation go on to the default
   Req q{{{Attr::Sender, "a@mx.example.net"}, {Attr::EncryptionProtocol, "TLSv1.3"}}};
   Trace trace;
   Decision d = c->policy.evaluate(q.build(), &trace);
-  CHECK(d.action == "DUNNO");
+  CHECK(to_string(d.answer) == "DUNNO");
   CHECK(d.rule == nullptr);
   CHECK(d.violations.empty());
   CHECK(trace[1].outcome == RuleTrace::Outcome::Held);
@@ -174,11 +176,11 @@ rules:
 )");
   Req plain{{{Attr::Sender, "x@y"}}};
   Decision d = c->policy.evaluate(plain.build());
-  CHECK(d.action == "WARN tlspolicyd rule \"one\" would answer: REJECT first");
+  CHECK(to_string(d.answer) == "WARN tlspolicyd rule \"one\" would answer: REJECT first");
   CHECK(d.violations.size() == 2);
   Req bounce{};
   Trace trace;
-  CHECK(c->policy.evaluate(bounce.build(), &trace).action == "DEFER 4.7.1 null sender");
+  CHECK(to_string(c->policy.evaluate(bounce.build(), &trace).answer) == "DEFER 4.7.1 null sender");
   CHECK_FALSE(trace[0].answered);  // its WARN was remembered, then the enforce rule answered
   CHECK(trace[2].answered);
   CHECK(c->policy.evaluate(plain.build(), &trace).mode == Mode::Warn);

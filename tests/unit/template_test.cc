@@ -23,10 +23,11 @@ TEST_CASE("templates know every documented variable") {
       "${helo_name}|${sasl_username}|${encryption_protocol}|${encryption_cipher}|${rule}|${reason}");
   REQUIRE(std::holds_alternative<Template>(t));
   std::string out;
-  std::get<Template>(t).render(out, RenderContext{r, "rule1", "why"});
+  const Failure why{RequirementKey::Aead, Unmet::NotAead, "AES128-SHA", {}};
+  std::get<Template>(t).render(out, RenderContext{r, "rule1", &why});
   CHECK(out ==
         "s@sd.example|sd.example|r@rd.example|rd.example|192.0.2.1|cn.example|helo.example|user|TLSv1.2|"
-        "AES128-SHA|rule1|why");
+        "AES128-SHA|rule1|cipher AES128-SHA not AEAD");
 }
 
 TEST_CASE("templates keep a lone '$' literal") {
@@ -34,6 +35,6 @@ TEST_CASE("templates keep a lone '$' literal") {
   auto t = Template::parse("cost $5 and ${rule}$");
   REQUIRE(std::holds_alternative<Template>(t));
   std::string out;
-  std::get<Template>(t).render(out, RenderContext{r, "x", ""});
+  std::get<Template>(t).render(out, RenderContext{r, "x", nullptr});
   CHECK(out == "cost $5 and x$");
 }
