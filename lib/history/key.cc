@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "history/key.h"
 
-#include "match/value_sets.h"
+#include "util/text.h"
 
 namespace tlspolicyd::history {
 namespace {
@@ -11,7 +11,7 @@ using protocol::Attr;
 
 std::string client_identity(const protocol::Request& r) {
   std::string_view name = r.get(Attr::ClientName);
-  if (!name.empty() && name != "unknown") return match::normalize_domain(name);
+  if (!name.empty() && name != "unknown") return util::normalize_domain(name);
   const auto& ip = r.client_ip();
   if (!ip) return std::string(r.get(Attr::ClientAddress));
   if (!ip->v6) return net::to_string(*ip);
@@ -22,14 +22,14 @@ std::string client_identity(const protocol::Request& r) {
 
 std::string part(const protocol::Request& r, HistoryKeyPart p) {
   switch (p) {
-    case HistoryKeyPart::Sender: return match::lower(r.get(Attr::Sender));
-    case HistoryKeyPart::SenderDomain: return match::normalize_domain(r.sender_domain());
-    case HistoryKeyPart::Recipient: return match::lower(r.get(Attr::Recipient));
-    case HistoryKeyPart::RecipientDomain: return match::normalize_domain(r.recipient_domain());
+    case HistoryKeyPart::Sender: return util::lower(r.get(Attr::Sender));
+    case HistoryKeyPart::SenderDomain: return util::normalize_domain(r.sender_domain());
+    case HistoryKeyPart::Recipient: return util::lower(r.get(Attr::Recipient));
+    case HistoryKeyPart::RecipientDomain: return util::normalize_domain(r.recipient_domain());
     case HistoryKeyPart::Client: return client_identity(r);
     case HistoryKeyPart::ClientAddress: return r.client_ip() ? net::to_string(*r.client_ip()) : std::string(r.get(Attr::ClientAddress));
-    case HistoryKeyPart::ClientName: return match::normalize_domain(r.get(Attr::ClientName));
-    case HistoryKeyPart::HeloName: return match::normalize_domain(r.get(Attr::HeloName));
+    case HistoryKeyPart::ClientName: return util::normalize_domain(r.get(Attr::ClientName));
+    case HistoryKeyPart::HeloName: return util::normalize_domain(r.get(Attr::HeloName));
     case HistoryKeyPart::SaslUsername: return std::string(r.get(Attr::SaslUsername));
     case HistoryKeyPart::ServerPort: return std::string(r.get(Attr::ServerPort));
     case HistoryKeyPart::PolicyContext: return std::string(r.get(Attr::PolicyContext));

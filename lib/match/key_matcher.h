@@ -8,6 +8,7 @@
 // the request value it looked at, so a decision can explain itself.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,11 +44,15 @@ enum class Field : std::uint8_t {
   CcertFingerprint,
   CcertPubkeyFingerprint,
 };
+inline constexpr std::size_t FieldCount = static_cast<std::size_t>(Field::CcertPubkeyFingerprint) + 1;
 
 // The set type a field's values are compiled into.
 enum class SetKind : std::uint8_t { Address, Domain, Network, Text, TextCaseless, Port, Fingerprint, Protocol, Bool };
 
+// The key named `key` ("sender_domain"), or nullopt.
 [[nodiscard]] std::optional<Field> find_field(std::string_view key);
+// The key's name: the request attribute's (protocol::attr_name), or the derived
+// value's (protocol::SenderDomainName, ...).
 [[nodiscard]] std::string_view field_name(Field field);
 [[nodiscard]] SetKind set_kind(Field field);
 // Every match key name, for error messages.

@@ -8,7 +8,9 @@
 // safe for the wire is Action's job.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,6 +34,13 @@ enum class TemplateVar : std::uint8_t {
   Rule,
   Reason,
 };
+inline constexpr std::size_t TemplateVarCount = static_cast<std::size_t>(TemplateVar::Reason) + 1;
+
+// The variable named `name` (what goes between "${" and "}"), or nullopt.
+[[nodiscard]] std::optional<TemplateVar> find_template_var(std::string_view name);
+// Its name: a request attribute's (protocol::attr_name), a derived value's
+// (protocol::SenderDomainName, ...), or "rule" / "reason".
+[[nodiscard]] std::string_view template_var_name(TemplateVar var);
 
 // What a template is filled in from.
 struct RenderContext {

@@ -30,11 +30,6 @@ ProtocolState parse_protocol_state(std::string_view value) {
   return ProtocolState::Unknown;
 }
 
-std::string_view address_domain(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
 void Request::clear() { *this = Request{}; }
 
 void Request::finalize() {

@@ -128,7 +128,7 @@ constexpr std::array<WordPrefix, AttrCount> NameKeys = [] {
   std::array<WordPrefix, AttrCount> keys{};
   for (std::size_t i = 0; i < AttrCount; ++i) {
     std::array<char, WordPrefix::MaxSize> text{};
-    const std::string_view name = AttrNames[i];
+    const std::string_view name = Attrs[i].name;
     for (std::size_t j = 0; j < name.size(); ++j) text[j] = name[j];
     text[name.size()] = '=';
     keys[i] = WordPrefix(std::string_view(text.data(), name.size() + 1));
