@@ -73,7 +73,7 @@ int run_report(const ReportArgs& args) {
     return exit_code::Unavailable;
   }
   const auto& settings = *loaded.config->downgrade;
-  if (settings.store == config::DowngradeSettings::Store::Memory) {
+  if (settings.store.kind == history::StoreAddress::Kind::Memory) {
     std::cerr << "tlspolicyd report: the memory store lives inside the daemon; nothing to read here\n";
     return exit_code::Unavailable;
   }
@@ -89,7 +89,7 @@ int run_report(const ReportArgs& args) {
 
   std::vector<std::pair<std::string, Record>> peers;
   try {
-    auto store = history::open_store(settings, true);
+    auto store = history::open_store(settings.store, settings.retention, true);
     store->scan([&](const std::string& key, const Record& r) {
       if (r.last_seen >= since) peers.emplace_back(key, r);
       return true;
@@ -125,12 +125,7 @@ int run_report(const ReportArgs& args) {
   }
 
   if (args.json) {
-    std::cout << "{\"store\":" << json_escape(settings.store == config::DowngradeSettings::Store::Lmdb
-                                                  ? "lmdb:" + settings.lmdb_path
-                                                  : "redis://" + settings.redis_host + ":" +
-                                                        std::to_string(settings.redis_port) + "/" +
-                                                        std::to_string(settings.redis_db))
-              << ",\"peers\":[";
+    std::cout << "{\"store\":" << json_escape(settings.store.to_string()) << ",\"peers\":[";
     for (std::size_t i = 0; i < peers.size(); ++i) {
       const auto& [key, r] = peers[i];
       std::cout << (i ? "," : "") << "{\"key\":" << json_escape(key) << ",\"first_seen\":" << json_escape(history::format_time(r.first_seen))

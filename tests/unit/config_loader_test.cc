@@ -269,9 +269,9 @@ TEST_CASE("config: match errors") {
 TEST_CASE("config: downgrade section defaults and errors") {
   auto c = good("rules: []\ndowngrade: {}\n");
   REQUIRE(c->downgrade.has_value());
-  CHECK(c->downgrade->store == DowngradeSettings::Store::Lmdb);
-  CHECK(c->downgrade->lmdb_path == "/var/lib/tlspolicyd/history");
-  CHECK(c->downgrade->key == std::vector<HistoryKeyPart>{HistoryKeyPart::SenderDomain, HistoryKeyPart::Client});
+  CHECK(c->downgrade->store == tlspolicyd::history::StoreAddress::lmdb("/var/lib/tlspolicyd/history"));
+  using tlspolicyd::history::KeyPart;
+  CHECK(c->downgrade->key == std::vector<KeyPart>{KeyPart::SenderDomain, KeyPart::Client});
   CHECK(c->downgrade->retention == std::chrono::hours(24 * 90));
   CHECK(c->downgrade->min_observations == 3);
   CHECK(c->downgrade->mode == tlspolicyd::policy::Mode::Observe);
@@ -279,10 +279,8 @@ TEST_CASE("config: downgrade section defaults and errors") {
   CHECK_FALSE(good("rules: []\n")->downgrade.has_value());
 
   auto redis = good("rules: []\ndowngrade: { store: \"redis://127.0.0.1:6380/2\", key: [sender, client_address] }\n");
-  CHECK(redis->downgrade->store == DowngradeSettings::Store::Redis);
-  CHECK(redis->downgrade->redis_host == "127.0.0.1");
-  CHECK(redis->downgrade->redis_port == 6380);
-  CHECK(redis->downgrade->redis_db == 2);
+  CHECK(redis->downgrade->store == tlspolicyd::history::StoreAddress::redis("127.0.0.1", 6380, 2));
+  CHECK(redis->downgrade->key == std::vector<KeyPart>{KeyPart::Sender, KeyPart::ClientAddress});
 
   auto errs = errors_of(R"(rules: []
 downgrade:
