@@ -184,10 +184,10 @@ class Loader {
     if (auto s = node["syslog"]; s && r_.check_map(s, "log.syslog", {"facility", "ident", "socket"})) {
       if (auto n = s["facility"]) {
         if (auto text = r_.scalar(n, "log.syslog.facility")) {
-          if (is_syslog_facility(*text)) {
-            log.facility = *text;
+          if (auto facility = parse_syslog_facility(*text)) {
+            log.facility = *facility;
           } else {
-            r_.error(n, "log.syslog.facility must be mail, daemon, user, auth, authpriv or local0..local7");
+            r_.error(n, "log.syslog.facility must be " + syslog_facility_names());
           }
         }
       }
@@ -215,16 +215,10 @@ class Loader {
     }
     if (auto n = node["level"]) {
       if (auto text = r_.scalar(n, "log.level")) {
-        static constexpr std::pair<std::string_view, LogLevel> Levels[] = {{"trace", LogLevel::Trace},
-                                                                           {"debug", LogLevel::Debug},
-                                                                           {"info", LogLevel::Info},
-                                                                           {"warning", LogLevel::Warning},
-                                                                           {"error", LogLevel::Error}};
-        const auto* it = std::find_if(std::begin(Levels), std::end(Levels), [&](auto& l) { return l.first == *text; });
-        if (it == std::end(Levels)) {
-          r_.error(n, "log.level must be trace, debug, info, warning or error");
+        if (auto level = parse_log_level(*text)) {
+          log.level = *level;
         } else {
-          log.level = it->second;
+          r_.error(n, "log.level must be " + log_level_names());
         }
       }
     }

@@ -26,13 +26,28 @@ std::shared_ptr<const Config> good(std::string_view yaml) {
 
 }  // namespace
 
+TEST_CASE("config: log level and syslog facility names round-trip") {
+  for (std::size_t i = 0; i < LogLevelCount; ++i) {
+    const auto level = static_cast<LogLevel>(i);
+    CHECK(parse_log_level(to_string(level)) == level);
+  }
+  for (std::size_t i = 0; i < SyslogFacilityCount; ++i) {
+    const auto facility = static_cast<SyslogFacility>(i);
+    CHECK(parse_syslog_facility(to_string(facility)) == facility);
+  }
+  CHECK_FALSE(parse_log_level("critical"));
+  CHECK_FALSE(parse_syslog_facility("local8"));
+  CHECK(log_level_names() == "trace, debug, info, warning or error");
+  CHECK(syslog_facility_names() == "mail, daemon, user, auth, authpriv or local0..local7");
+}
+
 TEST_CASE("config: defaults of SPEC section 3.5") {
   auto c = good("rules: []\n");
   CHECK(c->listen.empty());
   CHECK(c->socket.mode == 0660);
   CHECK(c->socket.group.empty());
   CHECK(c->mode == tlspolicyd::policy::Mode::Enforce);
-  CHECK(c->log.facility == "mail");
+  CHECK(c->log.facility == SyslogFacility::Mail);
   CHECK(c->log.ident == "tlspolicyd");
   CHECK(c->log.level == LogLevel::Info);
   CHECK(c->log.decisions == DecisionLog::Violations);
@@ -66,7 +81,7 @@ rules: []
   CHECK(c->socket.group == "postfix");
   CHECK(c->mode == tlspolicyd::policy::Mode::Warn);
   CHECK(c->policy.default_action().verb() == "DEFER_IF_PERMIT");
-  CHECK(c->log.facility == "local3");
+  CHECK(c->log.facility == SyslogFacility::Local3);
   CHECK(c->log.ident == "tlsp");
   CHECK(c->log.syslog_socket == "/var/spool/postfix/dev/log");
   CHECK(good("rules: []\n")->log.syslog_socket == "/dev/log");
