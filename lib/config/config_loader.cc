@@ -467,7 +467,6 @@ class Loader {
                             (known.empty() ? " (no profiles are defined)" : " (defined: " + known + ")"));
           } else {
             rule.require = it->second;
-            rule.profile = *text;
           }
         }
       }

@@ -36,7 +36,6 @@ class LmdbStore final : public Store {
 
   // How many records were removed to make room, since opening.
   [[nodiscard]] std::size_t evicted() const { return evicted_; }
-  [[nodiscard]] std::size_t map_bytes() const { return map_bytes_; }
   // Bytes of the file in use (pages on LMDB's free list excluded).
   [[nodiscard]] std::size_t used_bytes();
 

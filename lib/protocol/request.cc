@@ -44,8 +44,6 @@ std::uint32_t Request::keysize() const {
 
 std::optional<std::uint16_t> Request::server_port() const { return parse_number<std::uint16_t>(get(Attr::ServerPort)); }
 
-std::optional<std::uint16_t> Request::client_port() const { return parse_number<std::uint16_t>(get(Attr::ClientPort)); }
-
 const std::optional<net::IpAddress>& Request::client_ip() const {
   if (!client_ip_parsed_) {
     client_ip_ = net::parse_ip(get(Attr::ClientAddress));

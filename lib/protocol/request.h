@@ -62,7 +62,6 @@ class Request {
   // Numbers are read when asked for: most rule sets read few of them, if any.
   [[nodiscard]] std::uint32_t keysize() const;  // 0 when absent or invalid
   [[nodiscard]] std::optional<std::uint16_t> server_port() const;
-  [[nodiscard]] std::optional<std::uint16_t> client_port() const;
   // Parsed on first use: most rule sets never look at an address.
   [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const;
   [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const;

@@ -92,14 +92,6 @@ void RequestParser::set_limits(const Limits& limits) {
   }
 }
 
-void RequestParser::shrink() {
-  release();
-  if (!mid_request()) forget_bytes();
-  buf_.shrink_to_fit();
-  in_ = buf_.data();
-  in_size_ = buf_.size();
-}
-
 ParseStatus RequestParser::fail(ParseError error) {
   error_ = error;
   return ParseStatus::Error;

@@ -201,7 +201,6 @@ rules:
 )");
   const auto& rules = c->policy.rules();
   REQUIRE(rules.size() == 2);
-  CHECK(rules[0].profile == "strict");
   REQUIRE(rules[0].require != nullptr);
   CHECK(rules[0].require->min_protocol == tlspolicyd::tls::TlsVersion::TLSv1_2);
   CHECK(rules[0].action.source() == "reject 5.7.1 TLS requirement \"partners\" not met");
