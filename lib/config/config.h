@@ -4,6 +4,9 @@
 // Built whole by the loader (lists read, rules compiled, actions checked) and then
 // only read: the daemon swaps the shared_ptr<const Config> on reload, so a request
 // always sees one consistent generation. Defaults are those of SPEC section 3.5.
+// The log settings' vocabulary (LogLevel, SyslogFacility: names, parsing, the
+// lists error messages give) is defined here once; the daemon maps it to spdlog
+// and syslog.
 #pragma once
 
 #include <chrono>

@@ -5,7 +5,10 @@
 // in no negated set and, if there are plain sets, in at least one of them (SPEC
 // 3.2). Sets may be shared between keys (a named list used by several rules is
 // compiled once per set kind). `sasl` and `tls` are booleans. Every key can show
-// the request value it looked at, so a decision can explain itself.
+// the request value it looked at, so a decision can explain itself. A key's name
+// is its attribute's (protocol::attr_name) or the Request's name for what it
+// derives (sender_domain, recipient_domain, sasl, tls); key_matcher.cc's table
+// of fields is checked against the enum at compile time.
 #pragma once
 
 #include <cstddef>

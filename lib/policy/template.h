@@ -3,9 +3,10 @@
 //
 // Known names: sender, sender_domain, recipient, recipient_domain, client_address,
 // client_name, helo_name, sasl_username, encryption_protocol, encryption_cipher,
-// rule, reason. An unknown name or an unclosed "${" is a load-time error; a '$' not
-// followed by '{' is literal. render() copies values as they are: making the result
-// safe for the wire is Action's job.
+// rule, reason (the request's names come from protocol/, rule and reason are
+// the template's own). An unknown name or an unclosed "${" is a load-time error;
+// a '$' not followed by '{' is literal. render() copies values as they are:
+// making the result safe for the wire is Action's job.
 #pragma once
 
 #include <cstddef>
