@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "config/config_loader.h"
+#include "json.h"
 #include "log/kv_line.h"
 #include "protocol/request_parser.h"
 #include "responder.h"
@@ -24,26 +25,8 @@ std::shared_ptr<const config::Config> load_or_report(const std::string& path) {
   return loaded.config;
 }
 
-// JSON string literal of arbitrary bytes (non-ASCII escaped as \u00XX per byte).
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  static constexpr char Hex[] = "0123456789abcdef";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(ch);
-    } else {
-      out += "\\u00";
-      out.push_back(Hex[c >> 4]);
-      out.push_back(Hex[c & 0xf]);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
+// A string, or null when it is empty.
+Json string_or_null(std::string_view s) { return s.empty() ? Json(nullptr) : Json(s); }
 
 std::string_view outcome_text(const policy::RuleTrace& t) {
   using O = policy::RuleTrace::Outcome;
@@ -83,24 +66,26 @@ bool print_decision(Responder& responder, const protocol::Request& request, cons
   const policy::Decision& d = *answered;
   const std::string rule = d.rule != nullptr ? d.rule->name : "";
   if (args.json) {
-    std::cout << "{\"action\":" << json_string(policy::to_string(d.answer))
-              << ",\"rule\":" << (rule.empty() ? "null" : json_string(rule))
-              << ",\"mode\":" << (d.rule != nullptr ? json_string(policy::to_string(d.mode)) : "null")
-              << ",\"reason\":" << (d.reason ? json_string(policy::to_string(*d.reason)) : "null");
+    Json out;
+    out["action"] = policy::to_string(d.answer);
+    out["rule"] = string_or_null(rule);
+    out["mode"] = d.rule != nullptr ? Json(policy::to_string(d.mode)) : Json(nullptr);
+    out["reason"] = d.reason ? Json(policy::to_string(*d.reason)) : Json(nullptr);
     if (args.explain) {
-      std::cout << ",\"rules\":[";
-      for (std::size_t i = 0; i < trace.size(); ++i) {
-        const auto& t = trace[i];
-        std::cout << (i ? "," : "") << "{\"name\":" << json_string(t.rule->name)
-                  << ",\"mode\":" << json_string(policy::to_string(t.rule->mode))
-                  << ",\"outcome\":" << json_string(outcome_text(t))
-                  << ",\"match\":" << (t.match.empty() ? "null" : json_string(t.match))
-                  << ",\"reason\":" << (t.reason ? json_string(policy::to_string(*t.reason)) : "null")
-                  << ",\"answered\":" << (t.answered ? "true" : "false") << "}";
+      Json rules = Json::array();
+      for (const auto& t : trace) {
+        Json r;
+        r["name"] = t.rule->name;
+        r["mode"] = policy::to_string(t.rule->mode);
+        r["outcome"] = outcome_text(t);
+        r["match"] = string_or_null(t.match);
+        r["reason"] = t.reason ? Json(policy::to_string(*t.reason)) : Json(nullptr);
+        r["answered"] = t.answered;
+        rules.push_back(std::move(r));
       }
-      std::cout << "]";
+      out["rules"] = std::move(rules);
     }
-    std::cout << "}\n";
+    std::cout << json_text(out) << '\n';
     return true;
   }
   std::cout << wire.substr(0, wire.size() - 1);  // the wire's line, without the empty one

@@ -46,16 +46,16 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
       tracker_(tracker_settings(settings)),
       inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
   try {
-    store_ = history::open_store(settings_);
+    store_ = history::open_store(settings_.store, settings_.retention);
     store_up_ = true;
   } catch (const history::StoreError& e) {
-    if (settings_.store != config::DowngradeSettings::Store::Redis) throw;
+    if (settings_.store.kind != history::StoreAddress::Kind::Redis) throw;
     // A shared Redis may come later: serve without history meanwhile.
     logger_->warn("history store unavailable: {}; answering without history, retrying", e.what());
     reported_down_ = true;
     retry_at_ = Clock::now() + backoff_;
   }
-  store_name_ = store_ ? store_->name() : "redis://" + settings_.redis_host + ":" + std::to_string(settings_.redis_port);
+  store_name_ = settings_.store.to_string();
   tick_ = event_new(base, -1, EV_PERSIST, &HistoryService::tick_cb, this);
   timeval every{static_cast<time_t>(FlushInterval.count()), 0};
   if (tick_ == nullptr || event_add(tick_, &every) != 0 || !inbox_.ok()) throw history::StoreError("cannot set up the history timers");
@@ -187,7 +187,7 @@ bool HistoryService::store_ready() {
   if (Clock::now() < retry_at_) return false;
   if (!store_) {
     try {
-      store_ = history::open_store(settings_);
+      store_ = history::open_store(settings_.store, settings_.retention);
     } catch (const history::StoreError& e) {
       store_failed(e.what());
       return false;

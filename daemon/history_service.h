@@ -65,8 +65,6 @@ class HistoryService {
   // Writes what is unwritten and stops the worker (at stop; waits for it).
   void shutdown();
 
-  [[nodiscard]] std::string store_name() const { return store_name_; }
-
  private:
   struct Load {
     std::vector<std::string> keys;
@@ -128,7 +126,7 @@ class HistoryService {
   metrics::Metrics* metrics_;
   spdlog::level::level_enum startup_level_;
   config::DowngradeSettings settings_;  // store settings as started
-  std::string store_name_;
+  std::string store_name_;  // settings_.store.to_string(), for the log
   history::Tracker tracker_;
   event* tick_ = nullptr;
   std::chrono::steady_clock::time_point next_expire_{};

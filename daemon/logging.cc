@@ -75,15 +75,22 @@ class LineFormatter final : public spdlog::formatter {
   std::chrono::seconds stamped_{};
 };
 
-int facility_code(std::string_view name) {
-  if (name == "daemon") return LOG_DAEMON;
-  if (name == "user") return LOG_USER;
-  if (name == "auth") return LOG_AUTH;
-  if (name == "authpriv") return LOG_AUTHPRIV;
-  if (name.size() == 6 && name.starts_with("local") && name[5] >= '0' && name[5] <= '7') {
-    static constexpr int Local[] = {LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
-                                    LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
-    return Local[name[5] - '0'];
+int facility_code(config::SyslogFacility facility) {
+  using F = config::SyslogFacility;
+  switch (facility) {
+    case F::Mail: return LOG_MAIL;
+    case F::Daemon: return LOG_DAEMON;
+    case F::User: return LOG_USER;
+    case F::Auth: return LOG_AUTH;
+    case F::Authpriv: return LOG_AUTHPRIV;
+    case F::Local0: return LOG_LOCAL0;
+    case F::Local1: return LOG_LOCAL1;
+    case F::Local2: return LOG_LOCAL2;
+    case F::Local3: return LOG_LOCAL3;
+    case F::Local4: return LOG_LOCAL4;
+    case F::Local5: return LOG_LOCAL5;
+    case F::Local6: return LOG_LOCAL6;
+    case F::Local7: return LOG_LOCAL7;
   }
   return LOG_MAIL;
 }

@@ -47,8 +47,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("-c,--config", serve.config_path, "Configuration file")->capture_default_str();
   serve_cmd->add_option("--listen", serve.listen, "unix:PATH or inet:HOST:PORT; replaces the config's listen list");
   serve_cmd->add_flag("--stdio", serve.stdio, "Serve one connection on stdin/stdout (Postfix spawn(8))");
-  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warning or error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error"}));
+  std::vector<std::string> levels;
+  for (std::size_t i = 0; i < tlspolicyd::config::LogLevelCount; ++i) {
+    levels.emplace_back(tlspolicyd::config::to_string(static_cast<tlspolicyd::config::LogLevel>(i)));
+  }
+  serve_cmd->add_option("--log-level", serve.log_level, tlspolicyd::config::log_level_names())
+      ->check(CLI::IsMember(levels));
   serve_cmd->add_flag("--log-stderr", serve.log_stderr, "Log to stderr instead of syslog");
   serve_cmd->add_flag("--run-as-root", serve.run_as_root, "Stay root when the configuration names no user:");
 

@@ -16,30 +16,12 @@
 #include "config/duration.h"
 #include "history/store.h"
 #include "history/tracker.h"
+#include "json.h"
 
 namespace tlspolicyd::daemon {
 namespace {
 
 using history::Record;
-
-std::string json_escape(std::string_view s) {
-  std::string out = "\"";
-  static constexpr char Hex[] = "0123456789abcdef";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(ch);
-    } else {
-      out += "\\u00";
-      out.push_back(Hex[c >> 4]);
-      out.push_back(Hex[c & 0xf]);
-    }
-  }
-  return out + "\"";
-}
 
 std::string version_text(const Record& r, bool best) {
   if (best) {
@@ -73,7 +55,7 @@ int run_report(const ReportArgs& args) {
     return exit_code::Unavailable;
   }
   const auto& settings = *loaded.config->downgrade;
-  if (settings.store == config::DowngradeSettings::Store::Memory) {
+  if (settings.store.kind == history::StoreAddress::Kind::Memory) {
     std::cerr << "tlspolicyd report: the memory store lives inside the daemon; nothing to read here\n";
     return exit_code::Unavailable;
   }
@@ -89,7 +71,7 @@ int run_report(const ReportArgs& args) {
 
   std::vector<std::pair<std::string, Record>> peers;
   try {
-    auto store = history::open_store(settings, true);
+    auto store = history::open_store(settings.store, settings.retention, true);
     store->scan([&](const std::string& key, const Record& r) {
       if (r.last_seen >= since) peers.emplace_back(key, r);
       return true;
@@ -125,40 +107,48 @@ int run_report(const ReportArgs& args) {
   }
 
   if (args.json) {
-    std::cout << "{\"store\":" << json_escape(settings.store == config::DowngradeSettings::Store::Lmdb
-                                                  ? "lmdb:" + settings.lmdb_path
-                                                  : "redis://" + settings.redis_host + ":" +
-                                                        std::to_string(settings.redis_port) + "/" +
-                                                        std::to_string(settings.redis_db))
-              << ",\"peers\":[";
-    for (std::size_t i = 0; i < peers.size(); ++i) {
-      const auto& [key, r] = peers[i];
-      std::cout << (i ? "," : "") << "{\"key\":" << json_escape(key) << ",\"first_seen\":" << json_escape(history::format_time(r.first_seen))
-                << ",\"last_seen\":" << json_escape(history::format_time(r.last_seen)) << ",\"plaintext\":" << r.plaintext()
-                << ",\"tls\":" << r.tls() << ",\"by_protocol\":{";
-      bool first = true;
+    Json out;
+    out["store"] = settings.store.to_string();
+    Json rows = Json::array();
+    for (const auto& [key, r] : peers) {
+      Json row;
+      row["key"] = key;
+      row["first_seen"] = history::format_time(r.first_seen);
+      row["last_seen"] = history::format_time(r.last_seen);
+      row["plaintext"] = r.plaintext();
+      row["tls"] = r.tls();
+      Json by_protocol = Json::object();
       for (std::size_t s = 1; s < history::ProtocolSlots; ++s) {
-        if (r.counts[s] == 0) continue;
-        std::cout << (first ? "" : ",") << json_escape(tls::to_string(history::version_of_slot(s))) << ":" << r.counts[s];
-        first = false;
+        if (r.counts[s] != 0) by_protocol[std::string(tls::to_string(history::version_of_slot(s)))] = r.counts[s];
       }
-      std::cout << "},\"best\":" << json_escape(version_text(r, true)) << ",\"last\":" << json_escape(version_text(r, false))
-                << ",\"downgrades\":" << r.downgrades << "}";
+      row["by_protocol"] = std::move(by_protocol);
+      row["best"] = version_text(r, true);
+      row["last"] = version_text(r, false);
+      row["downgrades"] = r.downgrades;
+      rows.push_back(std::move(row));
     }
-    std::cout << "],\"transactions\":" << total << ",\"plaintext\":" << plaintext << ",\"tls\":" << tls
-              << ",\"downgrades\":" << downgrades << ",\"if_required\":{";
-    bool first_impact = true;
+    out["peers"] = std::move(rows);
+    out["transactions"] = total;
+    out["plaintext"] = plaintext;
+    out["tls"] = tls;
+    out["downgrades"] = downgrades;
+    Json if_required = Json::object();
     for (const Impact* impact : {&need_tls, &need_12}) {
-      std::cout << (first_impact ? "" : ",") << json_escape(impact->label) << ":{\"peers\":" << impact->peers.size()
-                << ",\"transactions\":" << impact->transactions << ",\"refused\":[";
-      for (std::size_t i = 0; i < impact->peers.size(); ++i) {
-        std::cout << (i ? "," : "") << "{\"key\":" << json_escape(impact->peers[i].first)
-                  << ",\"transactions\":" << impact->peers[i].second << "}";
+      Json refused = Json::array();
+      for (const auto& [key, n] : impact->peers) {
+        Json peer;
+        peer["key"] = key;
+        peer["transactions"] = n;
+        refused.push_back(std::move(peer));
       }
-      std::cout << "]}";
-      first_impact = false;
+      Json summary;
+      summary["peers"] = impact->peers.size();
+      summary["transactions"] = impact->transactions;
+      summary["refused"] = std::move(refused);
+      if_required[impact->label] = std::move(summary);
     }
-    std::cout << "}}\n";
+    out["if_required"] = std::move(if_required);
+    std::cout << json_text(out) << '\n';
     return exit_code::Ok;
   }
 

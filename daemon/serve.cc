@@ -28,15 +28,6 @@ void raise_fd_limit(spdlog::logger& log, std::size_t wanted) {
   }
 }
 
-std::optional<config::LogLevel> parse_level(const std::string& text) {
-  if (text == "trace") return config::LogLevel::Trace;
-  if (text == "debug") return config::LogLevel::Debug;
-  if (text == "info") return config::LogLevel::Info;
-  if (text == "warning") return config::LogLevel::Warning;
-  if (text == "error") return config::LogLevel::Error;
-  return std::nullopt;
-}
-
 }  // namespace
 
 int run_serve(const ServeArgs& args) {
@@ -69,7 +60,7 @@ int run_serve(const ServeArgs& args) {
     return exit_code::Config;
   }
 
-  if (args.log_level) options.log_level = parse_level(*args.log_level);
+  if (args.log_level) options.log_level = config::parse_log_level(*args.log_level);
   config::LogSettings log_settings = loaded.config->log;
   log_settings.level = options.log_level.value_or(log_settings.level);
   Logger log = make_logger(target, log_settings);

@@ -22,11 +22,6 @@ std::string printable(std::string text) {
   return text;
 }
 
-bool same_store(const config::DowngradeSettings& a, const config::DowngradeSettings& b) {
-  return a.store == b.store && a.lmdb_path == b.lmdb_path && a.redis_host == b.redis_host &&
-         a.redis_port == b.redis_port && a.redis_db == b.redis_db;
-}
-
 std::string_view signal_name(int sig) {
   switch (sig) {
     case SIGHUP: return "HUP";
@@ -264,7 +259,7 @@ void Server::apply_reload(config::LoadResult result) {
   const bool log_changed = result.config->log.facility != config_->log.facility ||
                            result.config->log.ident != config_->log.ident;
   if (history_ && result.config->downgrade) {
-    if (!same_store(*result.config->downgrade, *config_->downgrade)) {
+    if (result.config->downgrade->store != config_->downgrade->store) {
       logger_->warn("downgrade.store changed; the new store is used after a restart");
     }
     history_->reconfigure(*result.config->downgrade);

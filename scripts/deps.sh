@@ -6,6 +6,7 @@
 TLSPOLICYD_BUILD_DEPS=(
   cmake g++ make pkg-config
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libssl-dev libcli11-dev libpcre2-dev
+  nlohmann-json3-dev
   liblmdb-dev libhiredis-dev libsystemd-dev lowdown
 )
 TLSPOLICYD_TEST_DEPS=(

@@ -4,12 +4,16 @@
 // Built whole by the loader (lists read, rules compiled, actions checked) and then
 // only read: the daemon swaps the shared_ptr<const Config> on reload, so a request
 // always sees one consistent generation. Defaults are those of SPEC section 3.5.
+// The log settings' vocabulary (LogLevel, SyslogFacility: names, parsing, the
+// lists error messages give) is defined here once; the daemon maps it to spdlog
+// and syslog.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/downgrade_settings.h"
@@ -20,11 +24,35 @@
 
 namespace tlspolicyd::config {
 
+// log.level and --log-level. The daemon maps each level to its logger's.
 enum class LogLevel : std::uint8_t { Trace, Debug, Info, Warning, Error };
+inline constexpr std::size_t LogLevelCount = static_cast<std::size_t>(LogLevel::Error) + 1;
+
+// "trace", "debug", "info", "warning", "error".
+[[nodiscard]] std::string_view to_string(LogLevel level);
+// The level named `name`, or nullopt.
+[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name);
+// Every level's name, for messages: "trace, debug, info, warning or error".
+[[nodiscard]] std::string log_level_names();
+
+// log.syslog.facility. The daemon maps each facility to syslog's LOG_* code.
+enum class SyslogFacility : std::uint8_t {
+  Mail, Daemon, User, Auth, Authpriv,
+  Local0, Local1, Local2, Local3, Local4, Local5, Local6, Local7,
+};
+inline constexpr std::size_t SyslogFacilityCount = static_cast<std::size_t>(SyslogFacility::Local7) + 1;
+
+// "mail", "daemon", ..., "local7".
+[[nodiscard]] std::string_view to_string(SyslogFacility facility);
+// The facility named `name`, or nullopt.
+[[nodiscard]] std::optional<SyslogFacility> parse_syslog_facility(std::string_view name);
+// Every facility's name, for messages: "mail, daemon, user, auth, authpriv or local0..local7".
+[[nodiscard]] std::string syslog_facility_names();
+
 using log::DecisionLog;
 
 struct LogSettings {
-  std::string facility = "mail";
+  SyslogFacility facility = SyslogFacility::Mail;
   std::string ident = "tlspolicyd";
   std::string syslog_socket = "/dev/log";  // the local syslog daemon's datagram socket
   LogLevel level = LogLevel::Info;
@@ -66,10 +94,5 @@ struct Config {
   std::optional<DowngradeSettings> downgrade;  // absent: no TLS history
   std::optional<ListenAddress> metrics;         // inet: endpoint of the Prometheus page; absent: none
 };
-
-[[nodiscard]] std::string_view to_string(LogLevel level);
-
-// The syslog facility names accepted in log.syslog.facility.
-[[nodiscard]] bool is_syslog_facility(std::string_view name);
 
 }  // namespace tlspolicyd::config

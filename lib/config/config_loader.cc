@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <set>
 #include <tuple>
@@ -185,10 +184,10 @@ class Loader {
     if (auto s = node["syslog"]; s && r_.check_map(s, "log.syslog", {"facility", "ident", "socket"})) {
       if (auto n = s["facility"]) {
         if (auto text = r_.scalar(n, "log.syslog.facility")) {
-          if (is_syslog_facility(*text)) {
-            log.facility = *text;
+          if (auto facility = parse_syslog_facility(*text)) {
+            log.facility = *facility;
           } else {
-            r_.error(n, "log.syslog.facility must be mail, daemon, user, auth, authpriv or local0..local7");
+            r_.error(n, "log.syslog.facility must be " + syslog_facility_names());
           }
         }
       }
@@ -216,16 +215,10 @@ class Loader {
     }
     if (auto n = node["level"]) {
       if (auto text = r_.scalar(n, "log.level")) {
-        static constexpr std::pair<std::string_view, LogLevel> Levels[] = {{"trace", LogLevel::Trace},
-                                                                           {"debug", LogLevel::Debug},
-                                                                           {"info", LogLevel::Info},
-                                                                           {"warning", LogLevel::Warning},
-                                                                           {"error", LogLevel::Error}};
-        const auto* it = std::find_if(std::begin(Levels), std::end(Levels), [&](auto& l) { return l.first == *text; });
-        if (it == std::end(Levels)) {
-          r_.error(n, "log.level must be trace, debug, info, warning or error");
+        if (auto level = parse_log_level(*text)) {
+          log.level = *level;
         } else {
-          log.level = it->second;
+          r_.error(n, "log.level must be " + log_level_names());
         }
       }
     }
@@ -474,7 +467,6 @@ class Loader {
                             (known.empty() ? " (no profiles are defined)" : " (defined: " + known + ")"));
           } else {
             rule.require = it->second;
-            rule.profile = *text;
           }
         }
       }
@@ -502,31 +494,17 @@ class Loader {
     d.action = std::get<Action>(Action::parse(DefaultDowngradeAction));
     if (auto n = node["store"]) read_store(n, d);
     if (auto n = node["key"]) {
-      static constexpr std::pair<std::string_view, HistoryKeyPart> Parts[] = {
-          {"sender", HistoryKeyPart::Sender},
-          {"sender_domain", HistoryKeyPart::SenderDomain},
-          {"recipient", HistoryKeyPart::Recipient},
-          {"recipient_domain", HistoryKeyPart::RecipientDomain},
-          {"client", HistoryKeyPart::Client},
-          {"client_address", HistoryKeyPart::ClientAddress},
-          {"client_name", HistoryKeyPart::ClientName},
-          {"helo_name", HistoryKeyPart::HeloName},
-          {"sasl_username", HistoryKeyPart::SaslUsername},
-          {"server_port", HistoryKeyPart::ServerPort},
-          {"policy_context", HistoryKeyPart::PolicyContext}};
       d.key.clear();
       auto take = [&](const YAML::Node& item) {
         auto text = r_.scalar(item, "downgrade.key");
         if (!text) return;
-        const auto* it = std::find_if(std::begin(Parts), std::end(Parts), [&](auto& p) { return p.first == *text; });
-        if (it == std::end(Parts)) {
-          std::string known;
-          for (const auto& p : Parts) known += (known.empty() ? "" : ", ") + std::string(p.first);
-          r_.error(item, "downgrade.key: unknown part \"" + *text + "\" (expected " + known + ")");
-        } else if (std::find(d.key.begin(), d.key.end(), it->second) != d.key.end()) {
+        const auto part = history::find_key_part(*text);
+        if (!part) {
+          r_.error(item, "downgrade.key: unknown part \"" + *text + "\" (expected " + history::key_part_names() + ")");
+        } else if (std::find(d.key.begin(), d.key.end(), *part) != d.key.end()) {
           r_.error(item, "downgrade.key: \"" + *text + "\" is listed twice");
         } else {
-          d.key.push_back(it->second);
+          d.key.push_back(*part);
         }
       };
       for_each_item(n, take);
@@ -561,44 +539,11 @@ class Loader {
   void read_store(const YAML::Node& n, DowngradeSettings& d) {
     auto text = r_.scalar(n, "downgrade.store");
     if (!text) return;
-    const std::string& s = *text;
-    if (s == "memory") {
-      d.store = DowngradeSettings::Store::Memory;
-    } else if (s.starts_with("lmdb:")) {
-      d.store = DowngradeSettings::Store::Lmdb;
-      d.lmdb_path = s.substr(5);
-      if (d.lmdb_path.empty() || d.lmdb_path.front() != '/') r_.error(n, "downgrade.store: lmdb:PATH needs an absolute path");
-    } else if (s.starts_with("redis://")) {
-      d.store = DowngradeSettings::Store::Redis;
-      std::string_view rest = std::string_view(s).substr(8);
-      std::string_view db;
-      if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-        db = rest.substr(slash + 1);
-        rest = rest.substr(0, slash);
-      }
-      auto colon = rest.rfind(':');
-      std::string_view host = rest.substr(0, colon);
-      std::string_view port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-      if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-      unsigned p = 6379, dbn = 0;
-      bool ok = !host.empty();
-      if (!port.empty()) {
-        auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-        ok = ok && ec == std::errc{} && ptr == port.data() + port.size() && p > 0 && p < 65536;
-      }
-      if (!db.empty()) {
-        auto [ptr, ec] = std::from_chars(db.data(), db.data() + db.size(), dbn);
-        ok = ok && ec == std::errc{} && ptr == db.data() + db.size() && dbn < 10000;
-      }
-      if (!ok) {
-        r_.error(n, "downgrade.store: expected redis://HOST:PORT/DB");
-      } else {
-        d.redis_host = std::string(host);
-        d.redis_port = static_cast<std::uint16_t>(p);
-        d.redis_db = dbn;
-      }
+    auto parsed = history::StoreAddress::parse(*text, "downgrade.store");
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      r_.error(n, *err);
     } else {
-      r_.error(n, "downgrade.store must be memory, lmdb:PATH or redis://HOST:PORT/DB");
+      d.store = std::move(std::get<history::StoreAddress>(parsed));
     }
   }
 

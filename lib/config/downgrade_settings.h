@@ -4,7 +4,8 @@
 // Without the section no TLS history is kept. Defaults: store
 // lmdb:/var/lib/tlspolicyd/history, key [sender_domain, client], retention 90d,
 // min_observations 3, mode observe, action a 4xx defer, no exemptions, 100 000
-// cached keys.
+// cached keys. The store's address and the key's parts are history's vocabulary
+// (history/store_address.h, history/key.h); this section only holds them.
 #pragma once
 
 #include <chrono>
@@ -12,34 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "history/key.h"
+#include "history/store_address.h"
 #include "match/condition.h"
 #include "policy/action.h"
 #include "policy/mode.h"
 
 namespace tlspolicyd::config {
 
-enum class HistoryKeyPart : std::uint8_t {
-  Sender,
-  SenderDomain,
-  Recipient,
-  RecipientDomain,
-  Client,  // client_name when verified, else the address (IPv6 by /64)
-  ClientAddress,
-  ClientName,
-  HeloName,
-  SaslUsername,
-  ServerPort,
-  PolicyContext,
-};
-
 struct DowngradeSettings {
-  enum class Store : std::uint8_t { Memory, Lmdb, Redis };
-  Store store = Store::Lmdb;
-  std::string lmdb_path = "/var/lib/tlspolicyd/history";
-  std::string redis_host;
-  std::uint16_t redis_port = 6379;
-  unsigned redis_db = 0;
-  std::vector<HistoryKeyPart> key = {HistoryKeyPart::SenderDomain, HistoryKeyPart::Client};
+  history::StoreAddress store = history::StoreAddress::lmdb(history::DefaultLmdbPath);
+  std::vector<history::KeyPart> key = history::DefaultKey;
   std::chrono::seconds retention{90 * 86400};
   std::uint32_t min_observations = 3;
   policy::Mode mode = policy::Mode::Observe;

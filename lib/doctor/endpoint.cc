@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "doctor/endpoint.h"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
+
+#include "util/text.h"
 
 namespace tlspolicyd::doctor {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+using util::lower;
 
 bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 bool is_v6(const std::string& address) { return address.find(':') != std::string::npos; }

@@ -8,10 +8,8 @@
 // recipient, at DATA and END-OF-MESSAGE only when there is exactly one, and one
 // answer covers every recipient: a warning when rules match on the recipient and
 // no placement asks at RCPT, an info otherwise.
-#include <algorithm>
-#include <cctype>
-
 #include "doctor/checks.h"
+#include "util/text.h"
 
 namespace tlspolicyd::doctor::detail {
 namespace {
@@ -22,8 +20,7 @@ std::string where(const ServiceView& view, const Placement& p) {
 
 bool yes(const std::optional<std::string>& value, bool fallback) {
   if (!value) return fallback;
-  std::string v = *value;
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string v = util::lower(*value);
   return v == "yes" || v == "true";
 }
 

@@ -2,18 +2,13 @@
 // wiring: each check_policy_service of one smtpd service: whether it reaches
 // tlspolicyd (or was meant to and misses), what comes before it, its settings,
 // how it names the socket; and a service that never asks.
-#include <algorithm>
-#include <cctype>
-
 #include "doctor/checks.h"
+#include "util/text.h"
 
 namespace tlspolicyd::doctor::detail {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+using util::lower;
 
 std::string where(const ServiceView& view, const Placement& p) {
   return view.label + ", " + p.list + (p.via_class.empty() ? "" : ", restriction class " + p.via_class);

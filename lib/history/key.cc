@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "history/key.h"
 
-#include "match/value_sets.h"
+#include "util/text.h"
 
 namespace tlspolicyd::history {
 namespace {
 
-using config::HistoryKeyPart;
 using protocol::Attr;
 
 std::string client_identity(const protocol::Request& r) {
   std::string_view name = r.get(Attr::ClientName);
-  if (!name.empty() && name != "unknown") return match::normalize_domain(name);
+  if (!name.empty() && name != "unknown") return util::normalize_domain(name);
   const auto& ip = r.client_ip();
   if (!ip) return std::string(r.get(Attr::ClientAddress));
   if (!ip->v6) return net::to_string(*ip);
@@ -20,26 +19,39 @@ std::string client_identity(const protocol::Request& r) {
   return net::to_string(prefix) + "/64";
 }
 
-std::string part(const protocol::Request& r, HistoryKeyPart p) {
+std::string part(const protocol::Request& r, KeyPart p) {
   switch (p) {
-    case HistoryKeyPart::Sender: return match::lower(r.get(Attr::Sender));
-    case HistoryKeyPart::SenderDomain: return match::normalize_domain(r.sender_domain());
-    case HistoryKeyPart::Recipient: return match::lower(r.get(Attr::Recipient));
-    case HistoryKeyPart::RecipientDomain: return match::normalize_domain(r.recipient_domain());
-    case HistoryKeyPart::Client: return client_identity(r);
-    case HistoryKeyPart::ClientAddress: return r.client_ip() ? net::to_string(*r.client_ip()) : std::string(r.get(Attr::ClientAddress));
-    case HistoryKeyPart::ClientName: return match::normalize_domain(r.get(Attr::ClientName));
-    case HistoryKeyPart::HeloName: return match::normalize_domain(r.get(Attr::HeloName));
-    case HistoryKeyPart::SaslUsername: return std::string(r.get(Attr::SaslUsername));
-    case HistoryKeyPart::ServerPort: return std::string(r.get(Attr::ServerPort));
-    case HistoryKeyPart::PolicyContext: return std::string(r.get(Attr::PolicyContext));
+    case KeyPart::Sender: return util::lower(r.get(Attr::Sender));
+    case KeyPart::SenderDomain: return util::normalize_domain(r.sender_domain());
+    case KeyPart::Recipient: return util::lower(r.get(Attr::Recipient));
+    case KeyPart::RecipientDomain: return util::normalize_domain(r.recipient_domain());
+    case KeyPart::Client: return client_identity(r);
+    case KeyPart::ClientAddress: return r.client_ip() ? net::to_string(*r.client_ip()) : std::string(r.get(Attr::ClientAddress));
+    case KeyPart::ClientName: return util::normalize_domain(r.get(Attr::ClientName));
+    case KeyPart::HeloName: return util::normalize_domain(r.get(Attr::HeloName));
+    case KeyPart::SaslUsername: return std::string(r.get(Attr::SaslUsername));
+    case KeyPart::ServerPort: return std::string(r.get(Attr::ServerPort));
+    case KeyPart::PolicyContext: return std::string(r.get(Attr::PolicyContext));
   }
   return {};
 }
 
 }  // namespace
 
-std::string history_key(const protocol::Request& request, const std::vector<HistoryKeyPart>& parts) {
+std::optional<KeyPart> find_key_part(std::string_view name) {
+  for (const KeyPartInfo& p : KeyParts) {
+    if (p.name == name) return p.part;
+  }
+  return std::nullopt;
+}
+
+std::string key_part_names() {
+  std::string out;
+  for (const KeyPartInfo& p : KeyParts) out += (out.empty() ? "" : ", ") + std::string(p.name);
+  return out;
+}
+
+std::string history_key(const protocol::Request& request, const std::vector<KeyPart>& parts) {
   std::string key;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (i > 0) key.push_back('|');

@@ -1,21 +1,76 @@
 // SPDX-License-Identifier: MIT
 // key: the history key of a request, from the configured parts (downgrade.key).
 //
+// KeyPart is the closed set of parts, each named once in KeyParts: a part that
+// is a request attribute carries the attribute's name (protocol::attr_name),
+// sender_domain and recipient_domain the names the Request gives them, and
+// `client` is history's own: the verified client name, or else the address, with
+// IPv6 addresses grouped by /64 (one host's privacy addresses are one peer).
 // Parts are joined with '|' ('|' and '\' inside a part are escaped with '\'), so
 // two different requests never share a key by accident. Domains and host names are
-// lower-cased. `client` is the verified client name, or else the address, with
-// IPv6 addresses grouped by /64 (one host's privacy addresses are one peer).
+// lower-cased.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "config/downgrade_settings.h"
 #include "protocol/request.h"
+#include "util/enum_table.h"
 
 namespace tlspolicyd::history {
 
-[[nodiscard]] std::string history_key(const protocol::Request& request,
-                                      const std::vector<config::HistoryKeyPart>& parts);
+enum class KeyPart : std::uint8_t {
+  Sender,
+  SenderDomain,
+  Recipient,
+  RecipientDomain,
+  Client,  // client_name when verified, else the address (IPv6 by /64)
+  ClientAddress,
+  ClientName,
+  HeloName,
+  SaslUsername,
+  ServerPort,
+  PolicyContext,
+};
+inline constexpr std::size_t KeyPartCount = static_cast<std::size_t>(KeyPart::PolicyContext) + 1;
+
+// One entry per KeyPart, in enum order (checked below): its name in downgrade.key.
+struct KeyPartInfo {
+  KeyPart part;
+  std::string_view name;
+};
+
+inline constexpr std::array<KeyPartInfo, KeyPartCount> KeyParts = {{
+    {KeyPart::Sender, protocol::attr_name(protocol::Attr::Sender)},
+    {KeyPart::SenderDomain, protocol::SenderDomainName},
+    {KeyPart::Recipient, protocol::attr_name(protocol::Attr::Recipient)},
+    {KeyPart::RecipientDomain, protocol::RecipientDomainName},
+    {KeyPart::Client, "client"},
+    {KeyPart::ClientAddress, protocol::attr_name(protocol::Attr::ClientAddress)},
+    {KeyPart::ClientName, protocol::attr_name(protocol::Attr::ClientName)},
+    {KeyPart::HeloName, protocol::attr_name(protocol::Attr::HeloName)},
+    {KeyPart::SaslUsername, protocol::attr_name(protocol::Attr::SaslUsername)},
+    {KeyPart::ServerPort, protocol::attr_name(protocol::Attr::ServerPort)},
+    {KeyPart::PolicyContext, protocol::attr_name(protocol::Attr::PolicyContext)},
+}};
+static_assert(util::indexed_by(KeyParts, &KeyPartInfo::part, KeyPartCount));
+
+// The part named `name`, or nullopt.
+[[nodiscard]] std::optional<KeyPart> find_key_part(std::string_view name);
+[[nodiscard]] constexpr std::string_view key_part_name(KeyPart part) {
+  return KeyParts[static_cast<std::size_t>(part)].name;
+}
+// Every part's name, for error messages: "sender, sender_domain, ..., policy_context".
+[[nodiscard]] std::string key_part_names();
+
+// The default downgrade.key.
+inline const std::vector<KeyPart> DefaultKey = {KeyPart::SenderDomain, KeyPart::Client};
+
+[[nodiscard]] std::string history_key(const protocol::Request& request, const std::vector<KeyPart>& parts);
 
 }  // namespace tlspolicyd::history

@@ -33,11 +33,9 @@ class LmdbStore final : public Store {
   void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
   std::size_t expire(std::int64_t cutoff) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
-  [[nodiscard]] std::string name() const override { return "lmdb:" + path_; }
 
   // How many records were removed to make room, since opening.
   [[nodiscard]] std::size_t evicted() const { return evicted_; }
-  [[nodiscard]] std::size_t map_bytes() const { return map_bytes_; }
   // Bytes of the file in use (pages on LMDB's free list excluded).
   [[nodiscard]] std::size_t used_bytes();
 

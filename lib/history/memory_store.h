@@ -14,7 +14,6 @@ class MemoryStore final : public Store {
   void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
   std::size_t expire(std::int64_t cutoff) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
-  [[nodiscard]] std::string name() const override { return "memory"; }
 
  private:
   std::map<std::string, Record> records_;

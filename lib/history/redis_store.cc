@@ -85,15 +85,11 @@ void append(redisContext* c, const std::vector<std::string>& args) {
 }  // namespace
 
 RedisStore::RedisStore(std::string host, std::uint16_t port, unsigned db, std::chrono::seconds retention)
-    : host_(std::move(host)), port_(port), db_(db), retention_(retention) {
+    : address_(StoreAddress::redis(std::move(host), port, db)), name_(address_.to_string()), retention_(retention) {
   connect();
 }
 
 RedisStore::~RedisStore() { disconnect(); }
-
-std::string RedisStore::name() const {
-  return "redis://" + host_ + ":" + std::to_string(port_) + "/" + std::to_string(db_);
-}
 
 void RedisStore::disconnect() {
   if (ctx_ != nullptr) redisFree(ctx_);
@@ -102,11 +98,11 @@ void RedisStore::disconnect() {
 
 void RedisStore::connect() {
   disconnect();
-  ctx_ = redisConnectWithTimeout(host_.c_str(), port_, to_tv(ConnectTimeout));
+  ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, to_tv(ConnectTimeout));
   if (ctx_ == nullptr || ctx_->err != 0) {
     std::string err = ctx_ != nullptr ? ctx_->errstr : "out of memory";
     disconnect();
-    throw StoreError("cannot connect to " + name() + ": " + err);
+    throw StoreError("cannot connect to " + name_ + ": " + err);
   }
   redisSetTimeout(ctx_, to_tv(IoTimeout));
   auto run = [&](const std::vector<std::string>& args) {
@@ -117,11 +113,11 @@ void RedisStore::connect() {
     if (!r || r->type == REDIS_REPLY_ERROR) {
       std::string err = r ? std::string(r->str, r->len) : std::string(ctx_->errstr);
       disconnect();
-      throw StoreError(name() + ": " + err);
+      throw StoreError(name_ + ": " + err);
     }
     return r;
   };
-  run({"SELECT", std::to_string(db_)});
+  run({"SELECT", std::to_string(address_.db)});
   Reply sha = run({"SCRIPT", "LOAD", MergeScript});
   script_sha_.assign(sha->str, sha->len);
 }
@@ -145,7 +141,7 @@ std::vector<std::optional<Record>> RedisStore::get(const std::vector<std::string
     if (redisGetReply(c, &raw) != REDIS_OK) {
       std::string err = c->errstr;
       disconnect();
-      throw StoreError(name() + ": " + err);
+      throw StoreError(name_ + ": " + err);
     }
     Reply r(static_cast<redisReply*>(raw));
     out.push_back(record_of(r.get()));
@@ -168,14 +164,14 @@ void RedisStore::merge(const std::vector<std::pair<std::string, Record>>& batch)
     if (redisGetReply(c, &raw) != REDIS_OK) {
       std::string err = c->errstr;
       disconnect();
-      throw StoreError(name() + ": " + err);
+      throw StoreError(name_ + ": " + err);
     }
     Reply r(static_cast<redisReply*>(raw));
     if (r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
   }
   if (!error.empty()) {
     disconnect();  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
-    throw StoreError(name() + ": " + error);
+    throw StoreError(name_ + ": " + error);
   }
 }
 
@@ -191,7 +187,7 @@ void RedisStore::scan(const std::function<bool(const std::string&, const Record&
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
       std::string err = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string(c->errstr);
       disconnect();
-      throw StoreError(name() + ": " + err);
+      throw StoreError(name_ + ": " + err);
     }
     cursor.assign(r->element[0]->str, r->element[0]->len);
     std::vector<std::string> keys;

@@ -36,16 +36,14 @@ class RedisStore final : public Store {
   // Redis expires records by itself; this removes nothing.
   std::size_t expire(std::int64_t cutoff) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
-  [[nodiscard]] std::string name() const override;
 
  private:
   void connect();
   void disconnect();
   redisContext* context();
 
-  std::string host_;
-  std::uint16_t port_;
-  unsigned db_;
+  StoreAddress address_;
+  std::string name_;  // address_.to_string(), for error messages
   std::chrono::seconds retention_;
   redisContext* ctx_ = nullptr;
   std::string script_sha_;

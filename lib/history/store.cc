@@ -7,14 +7,12 @@
 
 namespace tlspolicyd::history {
 
-std::unique_ptr<Store> open_store(const config::DowngradeSettings& settings, bool read_only) {
-  using Kind = config::DowngradeSettings::Store;
-  switch (settings.store) {
+std::unique_ptr<Store> open_store(const StoreAddress& address, std::chrono::seconds retention, bool read_only) {
+  using Kind = StoreAddress::Kind;
+  switch (address.kind) {
     case Kind::Memory: return std::make_unique<MemoryStore>();
-    case Kind::Lmdb: return std::make_unique<LmdbStore>(settings.lmdb_path, read_only);
-    case Kind::Redis:
-      return std::make_unique<RedisStore>(settings.redis_host, settings.redis_port, settings.redis_db,
-                                          settings.retention);
+    case Kind::Lmdb: return std::make_unique<LmdbStore>(address.path, read_only);
+    case Kind::Redis: return std::make_unique<RedisStore>(address.host, address.port, address.db, retention);
   }
   throw StoreError("unknown store");
 }

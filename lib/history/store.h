@@ -8,11 +8,15 @@
 //                     "tlspolicyd:history:KEY" that merge by maximum in a Lua script
 //                     and expire after the retention
 //
+// A StoreAddress (store_address.h) names one of them; its to_string() is the
+// store's name wherever one is shown.
+//
 // Calls are synchronous and may block (disk, network): the daemon makes them on
 // its history thread, never on the event loop. Every failure is a StoreError;
 // the Redis store reconnects on the next call.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,8 +26,8 @@
 #include <utility>
 #include <vector>
 
-#include "config/downgrade_settings.h"
 #include "history/record.h"
+#include "history/store_address.h"
 
 namespace tlspolicyd::history {
 
@@ -44,11 +48,11 @@ class Store {
   virtual std::size_t expire(std::int64_t cutoff) = 0;
   // Calls `fn` for every record until it returns false.
   virtual void scan(const std::function<bool(const std::string& key, const Record& record)>& fn) = 0;
-  // "lmdb:/var/lib/tlspolicyd/history" and the like.
-  [[nodiscard]] virtual std::string name() const = 0;
 };
 
-// Opens the store the settings name. `read_only` is for `report`. Throws StoreError.
-[[nodiscard]] std::unique_ptr<Store> open_store(const config::DowngradeSettings& settings, bool read_only = false);
+// Opens the store at `address`; Redis expires records after `retention`.
+// `read_only` is for `report`. Throws StoreError.
+[[nodiscard]] std::unique_ptr<Store> open_store(const StoreAddress& address, std::chrono::seconds retention,
+                                                bool read_only = false);
 
 }  // namespace tlspolicyd::history

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "config/downgrade_settings.h"
+#include "history/key.h"
 #include "history/record.h"
 #include "policy/failure.h"
 #include "protocol/request.h"
@@ -41,7 +41,7 @@ struct Finding {
 class Tracker {
  public:
   struct Settings {
-    std::vector<config::HistoryKeyPart> key = {config::HistoryKeyPart::SenderDomain, config::HistoryKeyPart::Client};
+    std::vector<KeyPart> key = DefaultKey;
     std::uint32_t min_observations = 3;
     std::size_t capacity = 100000;  // cached keys
   };

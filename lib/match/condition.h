@@ -18,8 +18,6 @@ namespace tlspolicyd::match {
 
 class Condition {
  public:
-  enum class Kind { All, Any, Not, Key };
-
   static Condition all(std::vector<Condition> children);
   static Condition any(std::vector<Condition> children);
   static Condition negate(Condition child);
@@ -28,12 +26,13 @@ class Condition {
   [[nodiscard]] bool matches(const protocol::Request& request) const;
   // "sender_domain \"x.example\" matches list:partners" and the like.
   [[nodiscard]] std::string explain(const protocol::Request& request) const;
-  [[nodiscard]] Kind kind() const { return kind_; }
   // True when a key on `field` appears anywhere in the tree.
   [[nodiscard]] bool uses(Field field) const;
   [[nodiscard]] bool empty() const { return kind_ == Kind::All && children_.empty(); }
 
  private:
+  enum class Kind { All, Any, Not, Key };
+
   Kind kind_ = Kind::All;
   std::vector<Condition> children_;
   std::shared_ptr<const KeyMatcher> key_;

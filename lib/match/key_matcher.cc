@@ -3,62 +3,70 @@
 
 #include <array>
 
+#include "util/enum_table.h"
+
 namespace tlspolicyd::match {
 namespace {
 
 using protocol::Attr;
 using protocol::Request;
+using util::lower;
+using util::normalize_domain;
 
+constexpr std::optional<Attr> NoAttr = std::nullopt;
+
+// One entry per Field, in enum order (checked below). A key that reads one
+// attribute is named after it; the others read what the Request derives.
 struct FieldInfo {
-  std::string_view name;
   Field field;
+  std::string_view name;
   SetKind kind;
+  std::optional<Attr> attr;  // the attribute read through Request::get; none for typed accessors
 };
 
-constexpr std::array<FieldInfo, 21> Fields = {{
-    {"sender", Field::Sender, SetKind::Address},
-    {"recipient", Field::Recipient, SetKind::Address},
-    {"sender_domain", Field::SenderDomain, SetKind::Domain},
-    {"recipient_domain", Field::RecipientDomain, SetKind::Domain},
-    {"client_address", Field::ClientAddress, SetKind::Network},
-    {"server_address", Field::ServerAddress, SetKind::Network},
-    {"client_name", Field::ClientName, SetKind::Domain},
-    {"reverse_client_name", Field::ReverseClientName, SetKind::Domain},
-    {"helo_name", Field::HeloName, SetKind::Domain},
-    {"sasl", Field::Sasl, SetKind::Bool},
-    {"sasl_username", Field::SaslUsername, SetKind::Text},
-    {"sasl_method", Field::SaslMethod, SetKind::TextCaseless},
-    {"tls", Field::Tls, SetKind::Bool},
-    {"encryption_protocol", Field::EncryptionProtocol, SetKind::Protocol},
-    {"encryption_cipher", Field::EncryptionCipher, SetKind::Text},
-    {"server_port", Field::ServerPort, SetKind::Port},
-    {"protocol_state", Field::ProtocolState, SetKind::Text},
-    {"policy_context", Field::PolicyContext, SetKind::Text},
-    {"ccert_subject", Field::CcertSubject, SetKind::Text},
-    {"ccert_fingerprint", Field::CcertFingerprint, SetKind::Fingerprint},
-    {"ccert_pubkey_fingerprint", Field::CcertPubkeyFingerprint, SetKind::Fingerprint},
+constexpr FieldInfo read(Field f, Attr a, SetKind k) { return {f, protocol::attr_name(a), k, a}; }
+constexpr FieldInfo typed(Field f, Attr a, SetKind k) { return {f, protocol::attr_name(a), k, NoAttr}; }
+constexpr FieldInfo derived(Field f, std::string_view name, SetKind k) { return {f, name, k, NoAttr}; }
+
+constexpr std::array<FieldInfo, FieldCount> Fields = {{
+    read(Field::Sender, Attr::Sender, SetKind::Address),
+    read(Field::Recipient, Attr::Recipient, SetKind::Address),
+    derived(Field::SenderDomain, protocol::SenderDomainName, SetKind::Domain),
+    derived(Field::RecipientDomain, protocol::RecipientDomainName, SetKind::Domain),
+    typed(Field::ClientAddress, Attr::ClientAddress, SetKind::Network),
+    typed(Field::ServerAddress, Attr::ServerAddress, SetKind::Network),
+    read(Field::ClientName, Attr::ClientName, SetKind::Domain),
+    read(Field::ReverseClientName, Attr::ReverseClientName, SetKind::Domain),
+    read(Field::HeloName, Attr::HeloName, SetKind::Domain),
+    derived(Field::Sasl, protocol::SaslName, SetKind::Bool),
+    read(Field::SaslUsername, Attr::SaslUsername, SetKind::Text),
+    read(Field::SaslMethod, Attr::SaslMethod, SetKind::TextCaseless),
+    derived(Field::Tls, protocol::TlsName, SetKind::Bool),
+    typed(Field::EncryptionProtocol, Attr::EncryptionProtocol, SetKind::Protocol),
+    read(Field::EncryptionCipher, Attr::EncryptionCipher, SetKind::Text),
+    typed(Field::ServerPort, Attr::ServerPort, SetKind::Port),
+    read(Field::ProtocolState, Attr::ProtocolState, SetKind::Text),
+    read(Field::PolicyContext, Attr::PolicyContext, SetKind::Text),
+    read(Field::CcertSubject, Attr::CcertSubject, SetKind::Text),
+    read(Field::CcertFingerprint, Attr::CcertFingerprint, SetKind::Fingerprint),
+    read(Field::CcertPubkeyFingerprint, Attr::CcertPubkeyFingerprint, SetKind::Fingerprint),
 }};
+static_assert(util::indexed_by(Fields, &FieldInfo::field, FieldCount));
 
 const FieldInfo& info(Field f) { return Fields[static_cast<std::size_t>(f)]; }
 
-Attr attr_of(Field f) {
-  switch (f) {
-    case Field::Sender: return Attr::Sender;
-    case Field::Recipient: return Attr::Recipient;
-    case Field::ClientName: return Attr::ClientName;
-    case Field::ReverseClientName: return Attr::ReverseClientName;
-    case Field::HeloName: return Attr::HeloName;
-    case Field::SaslUsername: return Attr::SaslUsername;
-    case Field::SaslMethod: return Attr::SaslMethod;
-    case Field::EncryptionCipher: return Attr::EncryptionCipher;
-    case Field::ProtocolState: return Attr::ProtocolState;
-    case Field::PolicyContext: return Attr::PolicyContext;
-    case Field::CcertSubject: return Attr::CcertSubject;
-    case Field::CcertFingerprint: return Attr::CcertFingerprint;
-    case Field::CcertPubkeyFingerprint: return Attr::CcertPubkeyFingerprint;
-    default: return Attr::Request;  // fields with typed accessors do not use this
+// Every field that extract() reads through Request::get names its attribute.
+static_assert([] {
+  for (const FieldInfo& f : Fields) {
+    const bool derived_domain = f.field == Field::SenderDomain || f.field == Field::RecipientDomain;
+    const bool reads = f.kind == SetKind::Address || f.kind == SetKind::Text || f.kind == SetKind::TextCaseless ||
+                       f.kind == SetKind::Fingerprint || (f.kind == SetKind::Domain && !derived_domain);
+    if (reads && !f.attr) return false;
   }
-}
+  return true;
+}());
+
+Attr attr_of(Field f) { return info(f).attr.value_or(Attr::Request); }
 
 std::string quoted(std::string_view v) { return "\"" + std::string(v) + "\""; }
 

@@ -5,9 +5,13 @@
 // in no negated set and, if there are plain sets, in at least one of them (SPEC
 // 3.2). Sets may be shared between keys (a named list used by several rules is
 // compiled once per set kind). `sasl` and `tls` are booleans. Every key can show
-// the request value it looked at, so a decision can explain itself.
+// the request value it looked at, so a decision can explain itself. A key's name
+// is its attribute's (protocol::attr_name) or the Request's name for what it
+// derives (sender_domain, recipient_domain, sasl, tls); key_matcher.cc's table
+// of fields is checked against the enum at compile time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,11 +47,15 @@ enum class Field : std::uint8_t {
   CcertFingerprint,
   CcertPubkeyFingerprint,
 };
+inline constexpr std::size_t FieldCount = static_cast<std::size_t>(Field::CcertPubkeyFingerprint) + 1;
 
 // The set type a field's values are compiled into.
 enum class SetKind : std::uint8_t { Address, Domain, Network, Text, TextCaseless, Port, Fingerprint, Protocol, Bool };
 
+// The key named `key` ("sender_domain"), or nullopt.
 [[nodiscard]] std::optional<Field> find_field(std::string_view key);
+// The key's name: the request attribute's (protocol::attr_name), or the derived
+// value's (protocol::SenderDomainName, ...).
 [[nodiscard]] std::string_view field_name(Field field);
 [[nodiscard]] SetKind set_kind(Field field);
 // Every match key name, for error messages.

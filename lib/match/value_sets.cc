@@ -7,7 +7,8 @@
 namespace tlspolicyd::match {
 namespace {
 
-char lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using util::lower;
+using util::normalize_domain;
 
 bool has_space(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
@@ -38,17 +39,6 @@ std::string check_domain(std::string_view d, std::string_view entry) {
 }
 
 }  // namespace
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower_char(c);
-  return out;
-}
-
-std::string normalize_domain(std::string_view s) {
-  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
-  return lower(s);
-}
 
 std::optional<std::string> normalize_fingerprint(std::string_view s) {
   std::string out;

@@ -4,7 +4,7 @@
 // Each set parses list entries of one form (add() returns an error message, or
 // empty when the entry is fine) and answers contains() for a request value that the
 // caller has normalised the same way (lower case for addresses, domains and host
-// names). Lookups cost the same for ten entries and for a million: hash sets, one
+// names: util/text.h). Lookups cost the same for ten entries and for a million: hash sets, one
 // probe per domain label or prefix length; only /regex/ entries are tried one by
 // one.
 //
@@ -29,13 +29,10 @@
 #include "match/string_set.h"
 #include "net/ip_address.h"
 #include "tls/tls_version.h"
+#include "util/text.h"
 
 namespace tlspolicyd::match {
 
-// ASCII lower case (other bytes unchanged).
-[[nodiscard]] std::string lower(std::string_view s);
-// A domain or host name as compared: lower case, without a trailing dot.
-[[nodiscard]] std::string normalize_domain(std::string_view s);
 // A certificate digest as compared: upper case hex without ':'; nullopt if not hex.
 [[nodiscard]] std::optional<std::string> normalize_fingerprint(std::string_view s);
 // Postfix's xtext decoding of ccert_subject/ccert_issuer ("+20" is a space).
@@ -55,7 +52,7 @@ class AddressSet {
 
 class DomainSet {
  public:
-  using Value = std::string;  // normalize_domain()
+  using Value = std::string;  // util::normalize_domain()
   std::string add(std::string_view entry);
   [[nodiscard]] bool contains(const Value& domain) const;
   [[nodiscard]] std::size_t size() const { return exact_.size() + suffix_.size() + regexes_.size(); }

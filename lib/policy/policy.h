@@ -33,7 +33,6 @@ struct Rule {
   Mode mode = Mode::Enforce;
   match::Condition match;                   // empty: every request
   std::shared_ptr<const Requirement> require;  // nullptr: none
-  std::string profile;                      // the profile name, when require names one
   Action action;
 };
 

@@ -5,25 +5,34 @@
 #include <array>
 #include <utility>
 
+#include "util/enum_table.h"
+
 namespace tlspolicyd::policy {
 namespace {
 
 using protocol::Attr;
 
-constexpr std::array<std::pair<std::string_view, TemplateVar>, 12> Vars = {{
-    {"sender", TemplateVar::Sender},
-    {"sender_domain", TemplateVar::SenderDomain},
-    {"recipient", TemplateVar::Recipient},
-    {"recipient_domain", TemplateVar::RecipientDomain},
-    {"client_address", TemplateVar::ClientAddress},
-    {"client_name", TemplateVar::ClientName},
-    {"helo_name", TemplateVar::HeloName},
-    {"sasl_username", TemplateVar::SaslUsername},
-    {"encryption_protocol", TemplateVar::EncryptionProtocol},
-    {"encryption_cipher", TemplateVar::EncryptionCipher},
-    {"rule", TemplateVar::Rule},
-    {"reason", TemplateVar::Reason},
+// One entry per TemplateVar, in enum order (checked below).
+struct VarInfo {
+  TemplateVar var;
+  std::string_view name;
+};
+
+constexpr std::array<VarInfo, TemplateVarCount> Vars = {{
+    {TemplateVar::Sender, protocol::attr_name(Attr::Sender)},
+    {TemplateVar::SenderDomain, protocol::SenderDomainName},
+    {TemplateVar::Recipient, protocol::attr_name(Attr::Recipient)},
+    {TemplateVar::RecipientDomain, protocol::RecipientDomainName},
+    {TemplateVar::ClientAddress, protocol::attr_name(Attr::ClientAddress)},
+    {TemplateVar::ClientName, protocol::attr_name(Attr::ClientName)},
+    {TemplateVar::HeloName, protocol::attr_name(Attr::HeloName)},
+    {TemplateVar::SaslUsername, protocol::attr_name(Attr::SaslUsername)},
+    {TemplateVar::EncryptionProtocol, protocol::attr_name(Attr::EncryptionProtocol)},
+    {TemplateVar::EncryptionCipher, protocol::attr_name(Attr::EncryptionCipher)},
+    {TemplateVar::Rule, "rule"},
+    {TemplateVar::Reason, "reason"},
 }};
+static_assert(util::indexed_by(Vars, &VarInfo::var, TemplateVarCount));
 
 std::string_view value_of(TemplateVar var, const RenderContext& ctx) {
   const protocol::Request& r = ctx.request;
@@ -46,6 +55,13 @@ std::string_view value_of(TemplateVar var, const RenderContext& ctx) {
 
 }  // namespace
 
+std::optional<TemplateVar> find_template_var(std::string_view name) {
+  const auto* found = std::find_if(Vars.begin(), Vars.end(), [&](const VarInfo& v) { return v.name == name; });
+  return found == Vars.end() ? std::nullopt : std::optional<TemplateVar>(found->var);
+}
+
+std::string_view template_var_name(TemplateVar var) { return Vars[static_cast<std::size_t>(var)].name; }
+
 std::variant<Template, std::string> Template::parse(std::string_view text) {
   Template t;
   t.source_ = std::string(text);
@@ -58,11 +74,11 @@ std::variant<Template, std::string> Template::parse(std::string_view text) {
     auto close = text.find('}', i + 2);
     if (close == std::string_view::npos) return std::string("unclosed \"${\" in \"") + std::string(text) + "\"";
     std::string_view name = text.substr(i + 2, close - i - 2);
-    const auto* found = std::find_if(Vars.begin(), Vars.end(), [&](const auto& v) { return v.first == name; });
-    if (found == Vars.end()) return "unknown template variable ${" + std::string(name) + "}";
+    const auto var = find_template_var(name);
+    if (!var) return "unknown template variable ${" + std::string(name) + "}";
     if (!literal.empty()) t.parts_.push_back(Part{std::move(literal), {}, false});
     literal.clear();
-    t.parts_.push_back(Part{{}, found->second, true});
+    t.parts_.push_back(Part{{}, *var, true});
     i = close;
   }
   if (!literal.empty()) t.parts_.push_back(Part{std::move(literal), {}, false});

@@ -3,12 +3,16 @@
 //
 // Known names: sender, sender_domain, recipient, recipient_domain, client_address,
 // client_name, helo_name, sasl_username, encryption_protocol, encryption_cipher,
-// rule, reason. An unknown name or an unclosed "${" is a load-time error; a '$' not
-// followed by '{' is literal. render() copies values as they are (${reason}: the
-// failure's text): making the result safe for the wire is Action's job.
+// rule, reason (the request's names come from protocol/, rule and reason are
+// the template's own). An unknown name or an unclosed "${" is a load-time error;
+// a '$' not followed by '{' is literal. render() copies values as they are
+// (${reason}: the failure's text): making the result safe for the wire is
+// Action's job.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -33,6 +37,13 @@ enum class TemplateVar : std::uint8_t {
   Rule,
   Reason,
 };
+inline constexpr std::size_t TemplateVarCount = static_cast<std::size_t>(TemplateVar::Reason) + 1;
+
+// The variable named `name` (what goes between "${" and "}"), or nullopt.
+[[nodiscard]] std::optional<TemplateVar> find_template_var(std::string_view name);
+// Its name: a request attribute's (protocol::attr_name), a derived value's
+// (protocol::SenderDomainName, ...), or "rule" / "reason".
+[[nodiscard]] std::string_view template_var_name(TemplateVar var);
 
 // What a template is filled in from.
 struct RenderContext {

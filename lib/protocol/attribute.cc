@@ -26,7 +26,7 @@ struct Table {
 constexpr Table make_table() {
   Table t;
   for (std::size_t i = 0; i < AttrCount; ++i) {
-    auto& slot = t.slots[AttrNames[i].size()][static_cast<std::size_t>(AttrNames[i][0] - 'a')];
+    auto& slot = t.slots[Attrs[i].name.size()][static_cast<std::size_t>(Attrs[i].name[0] - 'a')];
     for (auto& entry : slot) {
       if (entry == None) {
         entry = static_cast<std::uint8_t>(i);
@@ -48,7 +48,7 @@ static_assert([] {
         if (slot[a] == None) continue;
         ++placed;
         for (std::size_t b = a + 1; b < PerSlot; ++b) {
-          if (slot[b] != None && AttrNames[slot[a]].back() == AttrNames[slot[b]].back()) return false;
+          if (slot[b] != None && Attrs[slot[a]].name.back() == Attrs[slot[b]].name.back()) return false;
         }
       }
     }
@@ -62,7 +62,7 @@ std::optional<Attr> find_attr(std::string_view name) {
   if (name.empty() || name.size() > MaxNameLength || name[0] < 'a' || name[0] > 'z') return std::nullopt;
   for (std::uint8_t index : ByShape.slots[name.size()][static_cast<std::size_t>(name[0] - 'a')]) {
     if (index == None) break;
-    const std::string_view candidate = AttrNames[index];
+    const std::string_view candidate = Attrs[index].name;
     if (candidate.back() == name.back() && std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
       return static_cast<Attr>(index);
     }

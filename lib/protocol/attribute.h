@@ -4,7 +4,9 @@
 // Every attribute check_policy_service sends (Postfix 2.1 .. 3.12) has an Attr
 // value; anything else on the wire is an unknown attribute and is ignored (Postfix
 // adds names over time). Lookup is by exact, case-sensitive name, as Postfix
-// writes them.
+// writes them. Attrs is the one definition of these names: match keys, template
+// variables and history key parts that read an attribute take its name from
+// here (attr_name).
 #pragma once
 
 #include <array>
@@ -12,6 +14,8 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+
+#include "util/enum_table.h"
 
 namespace tlspolicyd::protocol {
 
@@ -52,44 +56,50 @@ enum class Attr : std::uint8_t {
 
 inline constexpr std::size_t AttrCount = static_cast<std::size_t>(Attr::TlsSni) + 1;
 
-// The wire names, by Attr.
-inline constexpr std::array<std::string_view, AttrCount> AttrNames = {
-    "request",
-    "protocol_state",
-    "protocol_name",
-    "helo_name",
-    "queue_id",
-    "sender",
-    "recipient",
-    "recipient_count",
-    "client_address",
-    "client_name",
-    "reverse_client_name",
-    "instance",
-    "sasl_method",
-    "sasl_username",
-    "sasl_sender",
-    "size",
-    "ccert_subject",
-    "ccert_issuer",
-    "ccert_fingerprint",
-    "ccert_pubkey_fingerprint",
-    "encryption_protocol",
-    "encryption_cipher",
-    "encryption_keysize",
-    "etrn_domain",
-    "stress",
-    "client_port",
-    "policy_context",
-    "server_address",
-    "server_port",
-    "compatibility_level",
-    "mail_version",
-    "tls_sni",
+// One entry per Attr, in enum order (checked below): the wire names.
+struct AttrInfo {
+  Attr attr;
+  std::string_view name;
 };
 
+inline constexpr std::array<AttrInfo, AttrCount> Attrs = {{
+    {Attr::Request, "request"},
+    {Attr::ProtocolState, "protocol_state"},
+    {Attr::ProtocolName, "protocol_name"},
+    {Attr::HeloName, "helo_name"},
+    {Attr::QueueId, "queue_id"},
+    {Attr::Sender, "sender"},
+    {Attr::Recipient, "recipient"},
+    {Attr::RecipientCount, "recipient_count"},
+    {Attr::ClientAddress, "client_address"},
+    {Attr::ClientName, "client_name"},
+    {Attr::ReverseClientName, "reverse_client_name"},
+    {Attr::Instance, "instance"},
+    {Attr::SaslMethod, "sasl_method"},
+    {Attr::SaslUsername, "sasl_username"},
+    {Attr::SaslSender, "sasl_sender"},
+    {Attr::Size, "size"},
+    {Attr::CcertSubject, "ccert_subject"},
+    {Attr::CcertIssuer, "ccert_issuer"},
+    {Attr::CcertFingerprint, "ccert_fingerprint"},
+    {Attr::CcertPubkeyFingerprint, "ccert_pubkey_fingerprint"},
+    {Attr::EncryptionProtocol, "encryption_protocol"},
+    {Attr::EncryptionCipher, "encryption_cipher"},
+    {Attr::EncryptionKeysize, "encryption_keysize"},
+    {Attr::EtrnDomain, "etrn_domain"},
+    {Attr::Stress, "stress"},
+    {Attr::ClientPort, "client_port"},
+    {Attr::PolicyContext, "policy_context"},
+    {Attr::ServerAddress, "server_address"},
+    {Attr::ServerPort, "server_port"},
+    {Attr::CompatibilityLevel, "compatibility_level"},
+    {Attr::MailVersion, "mail_version"},
+    {Attr::TlsSni, "tls_sni"},
+}};
+static_assert(util::indexed_by(Attrs, &AttrInfo::attr, AttrCount));
+
 // The wire name of an attribute ("client_address").
-[[nodiscard]] constexpr std::string_view attr_name(Attr attr) { return AttrNames[static_cast<std::size_t>(attr)]; }
+[[nodiscard]] constexpr std::string_view attr_name(Attr attr) { return Attrs[static_cast<std::size_t>(attr)].name; }
 
 // The attribute with this wire name, or nullopt for a name Postfix does not send.
 [[nodiscard]] std::optional<Attr> find_attr(std::string_view name);

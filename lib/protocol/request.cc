@@ -30,11 +30,6 @@ ProtocolState parse_protocol_state(std::string_view value) {
   return ProtocolState::Unknown;
 }
 
-std::string_view address_domain(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
 void Request::clear() { *this = Request{}; }
 
 void Request::finalize() {
@@ -48,8 +43,6 @@ std::uint32_t Request::keysize() const {
 }
 
 std::optional<std::uint16_t> Request::server_port() const { return parse_number<std::uint16_t>(get(Attr::ServerPort)); }
-
-std::optional<std::uint16_t> Request::client_port() const { return parse_number<std::uint16_t>(get(Attr::ClientPort)); }
 
 const std::optional<net::IpAddress>& Request::client_ip() const {
   if (!client_ip_parsed_) {

@@ -16,6 +16,7 @@
 #include "net/ip_address.h"
 #include "protocol/attribute.h"
 #include "tls/tls_version.h"
+#include "util/text.h"
 
 namespace tlspolicyd::protocol {
 
@@ -34,8 +35,13 @@ enum class ProtocolState : std::uint8_t {
 
 [[nodiscard]] ProtocolState parse_protocol_state(std::string_view value);
 
-// The domain part of an address: what follows the last '@', or empty without one.
-[[nodiscard]] std::string_view address_domain(std::string_view address);
+// The names of what a Request derives from its attributes (the accessors of the
+// same names below), for the modules that let a configuration name them: match
+// keys, template variables, history key parts.
+inline constexpr std::string_view SenderDomainName = "sender_domain";
+inline constexpr std::string_view RecipientDomainName = "recipient_domain";
+inline constexpr std::string_view SaslName = "sasl";
+inline constexpr std::string_view TlsName = "tls";
 
 class Request {
  public:
@@ -56,14 +62,13 @@ class Request {
   // Numbers are read when asked for: most rule sets read few of them, if any.
   [[nodiscard]] std::uint32_t keysize() const;  // 0 when absent or invalid
   [[nodiscard]] std::optional<std::uint16_t> server_port() const;
-  [[nodiscard]] std::optional<std::uint16_t> client_port() const;
   // Parsed on first use: most rule sets never look at an address.
   [[nodiscard]] const std::optional<net::IpAddress>& client_ip() const;
   [[nodiscard]] const std::optional<net::IpAddress>& server_ip() const;
   // SASL authenticated: sasl_method or sasl_username is not empty.
   [[nodiscard]] bool sasl() const { return !get(Attr::SaslMethod).empty() || !get(Attr::SaslUsername).empty(); }
-  [[nodiscard]] std::string_view sender_domain() const { return address_domain(get(Attr::Sender)); }
-  [[nodiscard]] std::string_view recipient_domain() const { return address_domain(get(Attr::Recipient)); }
+  [[nodiscard]] std::string_view sender_domain() const { return util::address_domain(get(Attr::Sender)); }
+  [[nodiscard]] std::string_view recipient_domain() const { return util::address_domain(get(Attr::Recipient)); }
 
  private:
   static std::size_t index(Attr attr) { return static_cast<std::size_t>(attr); }

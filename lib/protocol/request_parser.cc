@@ -92,14 +92,6 @@ void RequestParser::set_limits(const Limits& limits) {
   }
 }
 
-void RequestParser::shrink() {
-  release();
-  if (!mid_request()) forget_bytes();
-  buf_.shrink_to_fit();
-  in_ = buf_.data();
-  in_size_ = buf_.size();
-}
-
 ParseStatus RequestParser::fail(ParseError error) {
   error_ = error;
   return ParseStatus::Error;
@@ -128,7 +120,7 @@ constexpr std::array<WordPrefix, AttrCount> NameKeys = [] {
   std::array<WordPrefix, AttrCount> keys{};
   for (std::size_t i = 0; i < AttrCount; ++i) {
     std::array<char, WordPrefix::MaxSize> text{};
-    const std::string_view name = AttrNames[i];
+    const std::string_view name = Attrs[i].name;
     for (std::size_t j = 0; j < name.size(); ++j) text[j] = name[j];
     text[name.size()] = '=';
     keys[i] = WordPrefix(std::string_view(text.data(), name.size() + 1));

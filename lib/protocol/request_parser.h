@@ -58,7 +58,7 @@ class RequestParser {
   // The same without a copy when no bytes are held (the common case: a read brings
   // whole requests): they are parsed where they are, and the Requests view them.
   // Until release(), `bytes` must stay as they are; release() keeps a copy of an
-  // unfinished request and ends the views. append(), borrow() and shrink() release.
+  // unfinished request and ends the views. append() and borrow() release.
   void borrow(std::string_view bytes);
   void release();
 
@@ -72,8 +72,6 @@ class RequestParser {
   [[nodiscard]] bool mid_request() const { return in_size_ > start_; }
   // Bytes held, for memory accounting.
   [[nodiscard]] std::size_t buffered() const { return in_size_ - start_; }
-  // Drops the buffer's spare capacity (for idle connections).
-  void shrink();
 
  private:
   struct Span {  // an attribute's value; an attribute not sent is the empty {0, 0}

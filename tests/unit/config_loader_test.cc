@@ -26,13 +26,28 @@ std::shared_ptr<const Config> good(std::string_view yaml) {
 
 }  // namespace
 
+TEST_CASE("config: log level and syslog facility names round-trip") {
+  for (std::size_t i = 0; i < LogLevelCount; ++i) {
+    const auto level = static_cast<LogLevel>(i);
+    CHECK(parse_log_level(to_string(level)) == level);
+  }
+  for (std::size_t i = 0; i < SyslogFacilityCount; ++i) {
+    const auto facility = static_cast<SyslogFacility>(i);
+    CHECK(parse_syslog_facility(to_string(facility)) == facility);
+  }
+  CHECK_FALSE(parse_log_level("critical"));
+  CHECK_FALSE(parse_syslog_facility("local8"));
+  CHECK(log_level_names() == "trace, debug, info, warning or error");
+  CHECK(syslog_facility_names() == "mail, daemon, user, auth, authpriv or local0..local7");
+}
+
 TEST_CASE("config: defaults of SPEC section 3.5") {
   auto c = good("rules: []\n");
   CHECK(c->listen.empty());
   CHECK(c->socket.mode == 0660);
   CHECK(c->socket.group.empty());
   CHECK(c->mode == tlspolicyd::policy::Mode::Enforce);
-  CHECK(c->log.facility == "mail");
+  CHECK(c->log.facility == SyslogFacility::Mail);
   CHECK(c->log.ident == "tlspolicyd");
   CHECK(c->log.level == LogLevel::Info);
   CHECK(c->log.decisions == DecisionLog::Violations);
@@ -66,7 +81,7 @@ rules: []
   CHECK(c->socket.group == "postfix");
   CHECK(c->mode == tlspolicyd::policy::Mode::Warn);
   CHECK(c->policy.default_action().verb() == "DEFER_IF_PERMIT");
-  CHECK(c->log.facility == "local3");
+  CHECK(c->log.facility == SyslogFacility::Local3);
   CHECK(c->log.ident == "tlsp");
   CHECK(c->log.syslog_socket == "/var/spool/postfix/dev/log");
   CHECK(good("rules: []\n")->log.syslog_socket == "/dev/log");
@@ -186,7 +201,6 @@ rules:
 )");
   const auto& rules = c->policy.rules();
   REQUIRE(rules.size() == 2);
-  CHECK(rules[0].profile == "strict");
   REQUIRE(rules[0].require != nullptr);
   CHECK(rules[0].require->min_protocol == tlspolicyd::tls::TlsVersion::TLSv1_2);
   CHECK(rules[0].action.source() == "reject 5.7.1 TLS requirement \"partners\" not met");
@@ -269,9 +283,9 @@ TEST_CASE("config: match errors") {
 TEST_CASE("config: downgrade section defaults and errors") {
   auto c = good("rules: []\ndowngrade: {}\n");
   REQUIRE(c->downgrade.has_value());
-  CHECK(c->downgrade->store == DowngradeSettings::Store::Lmdb);
-  CHECK(c->downgrade->lmdb_path == "/var/lib/tlspolicyd/history");
-  CHECK(c->downgrade->key == std::vector<HistoryKeyPart>{HistoryKeyPart::SenderDomain, HistoryKeyPart::Client});
+  CHECK(c->downgrade->store == tlspolicyd::history::StoreAddress::lmdb("/var/lib/tlspolicyd/history"));
+  using tlspolicyd::history::KeyPart;
+  CHECK(c->downgrade->key == std::vector<KeyPart>{KeyPart::SenderDomain, KeyPart::Client});
   CHECK(c->downgrade->retention == std::chrono::hours(24 * 90));
   CHECK(c->downgrade->min_observations == 3);
   CHECK(c->downgrade->mode == tlspolicyd::policy::Mode::Observe);
@@ -279,10 +293,8 @@ TEST_CASE("config: downgrade section defaults and errors") {
   CHECK_FALSE(good("rules: []\n")->downgrade.has_value());
 
   auto redis = good("rules: []\ndowngrade: { store: \"redis://127.0.0.1:6380/2\", key: [sender, client_address] }\n");
-  CHECK(redis->downgrade->store == DowngradeSettings::Store::Redis);
-  CHECK(redis->downgrade->redis_host == "127.0.0.1");
-  CHECK(redis->downgrade->redis_port == 6380);
-  CHECK(redis->downgrade->redis_db == 2);
+  CHECK(redis->downgrade->store == tlspolicyd::history::StoreAddress::redis("127.0.0.1", 6380, 2));
+  CHECK(redis->downgrade->key == std::vector<KeyPart>{KeyPart::Sender, KeyPart::ClientAddress});
 
   auto errs = errors_of(R"(rules: []
 downgrade:

@@ -9,6 +9,7 @@
 #include "history/key.h"
 #include "history/lmdb_store.h"
 #include "history/memory_store.h"
+#include "history/store_address.h"
 #include "history/tracker.h"
 
 using namespace tlspolicyd;
@@ -104,7 +105,7 @@ TEST_CASE("record: binary form round-trips and refuses garbage") {
 }
 
 TEST_CASE("key: parts, case, escaping, client identity") {
-  using P = config::HistoryKeyPart;
+  using P = history::KeyPart;
   Req q;
   CHECK(history::history_key(q.build(), {P::SenderDomain, P::Client}) == "partner.example|mx.partner.example");
   q.client_name = "unknown";
@@ -116,10 +117,48 @@ TEST_CASE("key: parts, case, escaping, client identity") {
         "x\\|y\\\\z@example.org|2001:db8:1:2:aaaa:bbbb:cccc:dddd");
 }
 
+TEST_CASE("key: every part's name finds the part") {
+  for (std::size_t i = 0; i < history::KeyPartCount; ++i) {
+    const auto part = static_cast<history::KeyPart>(i);
+    CHECK(history::find_key_part(history::key_part_name(part)) == part);
+  }
+  CHECK(history::key_part_name(history::KeyPart::Client) == "client");
+  CHECK(history::key_part_name(history::KeyPart::SenderDomain) == "sender_domain");
+  CHECK_FALSE(history::find_key_part("planet"));
+  CHECK(history::key_part_names().starts_with("sender, sender_domain, recipient, "));
+}
+
+TEST_CASE("store address: parse, to_string, equality") {
+  using history::StoreAddress;
+  auto parse = [](std::string_view text) { return StoreAddress::parse(text, "downgrade.store"); };
+  auto address = [&](std::string_view text) { return std::get<StoreAddress>(parse(text)); };
+  auto error = [&](std::string_view text) { return std::get<std::string>(parse(text)); };
+
+  CHECK(address("memory").to_string() == "memory");
+  CHECK(address("lmdb:/var/lib/x").to_string() == "lmdb:/var/lib/x");
+  CHECK(address("redis://127.0.0.1:6380/2").to_string() == "redis://127.0.0.1:6380/2");
+  CHECK(address("redis://h").to_string() == "redis://h:6379/0");  // PORT and DB are optional
+  CHECK(address("redis://[::1]:6379/0").host == "::1");
+  for (const char* text : {"memory", "lmdb:/var/lib/x", "redis://127.0.0.1:6380/2"}) {
+    CHECK(address(address(text).to_string()) == address(text));
+  }
+
+  CHECK(address("redis://h:6379/0") == address("redis://h"));
+  CHECK(address("redis://h/1") != address("redis://h/0"));
+  CHECK(address("lmdb:/a") != address("lmdb:/b"));
+  CHECK(address("memory") != address("lmdb:/a"));
+  CHECK(address("memory") == StoreAddress::memory());
+
+  CHECK(error("lmdb:relative") == "downgrade.store: lmdb:PATH needs an absolute path");
+  CHECK(error("redis://:x/y") == "downgrade.store: expected redis://HOST:PORT/DB");
+  CHECK(error("redis://h:0") == "downgrade.store: expected redis://HOST:PORT/DB");
+  CHECK(error("postgres://h") == "downgrade.store must be memory, lmdb:PATH or redis://HOST:PORT/DB");
+}
+
 TEST_CASE("tracker: a transaction counts once, requests before MAIL not at all") {
-  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
   Req q;
-  auto key = history::history_key(q.build(), {config::HistoryKeyPart::SenderDomain});
+  auto key = history::history_key(q.build(), {history::KeyPart::SenderDomain});
   CHECK_FALSE(t.observe(q.build(), 10));
   CHECK_FALSE(t.observe(q.build(), 11));  // a second RCPT of the same transaction
   REQUIRE(t.find(key) != nullptr);
@@ -133,7 +172,7 @@ TEST_CASE("tracker: a transaction counts once, requests before MAIL not at all")
 }
 
 TEST_CASE("tracker: no verdict until the stored record is in; then plaintext after min_observations is a downgrade") {
-  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
   Req q;
   const std::string key = "partner.example";
   q.protocol = "";
@@ -164,7 +203,7 @@ TEST_CASE("tracker: no verdict until the stored record is in; then plaintext aft
 }
 
 TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower version always is") {
-  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 3, 100});
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
   Req q;
   q.instance = "t.0";
   CHECK_FALSE(t.observe(q.build(), 10));
@@ -186,7 +225,7 @@ TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower ve
 }
 
 TEST_CASE("tracker: an unavailable store lets local history count") {
-  history::Tracker t({{config::HistoryKeyPart::SenderDomain}, 1, 100});
+  history::Tracker t({{history::KeyPart::SenderDomain}, 1, 100});
   Req q;
   CHECK_FALSE(t.observe(q.build(), 1));
   t.unavailable(t.take_loads());
@@ -196,7 +235,7 @@ TEST_CASE("tracker: an unavailable store lets local history count") {
 }
 
 TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted") {
-  history::Tracker t({{config::HistoryKeyPart::Sender}, 3, 2});
+  history::Tracker t({{history::KeyPart::Sender}, 3, 2});
   for (int i = 0; i < 5; ++i) {
     Req q;
     q.sender = "u" + std::to_string(i) + "@x.example";

@@ -110,16 +110,31 @@ rules:
 }
 
 TEST_CASE("lists: one named list serves keys of different kinds") {
+  // helo_name compiles the list as domains (case-insensitive), sasl_username as
+  // text (case-sensitive): one list, two sets, each matching its own way.
   Dir dir;
   auto r = load_in(dir, R"(
 lists:
-  hosts: [mx.example.net]
+  names: [Mx.Example.NET]
 rules:
   - name: by-helo
-    match: { helo_name: list:hosts, client_name: list:hosts }
-    action: "reject both"
+    match: { helo_name: list:names }
+    action: "reject helo"
+  - name: by-user
+    match: { sasl_username: list:names }
+    action: "reject user"
 )");
-  CHECK(r.errors.empty());
+  REQUIRE_MESSAGE(r.config, errors(r).front());
+  auto ask = [&](std::string_view helo, std::string_view user) {
+    protocol::Request q;
+    q.set(Attr::HeloName, helo);
+    q.set(Attr::SaslUsername, user);
+    q.finalize();
+    return r.config->policy.evaluate(q).action;
+  };
+  CHECK(ask("mx.example.net", "") == "REJECT helo");           // a domain, in any case
+  CHECK(ask("other.example", "Mx.Example.NET") == "REJECT user");  // text, exactly
+  CHECK(ask("other.example", "mx.example.net") == "DUNNO");        // text is case-sensitive
 }
 
 TEST_CASE("lists: bad entries are reported with FILE:LINE:COLUMN, unreadable files by name") {

@@ -30,6 +30,15 @@ TEST_CASE("templates know every documented variable") {
         "AES128-SHA|rule1|cipher AES128-SHA not AEAD");
 }
 
+TEST_CASE("every template variable's name finds the variable") {
+  for (std::size_t i = 0; i < TemplateVarCount; ++i) {
+    const auto var = static_cast<TemplateVar>(i);
+    CHECK(find_template_var(template_var_name(var)) == var);
+  }
+  CHECK(template_var_name(TemplateVar::Rule) == "rule");
+  CHECK_FALSE(find_template_var("client"));
+}
+
 TEST_CASE("templates keep a lone '$' literal") {
   Request r;
   auto t = Template::parse("cost $5 and ${rule}$");

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// text: small text helpers shared by several modules (match keys, history keys,
+// the request's derived domains, the doctor).
+//
+// ASCII only, on purpose: Postfix sends bytes, and a byte above 0x7f is never
+// changed (no locale is consulted). Nothing here allocates except to return a
+// new string.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tlspolicyd::util {
+
+// ASCII lower case (other bytes unchanged).
+[[nodiscard]] std::string lower(std::string_view s);
+// A domain or host name as compared: lower case, without a trailing dot.
+[[nodiscard]] std::string normalize_domain(std::string_view s);
+// The domain part of an address: what follows the last '@', or empty without one.
+[[nodiscard]] constexpr std::string_view address_domain(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+}  // namespace tlspolicyd::util

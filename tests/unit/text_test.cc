@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include "util/text.h"
+
+using namespace tlspolicyd::util;
+
+TEST_CASE("text: ASCII lower case leaves 8-bit bytes alone") {
+  CHECK(lower("MiXeD.Example") == "mixed.example");
+  CHECK(lower("\xc3\x84") == "\xc3\x84");
+  CHECK(lower("") == "");
+}
+
+TEST_CASE("text: a domain is compared in lower case without its trailing dot") {
+  CHECK(normalize_domain("Example.ORG.") == "example.org");
+  CHECK(normalize_domain(".") == "");
+  CHECK(normalize_domain("") == "");
+}
+
+TEST_CASE("text: the domain of an address follows the last '@'") {
+  CHECK(address_domain("user@example.org") == "example.org");
+  CHECK(address_domain("\"a@b\"@example.org") == "example.org");
+  CHECK(address_domain("postmaster") == "");
+  CHECK(address_domain("") == "");
+  CHECK(address_domain("user@") == "");
+}
