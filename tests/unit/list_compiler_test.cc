@@ -130,7 +130,7 @@ rules:
     q.set(Attr::HeloName, helo);
     q.set(Attr::SaslUsername, user);
     q.finalize();
-    return r.config->policy.evaluate(q).action;
+    return policy::to_string(r.config->policy.evaluate(q).answer);
   };
   CHECK(ask("mx.example.net", "") == "REJECT helo");           // a domain, in any case
   CHECK(ask("other.example", "Mx.Example.NET") == "REJECT user");  // text, exactly
