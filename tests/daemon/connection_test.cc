@@ -12,19 +12,12 @@
 #include <memory>
 #include <sstream>
 
-#include "config/config_loader.h"
+#include "support.h"
 #include "responder.h"
 
 using namespace tlspolicyd;
 
 namespace {
-
-constexpr const char* Floor = R"(
-rules:
-  - name: floor
-    require: { min_protocol: TLSv1.2 }
-    action: "reject 5.7.1 ${reason}"
-)";
 
 constexpr std::string_view Tls1 = "request=smtpd_access_policy\nencryption_protocol=TLSv1\n\n";
 constexpr std::string_view Tls13 = "request=smtpd_access_policy\nencryption_protocol=TLSv1.3\n\n";
@@ -100,20 +93,28 @@ struct Pair {
   }
 };
 
-std::shared_ptr<const config::Config> floor_config() {
-  auto loaded = config::load_config_text(Floor, "test.yaml");
-  REQUIRE(loaded.errors.empty());
-  return loaded.config;
-}
+std::shared_ptr<const config::Config> floor_config() { return test::load(test::Floor); }
+
+// A connection served over a socketpair: the test holds pair.ours. Destroyed
+// in reverse: the connection (host), the pair, then what it used.
+struct Served {
+  metrics::Metrics metrics;
+  daemon::Responder responder{floor_config(), nullptr, &metrics};
+  Pair pair;
+  Host host;
+  explicit Served(std::chrono::seconds idle_timeout = std::chrono::seconds(1000)) {
+    host.limits_.idle_timeout = idle_timeout;
+    host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
+    REQUIRE(host.conn->start());
+  }
+};
 
 }  // namespace
 
 TEST_CASE("pipelined requests are answered in order") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send(std::string(Tls1) + std::string(Tls13));
   host.turn();
   CHECK(pair.received() == "action=REJECT 5.7.1 protocol TLSv1 < TLSv1.2\n\naction=DUNNO\n\n");
@@ -122,11 +123,9 @@ TEST_CASE("pipelined requests are answered in order") {
 }
 
 TEST_CASE("a request split across reads is answered once it is complete") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send(Tls13.substr(0, 20));
   host.turn();
   CHECK(pair.received().empty());
@@ -136,12 +135,9 @@ TEST_CASE("a request split across reads is answered once it is complete") {
 }
 
 TEST_CASE("a protocol error closes without an answer to that request, after the earlier answers") {
-  Host host;
-  metrics::Metrics metrics;
-  daemon::Responder responder(floor_config(), nullptr, &metrics);
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send(std::string(Tls13) + "no equals sign\n\n" + std::string(Tls1));
   host.turn();
   bool eof = false;
@@ -150,15 +146,13 @@ TEST_CASE("a protocol error closes without an answer to that request, after the 
   CHECK(host.released == 1);
   CHECK(host.log_text.str().find("conn=7 peer=peer: ") != std::string::npos);
   CHECK(host.log_text.str().find("closing without an answer") != std::string::npos);
-  CHECK(metrics.render().find("tlspolicyd_protocol_errors_total 1") != std::string::npos);
+  CHECK(s.metrics.render().find("tlspolicyd_protocol_errors_total 1") != std::string::npos);
 }
 
 TEST_CASE("the peer's end of input closes the connection and hands it back to the host") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send(Tls13);
   ::shutdown(pair.ours, SHUT_WR);
   while (host.released == 0) host.turn();
@@ -169,11 +163,9 @@ TEST_CASE("the peer's end of input closes the connection and hands it back to th
 }
 
 TEST_CASE("an end of input in the middle of a request is logged") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send("request=smtpd_access_policy\n");
   ::shutdown(pair.ours, SHUT_WR);
   while (host.released == 0) host.turn();
@@ -181,11 +173,9 @@ TEST_CASE("an end of input in the middle of a request is logged") {
 }
 
 TEST_CASE("shutdown answers what has arrived, then closes") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   pair.send(std::string(Tls1) + std::string(Tls13));
   host.conn->shutdown();  // the loop has not seen the requests yet
   CHECK(host.conn->state() == daemon::Connection::State::Closed);
@@ -197,22 +187,16 @@ TEST_CASE("shutdown answers what has arrived, then closes") {
 }
 
 TEST_CASE("a connection that reads nothing for idle_timeout is closed") {
-  Host host;
-  host.limits_.idle_timeout = std::chrono::seconds(0);
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s(std::chrono::seconds(0));
+  auto& host = s.host;
   while (host.released == 0) host.turn();
   CHECK(host.log_text.str().find("conn=7 peer=peer: idle for 0s after 0 request(s); closing") != std::string::npos);
 }
 
 TEST_CASE("answers held back while the peer does not read all come, in order, once it reads") {
-  Host host;
-  daemon::Responder responder(floor_config());
-  Pair pair;
-  host.conn = std::make_unique<daemon::Connection>(host, responder, 7, pair.theirs, pair.theirs, "peer");
-  REQUIRE(host.conn->start());
+  Served s;
+  auto& host = s.host;
+  auto& pair = s.pair;
   // 600 000 empty requests are 17 MB of answers: far more than the socket and
   // MaxPendingOutput hold, so answering stops until the peer reads.
   const std::string requests(600000, '\n');

@@ -8,24 +8,13 @@
 
 #include <sstream>
 
-#include "config/config_loader.h"
+#include "support.h"
 
 using namespace tlspolicyd;
+using test::Floor;
+using test::load;
 
 namespace {
-
-constexpr const char* Floor = R"(
-rules:
-  - name: floor
-    require: { min_protocol: TLSv1.2 }
-    action: "reject 5.7.1 ${reason}"
-)";
-
-std::shared_ptr<const config::Config> load(std::string_view text) {
-  auto loaded = config::load_config_text(text, "test.yaml");
-  REQUIRE(loaded.errors.empty());
-  return loaded.config;
-}
 
 protocol::Request request(std::string_view protocol) {
   protocol::Request r;
