@@ -64,7 +64,8 @@ bool Connection::start() {
   idle_ev_ = evtimer_new(host_.base(), &Connection::idle_cb, this);
   write_ev_ = event_new(host_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
   if (read_ev_ == nullptr || write_ev_ == nullptr || idle_ev_ == nullptr) return false;
-  if (event_add(read_ev_, nullptr) != 0 || event_add(idle_ev_, idle_timeout()) != 0) return false;
+  idle_ = to_timeval(std::min(FirstRequestTimeout, host_.limits().idle_timeout));  // the first check
+  if (event_add(read_ev_, nullptr) != 0 || event_add(idle_ev_, &idle_) != 0) return false;
   reading_ = true;
   return true;
 }
@@ -87,6 +88,13 @@ void Connection::idle_cb(evutil_socket_t, short, void* arg) {
   // the answer path never touches a timer.
   auto* self = static_cast<Connection*>(arg);
   if (self->state_ != State::Open) return;
+  if (self->reads_ == 0) {  // connected, and never a byte
+    self->host_.log().info("conn={} peer={}: sent nothing in {}s; closing", self->id_, self->peer_,
+                           self->idle_.tv_sec);
+    self->close();
+    self->host_.release(*self);
+    return;
+  }
   if (self->reads_ != self->reads_at_check_ || !self->reading_) {  // busy, or waiting for the peer to read
     self->reads_at_check_ = self->reads_;
     event_add(self->idle_ev_, self->idle_timeout());

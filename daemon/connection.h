@@ -7,7 +7,9 @@
 //   Closed    the host destroys the object (release) as the callback returns
 //
 // A protocol error (limit, line without '=', NUL) closes the connection without
-// an answer to the offending request, after a warning naming the peer. An Open
+// an answer to the offending request, after a warning naming the peer. A
+// connection that has sent nothing FirstRequestTimeout after it opened is closed
+// (Postfix writes its request as soon as it connects); after that, an Open
 // connection that reads nothing for limits.idle_timeout is closed at the next
 // idle check (one every idle_timeout, so within twice that); a Draining one after
 // DrainTimeout. While more than MaxPendingOutput bytes of answers wait to be
@@ -55,6 +57,7 @@ class Connection {
  public:
   static constexpr std::size_t MaxPendingOutput = 256 * 1024;
   static constexpr std::chrono::seconds DrainTimeout{10};
+  static constexpr std::chrono::seconds FirstRequestTimeout{10};
   // Output buffer capacity kept once everything is written (a burst's goes back).
   static constexpr std::size_t KeptOutputCapacity = 64 * 1024;
 

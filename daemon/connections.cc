@@ -15,49 +15,54 @@ Connections::~Connections() {
   close_all();
 }
 
-bool Connections::add(int in_fd, int out_fd, std::string peer) {
-  auto conn = std::make_unique<Connection>(*this, responder_, next_id_++, in_fd, out_fd, std::move(peer));
+bool Connections::add(int in_fd, int out_fd, Peer peer) {
+  auto conn = std::make_unique<Connection>(*this, responder_, next_id_++, in_fd, out_fd, std::move(peer.name));
   if (!conn->start()) {
     log_.error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
     return false;  // its destructor closes the descriptors
   }
   log_.debug("conn={} peer={}: connected", conn->id(), conn->peer());
-  open_.emplace(conn->id(), std::move(conn));
+  ++per_peer_[peer.share];
+  const std::uint64_t id = conn->id();
+  open_.emplace(id, Entry{std::move(conn), std::move(peer.share)});
   if (metrics_ != nullptr) metrics_->connection_opened();
   return true;
 }
 
-void Connections::accept(int fd, std::string peer) {
+void Connections::accept(int fd, Peer peer) {
   if (stopping_) {
     ::close(fd);
     return;
   }
-  if (open_.size() >= limits().connections) {
-    ::close(fd);
-    ++refused_;
-    if (metrics_ != nullptr) metrics_->connection_refused();
-    auto now = std::chrono::steady_clock::now();
-    if (now - refused_logged_ >= std::chrono::seconds(10)) {
-      log_.warn("connection limit of {} reached: refused {} connection(s), the last from {}", limits().connections,
-                refused_, peer);
-      refused_ = 0;
-      refused_logged_ = now;
-    }
-    return;
+  if (open_.size() >= limits().connections) return refuse(fd, peer, "connection limit", limits().connections);
+  if (auto it = per_peer_.find(peer.share); it != per_peer_.end() && it->second >= limits().connections_per_peer) {
+    return refuse(fd, peer, "connection limit per peer (" + peer.share + ")", limits().connections_per_peer);
   }
   (void)add(fd, fd, std::move(peer));
+}
+
+void Connections::refuse(int fd, const Peer& peer, std::string_view limit, std::size_t value) {
+  ::close(fd);
+  ++refused_;
+  if (metrics_ != nullptr) metrics_->connection_refused();
+  auto now = std::chrono::steady_clock::now();
+  if (now - refused_logged_ >= std::chrono::seconds(10)) {
+    log_.warn("{} of {} reached: refused {} connection(s), the last from {}", limit, value, refused_, peer.name);
+    refused_ = 0;
+    refused_logged_ = now;
+  }
 }
 
 bool Connections::shutdown() {
   stopping_ = true;
   std::vector<std::uint64_t> ids;
   ids.reserve(open_.size());
-  for (const auto& [id, conn] : open_) ids.push_back(id);
+  for (const auto& [id, entry] : open_) ids.push_back(id);
   for (std::uint64_t id : ids) {
     auto it = open_.find(id);
     if (it == open_.end()) continue;
-    it->second->shutdown();
-    if (it->second->state() == Connection::State::Closed) destroy(it);
+    it->second.conn->shutdown();
+    if (it->second.conn->state() == Connection::State::Closed) destroy(it);
   }
   return open_.empty();
 }
@@ -71,6 +76,9 @@ void Connections::release(Connection& conn) {
 }
 
 void Connections::destroy(Map::iterator it) {
+  if (auto peer = per_peer_.find(it->second.share); peer != per_peer_.end() && --peer->second == 0) {
+    per_peer_.erase(peer);
+  }
   open_.erase(it);
   if (metrics_ != nullptr) metrics_->connection_closed();
   if (open_.empty() && on_empty_) on_empty_();

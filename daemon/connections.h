@@ -2,8 +2,10 @@
 // connections: the daemon's open policy connections, and the only place that
 // creates and destroys them.
 //
-// accept() takes a new socket unless the daemon is stopping or limits.connections
-// are open already (refused: closed at once, counted, logged at most every 10 s).
+// accept() takes a new socket unless the daemon is stopping, limits.connections
+// are open already, or its peer holds limits.connections_per_peer of them (a uid
+// on unix sockets, an address on inet: one local user or host cannot lock the
+// others out); refused: closed at once, counted, logged at most every 10 s.
 // Every connection is destroyed through one path, which keeps the metrics' gauge
 // true, and `on_empty` runs when the last one goes (the Server stops the loop
 // then, when it is stopping or serves --stdio). As the ConnectionHost, it gives
@@ -22,6 +24,7 @@
 #include <unordered_map>
 
 #include "connection.h"
+#include "listener.h"
 #include "metrics/metrics.h"
 #include "responder.h"
 
@@ -37,9 +40,9 @@ class Connections final : public ConnectionHost {
 
   // Serves in_fd/out_fd (taken over: closed on every path). False when the
   // connection could not be started (logged).
-  bool add(int in_fd, int out_fd, std::string peer);
-  // A socket from a listener: add()ed, or refused while stopping or at the limit.
-  void accept(int fd, std::string peer);
+  bool add(int in_fd, int out_fd, Peer peer);
+  // A socket from a listener: add()ed, or refused while stopping or at a limit.
+  void accept(int fd, Peer peer);
   // Stopping: no more accept()s; each connection answers what has arrived and
   // closes. True when none is left.
   bool shutdown();
@@ -57,8 +60,13 @@ class Connections final : public ConnectionHost {
   void release(Connection& conn) override;
 
  private:
-  using Map = std::unordered_map<std::uint64_t, std::unique_ptr<Connection>>;
+  struct Entry {
+    std::unique_ptr<Connection> conn;
+    std::string share;  // Peer::share
+  };
+  using Map = std::unordered_map<std::uint64_t, Entry>;
   void destroy(Map::iterator it);
+  void refuse(int fd, const Peer& peer, std::string_view limit, std::size_t value);
 
   event_base* base_;
   Responder& responder_;
@@ -69,7 +77,8 @@ class Connections final : public ConnectionHost {
   bool stopping_ = false;
   std::function<void()> on_empty_;
   std::map<std::int64_t, const timeval*> idle_timeouts_;  // common timeouts by seconds
-  std::uint64_t refused_ = 0;  // connections over the limit since the last log line
+  std::unordered_map<std::string, std::size_t> per_peer_;  // open connections by Peer::share
+  std::uint64_t refused_ = 0;  // connections over a limit since the last log line
   std::chrono::steady_clock::time_point refused_logged_{};
 };
 

@@ -183,24 +183,25 @@ void remove_socket_file(const BoundSocket& socket) {
   }
 }
 
-std::string peer_name(int fd, const sockaddr* addr, int len) {
+Peer identify_peer(int fd, const sockaddr* addr, int len) {
   char host[INET6_ADDRSTRLEN] = "?";
   if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
     ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+    return {std::string(host) + ":" + std::to_string(ntohs(in->sin_port)), host};
   }
   if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    return {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), host};
   }
   ucred cred{};
   socklen_t cred_len = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
-    return "unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]";
+    return {"unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]",
+            "uid " + std::to_string(cred.uid)};
   }
-  return "unix";
+  return {"unix", "unix"};
 }
 
 }  // namespace tlspolicyd::daemon

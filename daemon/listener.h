@@ -51,9 +51,16 @@ struct BoundSocket {
                                                                    std::optional<gid_t> group,
                                                                    std::optional<uid_t> owner = std::nullopt);
 
-// The peer of an accepted socket, for the log: "192.0.2.1:25", "[2001:db8::1]:25",
-// "unix[pid:123,uid:107]" (from SO_PEERCRED), or "unix".
-[[nodiscard]] std::string peer_name(int fd, const sockaddr* addr, int len);
+// Who is at the other end of an accepted socket.
+struct Peer {
+  // For the log: "192.0.2.1:25", "[2001:db8::1]:25", "unix[pid:123,uid:107]"
+  // (from SO_PEERCRED), or "unix".
+  std::string name;
+  // Whose share of limits.connections it uses: "uid 107" on a unix socket, the
+  // address alone ("192.0.2.1", "2001:db8::1") on inet.
+  std::string share;
+};
+[[nodiscard]] Peer identify_peer(int fd, const sockaddr* addr, int len);
 
 // Removes the socket file if it is still the one this process created.
 void remove_socket_file(const BoundSocket& socket);

@@ -114,7 +114,7 @@ int Server::open() {
   connections_->set_on_empty([this] {
     if (stopping_ || options_.stdio) event_base_loopbreak(base_);
   });
-  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, "stdio") ? 0 : 69;
+  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio"}) ? 0 : 69;
   return open_listeners();
 }
 
@@ -207,7 +207,7 @@ int Server::run() {
 }
 
 void Server::accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg) {
-  static_cast<Server*>(arg)->connections_->accept(fd, peer_name(fd, addr, len));
+  static_cast<Server*>(arg)->connections_->accept(fd, identify_peer(fd, addr, len));
 }
 
 void Server::accept_error_cb(evconnlistener*, void* arg) { static_cast<Server*>(arg)->on_accept_error(); }

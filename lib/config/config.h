@@ -74,6 +74,9 @@ struct ProcessSettings {
 struct ServerLimits {
   protocol::Limits request;
   std::size_t connections = 10000;
+  // At most this many of them from one peer (a uid on unix sockets, an address on
+  // inet); the loader sets half of `connections` unless configured.
+  std::size_t connections_per_peer = 5000;
   std::chrono::seconds idle_timeout{1000};
 };
 

@@ -234,7 +234,8 @@ class Loader {
 
   void read_limits(const YAML::Node& node) {
     if (!r_.check_map(node, "limits",
-                      {"line_bytes", "request_bytes", "attributes", "connections", "idle_timeout"})) {
+                      {"line_bytes", "request_bytes", "attributes", "connections", "connections_per_peer",
+                       "idle_timeout"})) {
       return;
     }
     ServerLimits& l = config_.limits;
@@ -249,6 +250,16 @@ class Loader {
     }
     if (auto n = node["connections"]) {
       if (auto v = r_.number(n, "limits.connections", 1, 1000000)) l.connections = *v;
+    }
+    l.connections_per_peer = std::max<std::size_t>(1, l.connections / 2);
+    if (auto n = node["connections_per_peer"]) {
+      if (auto v = r_.number(n, "limits.connections_per_peer", 1, 1000000)) {
+        if (*v > l.connections) {
+          r_.error(n, "limits.connections_per_peer must not exceed limits.connections");
+        } else {
+          l.connections_per_peer = *v;
+        }
+      }
     }
     if (auto n = node["idle_timeout"]) {
       if (auto v = r_.duration(n, "limits.idle_timeout")) {

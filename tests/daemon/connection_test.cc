@@ -186,11 +186,20 @@ TEST_CASE("shutdown answers what has arrived, then closes") {
   CHECK(eof);
 }
 
-TEST_CASE("a connection that reads nothing for idle_timeout is closed") {
+TEST_CASE("a connection that never sends a byte is closed at the first check") {
   Served s(std::chrono::seconds(0));
   auto& host = s.host;
   while (host.released == 0) host.turn();
-  CHECK(host.log_text.str().find("conn=7 peer=peer: idle for 0s after 0 request(s); closing") != std::string::npos);
+  CHECK(host.log_text.str().find("conn=7 peer=peer: sent nothing in 0s; closing") != std::string::npos);
+}
+
+TEST_CASE("a connection that reads nothing for idle_timeout after a request is closed") {
+  Served s(std::chrono::seconds(0));
+  auto& host = s.host;
+  s.pair.send(Tls13);
+  while (host.released == 0) host.turn();
+  CHECK(s.pair.received() == "action=DUNNO\n\n");
+  CHECK(host.log_text.str().find("conn=7 peer=peer: idle for 0s after 1 request(s); closing") != std::string::npos);
 }
 
 TEST_CASE("answers held back while the peer does not read all come, in order, once it reads") {

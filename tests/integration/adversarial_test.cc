@@ -141,7 +141,7 @@ TEST_CASE("adversarial: 10 000 connections are held and answered") {
     return;
   }
   TempDir dir;
-  Daemon d({"-c", config_with(dir, "limits: { connections: " + std::to_string(N) + " }\n" + EchoRule)});
+  Daemon d({"-c", config_with(dir, "limits: { connections: " + std::to_string(N) + ", connections_per_peer: " + std::to_string(N) + " }\n" + EchoRule)});
   const std::string socket = dir.path() + "/policy.sock";
   std::vector<Client> clients;
   clients.reserve(N);
@@ -318,4 +318,26 @@ TEST_CASE("adversarial: started as root, a socket directory others could swap fi
   // The packaged layout (root's, 1770) and the daemon user's own directory are fine.
   Daemon in_sticky({"-c", dir.write("s.yaml", "user: nobody\nlisten: [ unix:" + sticky + "/p.sock ]\nrules: []\n")});
   in_sticky.wait_for_log("running as user nobody");
+}
+
+// Fair sharing (issue 17 item 3): one peer (here the address 127.0.0.2) holding
+// idle connections, 2.5 times limits.connections' worth, gets its share only, and
+// another peer (127.0.0.1, where Postfix would be) is still answered; connections
+// that never send a byte go after FirstRequestTimeout (10 s).
+TEST_CASE("adversarial: one peer holding idle connections cannot lock another out") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
+                                          " ]\nlimits: { connections: 20 }\n" + EchoRule)});
+  std::vector<Client> hog;
+  for (int i = 0; i < 50; ++i) hog.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port));
+  d.wait_for_log("connection limit per peer (127.0.0.2) of 10 reached");
+  Client postfix = Client::tcp("127.0.0.1", port);
+  REQUIRE(postfix.send(request({{"sender", "a@example.org"}})));
+  CHECK(postfix.answer() == "action=REJECT 5.7.1 sender a@example.org\n\n");
+  // The hog's ten held connections never sent anything: closed after 10 s.
+  for (int i = 0; i < 10; ++i) d.wait_for_log("sent nothing in 10s; closing");
+  Client again = Client::tcp_from("127.0.0.2", "127.0.0.1", port);
+  REQUIRE(again.send(request({{"sender", "b@example.org"}})));
+  CHECK(again.answer() == "action=REJECT 5.7.1 sender b@example.org\n\n");
 }

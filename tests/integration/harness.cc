@@ -208,6 +208,24 @@ Client Client::tcp(const std::string& host, int port) {
   return Client(fd);
 }
 
+Client Client::tcp_from(const std::string& source, const std::string& host, int port) {
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 || ::inet_pton(AF_INET, host.c_str(), &to.sin_addr) != 1) {
+    return Client(-1);
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return Client(-1);
+  }
+  return Client(fd);
+}
+
 Client::Client(Client&& other) noexcept : fd_(other.fd_), buf_(std::move(other.buf_)) { other.fd_ = -1; }
 
 Client::~Client() { close(); }

@@ -96,6 +96,8 @@ class Client {
  public:
   static Client unix_socket(const std::string& path);
   static Client tcp(const std::string& host, int port);
+  // From a chosen local address (127.0.0.2: another host, as the daemon sees it).
+  static Client tcp_from(const std::string& source, const std::string& host, int port);
   Client(Client&& other) noexcept;
   ~Client();
 

@@ -249,7 +249,7 @@ TEST_CASE("serve: a file in the way of the socket is left alone") {
 
 TEST_CASE("serve: connections over the limit are accepted, logged and closed") {
   TempDir dir;
-  const std::string config = dir.write("c.yaml", echo_config(dir, "limits: { connections: 3 }\n"));
+  const std::string config = dir.write("c.yaml", echo_config(dir, "limits: { connections: 3, connections_per_peer: 3 }\n"));
   Daemon d({"-c", config, "--log-level", "debug"});
   std::vector<Client> held;
   for (int i = 0; i < 3; ++i) {

@@ -96,6 +96,16 @@ rules: []
   CHECK(c->limits.idle_timeout == std::chrono::seconds(1200));
 }
 
+TEST_CASE("config: one peer's share of the connections is half of them unless set, never more than all") {
+  CHECK(good("rules: []\n")->limits.connections_per_peer == 5000);
+  CHECK(good("limits: { connections: 501 }\nrules: []\n")->limits.connections_per_peer == 250);
+  CHECK(good("limits: { connections: 1 }\nrules: []\n")->limits.connections_per_peer == 1);
+  CHECK(good("limits: { connections: 500, connections_per_peer: 500 }\nrules: []\n")->limits.connections_per_peer == 500);
+  auto errs = errors_of("limits: { connections: 500, connections_per_peer: 501 }\nrules: []\n");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].find("limits.connections_per_peer must not exceed limits.connections") != std::string::npos);
+}
+
 TEST_CASE("config: user, group, run_as_root and metrics") {
   auto c = good("user: tlspolicyd\ngroup: tlspolicyd\nrun_as_root: true\nmetrics: { listen: \"inet:127.0.0.1:9187\" }\nrules: []\n");
   CHECK(c->process.user == "tlspolicyd");
