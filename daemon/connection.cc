@@ -150,6 +150,9 @@ Connection::ReadResult Connection::read_some() {
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return ReadResult::Empty;
   if (n < 0) {
     host_.log().info("conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
+  } else if (held_back_) {
+    host_.log().info("conn={} peer={}: closed by peer with {} bytes of requests unanswered: it did not read its "
+                     "answers", id_, peer_, parser_.buffered());
   } else if (parser_.mid_request()) {
     host_.log().warn("conn={} peer={}: connection closed in the middle of a request ({} bytes unanswered)", id_,
                        peer_, parser_.buffered());
@@ -267,16 +270,21 @@ void Connection::drain() {
 
 void Connection::shutdown() {
   if (state_ != State::Open) return;
-  // Answer what the peer has sent already: read until the socket is empty (a
-  // peer that keeps sending gets a bounded number of reads).
-  for (int reads = 0; reads < 16 && state_ == State::Open; ++reads) {
-    if (read_some() != ReadResult::Data) break;
-  }
-  if (state_ == State::Open && parser_.mid_request()) {
-    host_.log().info("conn={} peer={}: stopping with an unfinished request", id_, peer_);
-  }
-  drain();
-  flush();
+  guarded([this] {
+    // Answer what the peer has sent already: read until the socket is empty (a
+    // peer that keeps sending gets a bounded number of reads).
+    for (int reads = 0; reads < 16 && state_ == State::Open; ++reads) {
+      if (read_some() != ReadResult::Data) break;
+    }
+    if (state_ == State::Open && held_back_) {
+      host_.log().info("conn={} peer={}: stopping with {} bytes of requests unanswered: the peer does not read its "
+                       "answers", id_, peer_, parser_.buffered());
+    } else if (state_ == State::Open && parser_.mid_request()) {
+      host_.log().info("conn={} peer={}: stopping with an unfinished request", id_, peer_);
+    }
+    drain();
+    flush();
+  });
 }
 
 void Connection::close() {

@@ -71,7 +71,9 @@ class Connection {
 
   // Registers the events; false when the descriptors cannot be watched.
   [[nodiscard]] bool start();
-  // Server stopping: answers requests that have already arrived, then closes.
+  // Server stopping: answers requests that have already arrived (while fewer than
+  // MaxPendingOutput bytes of answers are unread: a peer that does not read loses
+  // the rest, logged), then closes.
   void shutdown();
 
   [[nodiscard]] State state() const { return state_; }

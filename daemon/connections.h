@@ -43,8 +43,8 @@ class Connections final : public ConnectionHost {
   bool add(int in_fd, int out_fd, Peer peer);
   // A socket from a listener: add()ed, or refused while stopping or at a limit.
   void accept(int fd, Peer peer);
-  // Stopping: no more accept()s; each connection answers what has arrived and
-  // closes. True when none is left.
+  // Stopping: no more accept()s; each connection answers what has arrived (see
+  // Connection::shutdown) and closes. True when none is left.
   bool shutdown();
   // Closes every connection at once (the stop timeout).
   void close_all();

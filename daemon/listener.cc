@@ -40,8 +40,9 @@ sockaddr_un unix_address(const std::string& path) {
 // path: whoever may swap files in its directory (or a directory above) could
 // point that at another file. Empty when every directory on the way is root's
 // (the socket's own may be the daemon user's, `owner`) and writable by nobody
-// else, or sticky (then only a file's owner may remove or rename it, and the
-// socket file is root's until it is in place); else why not.
+// else, or sticky (then only a file's owner may remove or rename it: the
+// socket file is root's from bind until its chown, which goes through a
+// descriptor); else why not.
 std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner) {
   if (::geteuid() != 0) return {};
   const std::size_t last = path.rfind('/');
@@ -107,14 +108,14 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
   const int file = ::open(temp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (file < 0) return fail("cannot open " + temp);
   struct stat file_st {};
-  const bool is_socket = ::fstat(file, &file_st) == 0 && S_ISSOCK(file_st.st_mode);
+  if (::fstat(file, &file_st) != 0 || !S_ISSOCK(file_st.st_mode) || file_st.st_uid != ::geteuid()) {
+    ::close(file);
+    ::close(fd);  // and the file left alone: it is not ours
+    return temp + " was replaced by something other than this process's socket; not using it";
+  }
   const bool chowned = !(group || owner) || ::fchownat(file, "", owner.value_or(static_cast<uid_t>(-1)),
                                                        group.value_or(static_cast<gid_t>(-1)), AT_EMPTY_PATH) == 0;
   ::close(file);
-  if (!is_socket) {
-    ::close(fd);  // and the file left alone: it is not ours
-    return temp + " was replaced by something other than the socket; not using it";
-  }
   if (!chowned) return fail("cannot chown " + temp);
   if (::listen(fd, SOMAXCONN) != 0) return fail("cannot listen on " + temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename " + temp + " to " + path);

@@ -6,7 +6,8 @@
 // both handing their results to the loop through an Inbox. The configuration is a
 // shared_ptr<const Config> swapped whole on SIGHUP once the new one is fully
 // built; a bad new file is logged and the old one stays. SIGTERM/SIGINT stop
-// accepting, answer what has arrived, close every connection and end run() with 0
+// accepting, answer what has arrived (but for a peer that does not read its
+// answers: Connection::shutdown), close every connection and end run() with 0
 // (or after StopTimeout at the latest). Listening sockets are opened once, at
 // start: a changed `listen` needs a restart; so does a changed history store.
 // systemd's sockets (socket activation) replace `listen`, with a warning when they

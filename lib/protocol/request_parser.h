@@ -68,7 +68,8 @@ class RequestParser {
   ParseStatus next(Request& out);
 
   [[nodiscard]] ParseError error() const { return error_; }
-  // True when bytes of an unfinished request are buffered (EOF now is premature).
+  // True when bytes not yet returned as requests are held: an unfinished request
+  // (EOF now is premature), or requests the caller has not asked for yet.
   [[nodiscard]] bool mid_request() const { return in_size_ > start_; }
   // Bytes held, for memory accounting.
   [[nodiscard]] std::size_t buffered() const { return in_size_ - start_; }
