@@ -62,6 +62,8 @@ class HistoryService {
   std::optional<policy::Failure> observe(const protocol::Request& request, const config::DowngradeSettings& settings);
   // A reload: min_observations, exemptions, cache size apply at once.
   void reconfigure(const config::DowngradeSettings& settings);
+  // The store it was started with (a changed store needs a restart).
+  [[nodiscard]] const history::StoreAddress& store() const { return settings_.store; }
   // Writes what is unwritten and stops the worker (at stop; waits for it).
   void shutdown();
 

@@ -259,7 +259,7 @@ void Server::apply_reload(config::LoadResult result) {
   const bool log_changed = result.config->log.facility != config_->log.facility ||
                            result.config->log.ident != config_->log.ident;
   if (history_ && result.config->downgrade) {
-    if (result.config->downgrade->store != config_->downgrade->store) {
+    if (result.config->downgrade->store != history_->store()) {  // config_ may have no downgrade: now
       logger_->warn("downgrade.store changed; the new store is used after a restart");
     }
     history_->reconfigure(*result.config->downgrade);

@@ -175,6 +175,22 @@ TEST_CASE("history (redis): Redis killed and restarted mid-run loses no answer")
   CHECK(keys.out.find("tlspolicyd:history:partner.example|mx.partner.example") != std::string::npos);
 }
 
+TEST_CASE("history: downgrade: removed by one reload and given back by the next (it crashed the daemon)") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string with = config(sock, "memory", "enforce");
+  const std::string path = dir.write("c.yaml", with);
+  Daemon d({"-c", path});
+  dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\nrules: []\n");
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 2 loaded");
+  dir.write("c.yaml", with);
+  d.signal(SIGHUP);
+  d.wait_for_log("configuration generation 3 loaded");
+  Client c = Client::unix_socket(sock);
+  CHECK(ask(c, transaction("t1", "TLSv1.3")) == "action=DUNNO\n\n");
+}
+
 TEST_CASE("report: the figures of a scripted history") {
   TempDir dir;
   const std::string sock = dir.path() + "/p.sock";
