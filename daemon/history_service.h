@@ -4,8 +4,10 @@
 // The event loop owns a history::Tracker and never waits for the store: a key
 // seen for the first time is answered without history while its record is
 // fetched; changed records are written behind, once a second (FlushInterval), in
-// one batch. All store calls run on one worker thread; results come back through
-// an Inbox. A crash loses at most the last FlushInterval of updates.
+// one batch. The store is opened by the constructor, on the loop's thread
+// before it serves (for Redis, a connect with its timeout); every later store
+// call runs on one worker thread, and results come back through an Inbox. A
+// crash loses at most the last FlushInterval of updates.
 //
 // Faults: when the store fails, the worker answers every fetch with "unavailable"
 // at once, keeps the unwritten records (merged by key, at most the cache size),
@@ -47,7 +49,8 @@ class HistoryService {
   static constexpr std::chrono::seconds MaxBackoff{30};
 
   // Opens the store. Throws history::StoreError when an LMDB store cannot be
-  // opened (a misconfiguration: exit 69); an unreachable Redis is retried later.
+  // opened (a misconfiguration: exit 69) or the loop cannot take its events; an
+  // unreachable Redis is retried later.
   // `metrics` (may be null) counts downgrades and store errors; `startup_level`
   // is the level of its start-up lines (debug for a process spawned per
   // connection).

@@ -21,8 +21,6 @@ class LogFlusher {
   LogFlusher(const LogFlusher&) = delete;
   LogFlusher& operator=(const LogFlusher&) = delete;
 
-  [[nodiscard]] bool ok() const { return event_ != nullptr; }
-
  private:
   static void flush_cb(evutil_socket_t fd, short what, void* arg);
 

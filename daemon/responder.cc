@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "responder.h"
 
-#include <cctype>
-
 #include "history_service.h"
 #include "log/decision_log.h"
 #include "log/kv_line.h"
 #include "protocol/reply.h"
+#include "util/text.h"
 
 namespace tlspolicyd::daemon {
 
@@ -45,9 +44,7 @@ void Responder::log_decision(const policy::Decision& decision, const protocol::R
 
 void Responder::count(const policy::Decision& decision, const protocol::Request& request,
                       std::chrono::nanoseconds took) {
-  std::string lower(decision.answer.verb);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  metrics_->answered(lower, decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
+  metrics_->answered(util::lower(decision.answer.verb), decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
                      decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
   for (const auto& v : decision.violations) {
     if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));

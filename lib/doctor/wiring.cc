@@ -3,12 +3,10 @@
 // tlspolicyd (or was meant to and misses), what comes before it, its settings,
 // how it names the socket; and a service that never asks.
 #include "doctor/checks.h"
-#include "util/text.h"
+#include "policy/action.h"
 
 namespace tlspolicyd::doctor::detail {
 namespace {
-
-using util::lower;
 
 std::string where(const ServiceView& view, const Placement& p) {
   return view.label + ", " + p.list + (p.via_class.empty() ? "" : ", restriction class " + p.via_class);
@@ -30,7 +28,7 @@ std::string default_action_effect(const ServiceView& view, const Placement& p) {
   std::string action = p.settings.count("default_action") != 0 ? p.settings.at("default_action")
                                                                : view.get("smtpd_policy_service_default_action").value_or("");
   if (action.empty()) return "451 4.3.5, so all mail there is deferred";
-  if (lower(action) == "dunno") return "DUNNO, so mail passes unchecked";
+  if (policy::parse_action_kind(action) == policy::ActionKind::Dunno) return "DUNNO, so mail passes unchecked";
   return action;
 }
 

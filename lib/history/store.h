@@ -9,10 +9,12 @@
 //                     and expire after the retention
 //
 // A StoreAddress (store_address.h) names one of them; its to_string() is the
-// store's name wherever one is shown.
+// store's name in the log and the report (LMDB's own error messages name the
+// path: "lmdb open PATH", "lmdb map full: PATH").
 //
-// Calls are synchronous and may block (disk, network): the daemon makes them on
-// its history thread, never on the event loop. Every failure is a StoreError;
+// Calls are synchronous and may block (disk, network): the daemon opens a store
+// before it serves and makes every later call on its history thread, never on
+// the event loop. Every failure is a StoreError;
 // the Redis store reconnects on the next call.
 #pragma once
 

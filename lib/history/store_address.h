@@ -6,9 +6,9 @@
 //   redis://HOST:PORT/DB  a Redis server; PORT defaults to 6379 and DB to 0, and
 //                         an IPv6 HOST may be written in brackets
 //
-// parse() reads that text, to_string() writes the one form every log line,
-// error message and report uses ("redis://HOST:PORT/DB" in full, HOST without
-// brackets), and two addresses are equal when they name the same store (what a
+// parse() reads that text, to_string() writes the one form the log, the report
+// and configuration errors use ("redis://HOST:PORT/DB" in full, HOST without
+// brackets; the stores' own errors may name just the path), and two addresses are equal when they name the same store (what a
 // reload compares: a changed store needs a restart).
 #pragma once
 
