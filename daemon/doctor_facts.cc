@@ -15,6 +15,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+
+#include "protocol/attribute.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -54,10 +57,20 @@ int connect_to(const config::ListenAddress& a) {
 // answer. A hung or overloaded daemon accepts (the kernel does) but never
 // answers.
 bool answers(int fd) {
-  static constexpr std::string_view Probe =
-      "request=smtpd_access_policy\nprotocol_state=CONNECT\nprotocol_name=SMTP\n"
-      "client_address=127.0.0.1\nclient_name=localhost\npolicy_context=tlspolicyd-doctor\n"
-      "encryption_protocol=TLSv1.3\nencryption_cipher=TLS_AES_256_GCM_SHA384\nencryption_keysize=256\n\n";
+  using protocol::Attr;
+  static const std::string Probe = [] {
+    const std::pair<Attr, std::string_view> fields[] = {
+        {Attr::Request, "smtpd_access_policy"},  {Attr::ProtocolState, "CONNECT"},
+        {Attr::ProtocolName, "SMTP"},            {Attr::ClientAddress, "127.0.0.1"},
+        {Attr::ClientName, "localhost"},         {Attr::PolicyContext, "tlspolicyd-doctor"},
+        {Attr::EncryptionProtocol, "TLSv1.3"},   {Attr::EncryptionCipher, "TLS_AES_256_GCM_SHA384"},
+        {Attr::EncryptionKeysize, "256"}};
+    std::string text;
+    for (const auto& [attr, value] : fields) {
+      text.append(protocol::attr_name(attr)).append("=").append(value).append("\n");
+    }
+    return text + "\n";
+  }();
   if (::send(fd, Probe.data(), Probe.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(Probe.size())) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(doctor::ProbeTimeoutSeconds);
   std::string answer;
