@@ -176,12 +176,14 @@ std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress
   return open_inet(address);
 }
 
-void remove_socket_file(const BoundSocket& socket) {
-  if (socket.unlink_path.empty()) return;
+std::string remove_socket_file(const BoundSocket& socket) {
+  if (socket.unlink_path.empty()) return {};
   struct stat st {};
-  if (::lstat(socket.unlink_path.c_str(), &st) == 0 && st.st_dev == socket.dev && st.st_ino == socket.ino) {
-    ::unlink(socket.unlink_path.c_str());
+  if (::lstat(socket.unlink_path.c_str(), &st) == 0 && st.st_dev == socket.dev && st.st_ino == socket.ino &&
+      ::unlink(socket.unlink_path.c_str()) != 0) {
+    return errno_text("cannot remove " + socket.unlink_path);
   }
+  return {};
 }
 
 Peer identify_peer(int fd, const sockaddr* addr, int len) {

@@ -62,7 +62,8 @@ struct Peer {
 };
 [[nodiscard]] Peer identify_peer(int fd, const sockaddr* addr, int len);
 
-// Removes the socket file if it is still the one this process created.
-void remove_socket_file(const BoundSocket& socket);
+// Removes the socket file if it is still the one this process created. Returns
+// why it could not (a directory the process may no longer write), else empty.
+[[nodiscard]] std::string remove_socket_file(const BoundSocket& socket);
 
 }  // namespace tlspolicyd::daemon

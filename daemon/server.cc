@@ -99,6 +99,11 @@ int Server::open() {
       return 69;
     }
     logger_->info("metrics on http://{}:{}/metrics", config_->metrics->host, config_->metrics->port);
+    const std::string& host = config_->metrics->host;
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+      logger_->warn("metrics on {}, every address of this host: anyone who can reach it reads the counters (rule "
+                    "names, ciphers); prefer inet:127.0.0.1:PORT", config_->metrics->to_string());
+    }
   }
   if (config_->downgrade) {
     try {
@@ -140,7 +145,7 @@ int Server::open_listeners() {
         logger_->error("cannot listen on {}: {}", address.to_string(), *err);
         for (auto& s : sockets) {
           ::close(s.fd);
-          remove_socket_file(s);
+          (void)remove_socket_file(s);  // root's at start: it can
         }
         return 69;
       }
@@ -153,7 +158,7 @@ int Server::open_listeners() {
                               l.socket.fd);
     if (l.ev == nullptr) {
       ::close(l.socket.fd);
-      remove_socket_file(l.socket);
+      (void)remove_socket_file(l.socket);
       logger_->error("cannot watch {}", l.socket.name);
       return 69;
     }
@@ -303,7 +308,10 @@ void Server::stop_timeout_cb(evutil_socket_t, short, void* arg) {
 void Server::close_listeners() {
   for (auto& l : listeners_) {
     if (l.ev != nullptr) evconnlistener_free(l.ev);  // closes the socket
-    remove_socket_file(l.socket);
+    if (std::string err = remove_socket_file(l.socket); !err.empty()) {
+      logger_->warn("{}: the directory is not writable by the user the daemon runs as; the next start replaces "
+                    "the file (Postfix sees a refused connection meanwhile)", err);
+    }
   }
   listeners_.clear();
 }

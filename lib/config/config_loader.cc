@@ -107,6 +107,8 @@ class Loader {
         const unsigned long mode = octal ? std::stoul(*text, nullptr, 8) : 0;
         if (!octal) {
           r_.error(n, "socket.mode must be an octal permission such as \"0660\"");
+        } else if (mode & 07000) {
+          r_.error(n, "socket.mode takes permission bits only (no setuid, setgid or sticky bit: at most \"0770\")");
         } else if (mode & 0007) {
           r_.error(n, "socket.mode must not give access to others (the last digit must be 0)");
         } else {

@@ -305,6 +305,25 @@ TEST_CASE("lifecycle: started as root in a sticky root-owned directory, the daem
   again.wait_for_log("running as user nobody");
 }
 
+TEST_CASE("lifecycle: a socket the daemon can no longer remove at exit is logged, and replaced by the next start") {
+  if (::geteuid() != 0) return;
+  TempDir dir;
+  const std::string run = dir.path() + "/run";
+  REQUIRE(::mkdir(run.c_str(), 0755) == 0);  // root's, not writable by nobody
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string sock = run + "/p.sock";
+  const std::string config = dir.write("c.yaml", "user: nobody\n" + config_text("unix:" + sock, "dunno"));
+  {
+    Daemon d({"-c", config});
+    d.wait_for_log("running as user nobody");
+    d.signal(SIGTERM);
+    CHECK(d.wait_exit() == 0);
+    CHECK(d.log().find("warning: cannot remove " + sock + ": Permission denied") != std::string::npos);
+  }
+  Daemon again({"-c", config});
+  again.wait_for_log("running as user nobody");
+}
+
 TEST_CASE("lifecycle: as root without user:, the daemon refuses to run unless told to") {
   if (::geteuid() != 0) return;
   TempDir dir;

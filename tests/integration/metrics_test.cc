@@ -78,3 +78,12 @@ TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ci
   CHECK(page.find("EVIL") == std::string::npos);  // client-chosen text never becomes a label
   CHECK(http_get(port, "/").find(" 404 ") != std::string::npos);
 }
+
+TEST_CASE("metrics: a wildcard address is served, with a warning") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ \"unix:" + dir.path() + "/p.sock\" ]\nmetrics: { listen: \"inet:0.0.0.0:" +
+                                          std::to_string(port) + "\" }\nrules: []\n")});
+  CHECK(d.wait_for_log("warning: metrics on inet:0.0.0.0:" + std::to_string(port) + ", every address of this host")
+            .find("prefer inet:127.0.0.1:PORT") != std::string::npos);
+}

@@ -326,3 +326,12 @@ downgrade:
   CHECK(errors_of("rules: []\ndowngrade: { store: \"redis://:x/y\" }\n").at(0) ==
         "t.yaml:2:21: downgrade.store: expected redis://HOST:PORT/DB");
 }
+
+TEST_CASE("config: socket.mode takes permission bits only") {
+  for (const char* mode : {"4660", "2660", "1770"}) {
+    auto errs = errors_of(std::string("socket: { mode: \"") + mode + "\" }\nrules: []\n");
+    REQUIRE(errs.size() == 1);
+    CHECK(errs[0] == "t.yaml:1:17: socket.mode takes permission bits only (no setuid, setgid or sticky bit: at most "
+                     "\"0770\")");
+  }
+}
