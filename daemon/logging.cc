@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "logging.h"
 
+#include "log/kv_line.h"
 #include "stderr_sink.h"
 #include "syslog_sink.h"
 
@@ -10,12 +11,23 @@
 
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include <chrono>
 #include <ctime>
 #include <string_view>
 
 namespace tlspolicyd::daemon {
 namespace {
+
+// route_libevent_log's target and rate limit (see logging.h).
+struct LibeventRoute {
+  spdlog::logger* logger = nullptr;
+  std::chrono::steady_clock::time_point minute{};
+  int lines = 0;
+  std::uint64_t dropped = 0;
+};
+LibeventRoute libevent_route;
 
 // "warning: " / "error: " / "fatal: " before a message, nothing for info and below.
 std::string_view severity_prefix(spdlog::level::level_enum level) {
@@ -132,6 +144,31 @@ bool log_waiting(spdlog::logger& logger) {
     if (auto* batched = dynamic_cast<StderrSink*>(sink.get()); batched != nullptr && batched->waiting()) return true;
   }
   return false;
+}
+
+void route_libevent_log(spdlog::logger* logger) {
+  libevent_route = LibeventRoute{logger};
+  event_set_log_callback(logger != nullptr ? &log_from_libevent : nullptr);
+}
+
+void log_from_libevent(int severity, const char* message) {
+  LibeventRoute& r = libevent_route;
+  if (r.logger == nullptr || severity < EVENT_LOG_WARN) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - r.minute >= std::chrono::minutes(1)) {
+    if (r.dropped > 0) r.logger->warn("libevent: {} more message(s) like the last were dropped", r.dropped);
+    r.minute = now;
+    r.lines = 0;
+    r.dropped = 0;
+  }
+  if (r.lines >= LibeventLinesPerMinute) {
+    ++r.dropped;
+    return;
+  }
+  ++r.lines;
+  std::string text;
+  log::append_escaped(text, message != nullptr ? message : "");
+  r.logger->warn("libevent: {}", text);
 }
 
 void set_level(spdlog::logger& logger, config::LogLevel level) {

@@ -36,6 +36,17 @@ void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 // again a little later (and the waker is called when a line finds it so).
 [[nodiscard]] bool log_waiting(spdlog::logger& logger);
 
+// Routes libevent's own messages (its listeners, evhttp) into `logger` instead of
+// stderr: warnings and errors at warning level, at most LibeventLinesPerMinute a
+// minute, then one line saying how many were dropped. nullptr: libevent's
+// default again. libevent's callback takes no argument, so this is the daemon's
+// one piece of process-wide state; loop thread only.
+inline constexpr int LibeventLinesPerMinute = 10;
+void route_libevent_log(spdlog::logger* logger);
+// What the routed callback does with one message (also for callers that have
+// only libevent's context at hand, such as an evhttp listener's error callback).
+void log_from_libevent(int severity, const char* message);
+
 // Applies the configured level (on start and on reload).
 void set_level(spdlog::logger& logger, config::LogLevel level);
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "metrics_server.h"
 
+#include "logging.h"
+
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include <cstring>
 
@@ -24,10 +27,27 @@ MetricsServer::~MetricsServer() {
 
 std::string MetricsServer::listen(const config::ListenAddress& address) {
   if (http_ == nullptr) return "cannot create the HTTP server";
-  if (evhttp_bind_socket_with_handle(http_, address.host.c_str(), address.port) == nullptr) {
-    return std::string("cannot listen: ") + std::strerror(errno);
-  }
+  evhttp_bound_socket* bound = evhttp_bind_socket_with_handle(http_, address.host.c_str(), address.port);
+  if (bound == nullptr) return std::string("cannot listen: ") + std::strerror(errno);
+  // evhttp's own listener would retry a failing accept() at once, forever (out
+  // of descriptors: a busy loop): paused for a second instead, and said once.
+  evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound), &MetricsServer::accept_error_cb);
   return {};
+}
+
+// The listener's argument is evhttp's: only the listener itself is at hand.
+void MetricsServer::accept_error_cb(evconnlistener* listener, void*) {
+  const int err = EVUTIL_SOCKET_ERROR();
+  const std::string message = std::string("cannot accept metrics connections: ") +
+                              evutil_socket_error_to_string(err) + "; pausing for a second";
+  log_from_libevent(EVENT_LOG_WARN, message.c_str());
+  evconnlistener_disable(listener);
+  const timeval one{1, 0};
+  event_base_once(evconnlistener_get_base(listener), -1, EV_TIMEOUT, &MetricsServer::resume_cb, listener, &one);
+}
+
+void MetricsServer::resume_cb(evutil_socket_t, short, void* listener) {
+  evconnlistener_enable(static_cast<evconnlistener*>(listener));
 }
 
 void MetricsServer::handle(evhttp_request* request, void* arg) {

@@ -26,6 +26,8 @@ class MetricsServer {
 
  private:
   static void handle(evhttp_request* request, void* arg);
+  static void accept_error_cb(evconnlistener* listener, void* arg);
+  static void resume_cb(evutil_socket_t fd, short what, void* arg);
 
   const metrics::Metrics& metrics_;
   evhttp* http_ = nullptr;

@@ -37,6 +37,7 @@ Server::Server(ServeOptions options, std::shared_ptr<const config::Config> confi
     : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(event_base_new()) {}
 
 Server::~Server() {
+  route_libevent_log(nullptr);
   // Users before what they use, and every event before the loop.
   connections_.reset();
   responder_.reset();
@@ -74,6 +75,7 @@ int Server::open() {
     }
   }
   log_flusher_ = std::make_unique<LogFlusher>(base_, *logger_);
+  route_libevent_log(logger_.get());
   resume_accept_ = evtimer_new(base_, &Server::resume_accept_cb, this);
   stop_timer_ = evtimer_new(base_, &Server::stop_timeout_cb, this);
   reloader_ = std::make_unique<Reloader>(base_, options_.config_path,

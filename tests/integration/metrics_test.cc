@@ -87,3 +87,35 @@ TEST_CASE("metrics: a wildcard address is served, with a warning") {
   CHECK(d.wait_for_log("warning: metrics on inet:0.0.0.0:" + std::to_string(port) + ", every address of this host")
             .find("prefer inet:127.0.0.1:PORT") != std::string::npos);
 }
+
+// Out of descriptors (issue 17 item 4): evhttp's listener used to retry accept()
+// at once, forever, writing "[warn] Error from accept() call" to stderr millions
+// of times. Now it pauses a second per failure, and libevent's messages go
+// through the daemon's log, at most 10 a minute.
+TEST_CASE("metrics: out of file descriptors, the metrics listener pauses instead of spinning, and logs little") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon::Options options;
+  options.wrapper = {"prlimit", "--nofile=40:40"};
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\nmetrics: { listen: \"inet:127.0.0.1:" +
+                                          std::to_string(port) + "\" }\nrules: []\n")},
+           options);
+  std::vector<Client> held;
+  for (int i = 0; i < 60; ++i) held.push_back(Client::unix_socket(sock));  // the daemon runs out
+  d.wait_for_log("cannot accept connections");
+  std::vector<Client> scrapers;
+  for (int i = 0; i < 3; ++i) scrapers.push_back(Client::tcp("127.0.0.1", port));  // queued by the kernel
+  d.wait_for_log("cannot accept metrics connections");
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a spinning listener writes thousands of lines by now
+  const std::string log = d.log();
+  std::size_t accept_lines = 0;
+  for (std::size_t at = 0; (at = log.find("accept", at)) != std::string::npos; ++at) ++accept_lines;
+  CHECK(accept_lines < 20);
+  CHECK(log.find("[warn]") == std::string::npos);  // nothing from libevent straight to stderr
+  held.clear();  // descriptors come back: the page is served again
+  Client scraper = Client::tcp("127.0.0.1", port);
+  REQUIRE(scraper.send("GET /metrics HTTP/1.0\r\n\r\n"));
+  scraper.fill_until_closed();
+  CHECK(scraper.pending().find("tlspolicyd_connections_open") != std::string::npos);
+}
