@@ -2,6 +2,7 @@
 // commands: check, and query, which answers through the daemon's Responder
 // (without TLS history, metrics or log), so its answers are the daemon's.
 #include "commands.h"
+#include "privileges.h"
 
 #include <unistd.h>
 
@@ -20,7 +21,7 @@ namespace {
 
 // Loads the configuration or prints every error; nullptr then.
 std::shared_ptr<const config::Config> load_or_report(const std::string& path) {
-  config::LoadResult loaded = config::load_config_file(path);
+  config::LoadResult loaded = config::load_config_file(path, file_owners());
   for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
   return loaded.config;
 }

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "privileges.h"
 #include "config/config_loader.h"
 #include "doctor/doctor.h"
 #include "doctor/placement.h"
@@ -118,7 +119,7 @@ std::vector<doctor::RuleFacts> rule_facts(const config::Config& cfg) {
 }  // namespace
 
 int run_doctor(const DoctorArgs& args) {
-  config::LoadResult loaded = config::load_config_file(args.config_path);
+  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
   for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
   if (!loaded.config) return exit_code::Config;
   const config::Config& cfg = *loaded.config;

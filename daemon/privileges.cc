@@ -7,8 +7,22 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace tlspolicyd::daemon {
+
+config::FileOwners file_owners() {
+  config::FileOwners owners = config::FileOwners::of_process();
+  owners.user_id = [](const std::string& user) -> std::optional<uid_t> {
+    // getpwnam_r: a reload runs this on its own thread.
+    passwd pw{};
+    passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) return std::nullopt;
+    return found->pw_uid;
+  };
+  return owners;
+}
 
 PrivilegeResult drop_privileges(const config::ProcessSettings& settings, bool allow_root) {
   if (::geteuid() != 0) return {0, "running as uid " + std::to_string(::geteuid())};

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "reloader.h"
 
+#include "privileges.h"
+
 namespace tlspolicyd::daemon {
 
 Reloader::Reloader(event_base* base, std::string path, Done done)
-    : path_(std::move(path)), done_(std::move(done)),
+    : path_(std::move(path)), owners_(file_owners()), done_(std::move(done)),
       inbox_(base, [this](std::vector<config::LoadResult> results) { finished(std::move(results)); }) {}
 
 Reloader::~Reloader() {
@@ -16,7 +18,7 @@ void Reloader::request() {
     pending_ = true;
     return;
   }
-  worker_ = std::thread([this] { inbox_.post(config::load_config_file(path_)); });  // never throws
+  worker_ = std::thread([this] { inbox_.post(config::load_config_file(path_, owners_)); });  // never throws
 }
 
 void Reloader::finished(std::vector<config::LoadResult> results) {

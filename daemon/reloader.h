@@ -6,6 +6,8 @@
 // A request while a load runs is remembered and run once that load is finished, so
 // the newest file always wins and at most one load runs at a time. The worker only
 // reads files and builds values: it never touches the loop, the log or the server.
+// Who may own the files (file_owners()) is fixed when the Reloader is made, as
+// the daemon starts: a reload trusts the owners the start trusted.
 #pragma once
 
 #include <event2/event.h>
@@ -36,6 +38,7 @@ class Reloader {
   void finished(std::vector<config::LoadResult> results);
 
   std::string path_;
+  config::FileOwners owners_;
   Done done_;
   std::thread worker_;
   bool pending_ = false;

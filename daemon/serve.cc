@@ -49,7 +49,7 @@ int run_serve(const ServeArgs& args) {
     options.listen.push_back(std::get<config::ListenAddress>(parsed));
   }
 
-  config::LoadResult loaded = config::load_config_file(args.config_path);
+  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
   if (!loaded.errors.empty()) {
     Logger log = make_logger(target, config::LogSettings{});
     for (const auto& e : loaded.errors) {

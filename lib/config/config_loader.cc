@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "config/config_loader.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -34,7 +36,8 @@ std::string directory_of(const std::string& path) {
 
 class Loader {
  public:
-  Loader(const std::string& path, ConfigErrors& errors) : r_(path, errors), lists_(r_, directory_of(path)) {
+  Loader(const std::string& path, ConfigErrors& errors, const FileOwners& owners)
+      : r_(path, errors), lists_(r_, directory_of(path)), owners_(owners) {
     config_.path = path;
   }
 
@@ -47,6 +50,12 @@ class Loader {
     if (auto n = root["user"]) read_account(n, config_.process.user, "user");
     if (auto n = root["group"]) read_account(n, config_.process.group, "group");
     if (auto n = root["run_as_root"]) config_.process.run_as_root = r_.boolean(n, "run_as_root").value_or(false);
+    // Who may own list files: known now, before any list file is read.
+    std::vector<uid_t> list_owners = owners_.uids;
+    if (!config_.process.user.empty() && owners_.user_id) {
+      if (auto uid = owners_.user_id(config_.process.user)) list_owners.push_back(*uid);
+    }
+    lists_.set_owners(std::move(list_owners));
     if (auto n = root["metrics"]) read_metrics(n);
     if (auto n = root["listen"]) read_listen(n);
     if (auto n = root["socket"]) read_socket(n);
@@ -143,7 +152,8 @@ class Loader {
     }
   }
 
-  // A user or group name (looked up when the daemon starts, never by check).
+  // A user or group name (looked up when the daemon starts; the loader only asks
+  // FileOwners::user_id for the user's uid, to know who may own list files).
   void read_account(const YAML::Node& node, std::string& out, std::string_view what) {
     auto text = r_.scalar(node, what);
     if (!text) return;
@@ -562,6 +572,7 @@ class Loader {
 
   YamlReader r_;
   ListCompiler lists_;
+  const FileOwners& owners_;
   Config config_;
   std::map<std::string, std::shared_ptr<const Requirement>> profiles_;
   std::shared_ptr<const tls::CipherCatalog> catalog_;
@@ -570,13 +581,15 @@ class Loader {
 
 }  // namespace
 
-LoadResult load_config_text(std::string_view text, const std::string& path) {
+FileOwners FileOwners::of_process() { return FileOwners{{0, ::geteuid()}, {}}; }
+
+LoadResult load_config_text(std::string_view text, const std::string& path, const FileOwners& owners) {
   LoadResult result;
   std::shared_ptr<Config> config;
   try {
     YamlReader reader(path, result.errors);
     if (auto root = load_yaml(text, reader)) {
-      Loader loader(path, result.errors);
+      Loader loader(path, result.errors, owners);
       config = loader.load(*root);
     }
   } catch (const std::exception& e) {
@@ -597,11 +610,13 @@ LoadResult load_config_text(std::string_view text, const std::string& path) {
   return result;
 }
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, const FileOwners& owners) {
   std::string text;
   std::string err;
   try {
-    err = util::read_file(path, text);
+    // A symbolic link is fine here (configuration tools make them); its target
+    // must be a regular file that root or the loading user owns.
+    err = util::read_file(path, text, util::ReadOptions{.follow_symlink = true, .owners = &owners.uids});
   } catch (const std::exception& e) {
     err = e.what();
   }
@@ -610,7 +625,7 @@ LoadResult load_config_file(const std::string& path) {
     result.errors.push_back(ConfigError{path, 0, 0, "cannot read the configuration file: " + err});
     return result;
   }
-  return load_config_text(text, path);
+  return load_config_text(text, path, owners);
 }
 
 }  // namespace tlspolicyd::config

@@ -109,7 +109,8 @@ const ListCompiler::File* ListCompiler::read_file(const std::string& written, co
     if (written.empty()) {
       f.error = "file: needs a path";
     } else {
-      std::string err = util::read_file(path, f.content);
+      std::string err =
+          util::read_file(path, f.content, util::ReadOptions{.owners = owners_ ? &*owners_ : nullptr});
       if (!err.empty()) f.error = "cannot read list file " + path + ": " + err;
     }
     it = files_.emplace(path, std::move(f)).first;

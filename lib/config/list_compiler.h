@@ -9,15 +9,23 @@
 // skipped; relative paths are relative to the configuration's directory). Every
 // file is read once per load, and every named list or file is compiled once per
 // set kind and shared by the keys that use it. Errors carry the YAML position, or
-// FILE:LINE:COLUMN for a bad line of a file (at most MaxErrorsPerFile of them).
+// FILE:LINE:COLUMN for a bad line of a file (at most MaxErrorsPerFile of them),
+// quoting at most a short escaped prefix of the line (util::quoted). A list file
+// is read only when it is a regular file, not a symbolic link, owned by one of
+// set_owners() and writable by its owner alone (util::read_file): a file that
+// is not the postmaster's is refused whole, before a byte of it is read.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <sys/types.h>
+
 #include <any>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "config/yaml_reader.h"
 #include "match/key_matcher.h"
@@ -29,6 +37,10 @@ class ListCompiler {
   static constexpr int MaxErrorsPerFile = 20;
 
   ListCompiler(YamlReader& reader, std::string base_dir) : r_(reader), base_dir_(std::move(base_dir)) {}
+
+  // Who may own list files (root, the loading user, the configured user:); set
+  // before any list is read. Without it, any owner is accepted.
+  void set_owners(std::vector<uid_t> owners) { owners_ = std::move(owners); }
 
   // Reads the `lists:` section (and the files it names).
   void define_lists(const YAML::Node& lists);
@@ -62,6 +74,7 @@ class ListCompiler {
 
   YamlReader& r_;
   std::string base_dir_;
+  std::optional<std::vector<uid_t>> owners_;
   std::map<std::string, YAML::Node> lists_;
   std::map<std::string, File> files_;
   std::map<std::pair<std::string, match::SetKind>, std::any> compiled_;  // SetParts<Set>, by list or file

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "util/text.h"
+
 namespace tlspolicyd::match {
 namespace {
 
@@ -50,21 +52,21 @@ std::pair<Network, std::string> parse_network(std::string_view text) {
     unsigned v = 0;
     auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size()) {
-      return {n, "\"" + std::string(text) + "\" has a bad prefix length"};
+      return {n, util::quoted(text) + " has a bad prefix length"};
     }
     len = v;
   }
   // Parse the raw form first: a mapped IPv6 network needs its own prefix rules.
   const bool v6_text = addr.find(':') != std::string_view::npos;
   auto parsed = net::parse_ip(addr);
-  if (!parsed) return {n, "\"" + std::string(text) + "\" is not an IP address or network"};
+  if (!parsed) return {n, util::quoted(text) + " is not an IP address or network"};
   n.address = *parsed;
   unsigned max = v6_text ? 128 : 32;
   unsigned prefix = len.value_or(max);
-  if (prefix > max) return {n, "\"" + std::string(text) + "\" has a prefix longer than " + std::to_string(max)};
+  if (prefix > max) return {n, util::quoted(text) + " has a prefix longer than " + std::to_string(max)};
   if (v6_text && !parsed->v6) {
     // ::ffff:a.b.c.d/len: the IPv4 part of the mapped range.
-    if (prefix < 96) return {n, "\"" + std::string(text) + "\" mixes IPv4-mapped and other IPv6 addresses"};
+    if (prefix < 96) return {n, util::quoted(text) + " mixes IPv4-mapped and other IPv6 addresses"};
     prefix -= 96;
   }
   n.prefix = prefix;
@@ -83,7 +85,7 @@ std::pair<Network, std::string> parse_network(std::string_view text) {
       masked.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
     }
     const unsigned written_prefix = v6_text && !parsed->v6 ? prefix + 96 : prefix;
-    return {n, "\"" + std::string(text) + "\" has host bits set (did you mean " + net::to_string(masked) + "/" +
+    return {n, util::quoted(text) + " has host bits set (did you mean " + net::to_string(masked) + "/" +
                    std::to_string(written_prefix) + "?)"};
   }
   return {n, {}};

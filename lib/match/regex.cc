@@ -4,6 +4,8 @@
 
 #include <pcre2.h>
 
+#include "util/text.h"
+
 namespace tlspolicyd::match {
 
 std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool caseless) {
@@ -15,7 +17,8 @@ std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool c
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);
-    return "regex /" + std::string(pattern) + "/: " + reinterpret_cast<const char*>(message) + " at offset " +
+    const std::string shown = util::quoted(pattern);  // a short, escaped prefix
+    return "regex /" + shown.substr(1, shown.size() - 2) + "/: " + reinterpret_cast<const char*>(message) + " at offset " +
            std::to_string(offset);
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable

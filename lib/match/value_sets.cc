@@ -28,12 +28,12 @@ bool any_search(const std::vector<Regex>& regexes, std::string_view value) {
 }
 
 std::string check_domain(std::string_view d, std::string_view entry) {
-  if (d.empty() || d == ".") return "\"" + std::string(entry) + "\" has no domain";
+  if (d.empty() || d == ".") return util::quoted(entry) + " has no domain";
   if (d.find('@') != std::string_view::npos) {
-    return "\"" + std::string(entry) + "\" is an address; this key takes domains (dom, .dom or /regex/)";
+    return util::quoted(entry) + " is an address; this key takes domains (dom, .dom or /regex/)";
   }
   if (has_space(d) || d.find('/') != std::string_view::npos) {
-    return "\"" + std::string(entry) + "\" is not a domain name";
+    return util::quoted(entry) + " is not a domain name";
   }
   return {};
 }
@@ -93,8 +93,8 @@ std::string AddressSet::add(std::string_view entry) {
   }
   const auto at = entry.rfind('@');
   if (at == std::string_view::npos) {
-    return "\"" + std::string(entry) +
-           "\" is not an address form (user@dom, user@, @dom, @.dom, <> or /regex/); for a domain use the _domain key";
+    return util::quoted(entry) +
+           " is not an address form (user@dom, user@, @dom, @.dom, <> or /regex/); for a domain use the _domain key";
   }
   if (at == 0) {
     std::string_view dom = entry.substr(1);
@@ -177,7 +177,7 @@ std::string PortSet::add(std::string_view entry) {
   unsigned v = 0;
   auto [ptr, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), v);
   if (entry.empty() || ec != std::errc{} || ptr != entry.data() + entry.size() || v == 0 || v > 65535) {
-    return "\"" + std::string(entry) + "\" is not a port number (1 to 65535)";
+    return util::quoted(entry) + " is not a port number (1 to 65535)";
   }
   ports_.set(v);
   return {};
@@ -187,7 +187,7 @@ std::string PortSet::add(std::string_view entry) {
 
 std::string FingerprintSet::add(std::string_view entry) {
   auto fp = normalize_fingerprint(entry);
-  if (!fp) return "\"" + std::string(entry) + "\" is not a hex fingerprint (AB:CD:... or ABCD...)";
+  if (!fp) return util::quoted(entry) + " is not a hex fingerprint (AB:CD:... or ABCD...)";
   set_.insert(*fp);
   return {};
 }
@@ -212,8 +212,8 @@ std::string ProtocolSet::add(std::string_view entry) {
   }
   auto v = tls::parse_config_tls_version(name);
   if (!v) {
-    return "\"" + std::string(entry) +
-           "\" is not a protocol (SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, optionally after <, <=, =, >=, >; or none)";
+    return util::quoted(entry) +
+           " is not a protocol (SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, optionally after <, <=, =, >=, >; or none)";
   }
   comparisons_.push_back(Comparison{op, *tls::tls_rank(*v)});
   return {};

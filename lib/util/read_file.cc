@@ -5,42 +5,75 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace tlspolicyd::util {
+namespace {
 
-std::string read_file(const std::string& path, std::string& out, std::size_t max_bytes) {
+std::string mode_text(mode_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// Why a file of this type is not read, or empty for a regular file.
+std::string type_reason(mode_t mode) {
+  if (S_ISREG(mode)) return {};
+  if (S_ISDIR(mode)) return "not a regular file (a directory)";
+  if (S_ISFIFO(mode)) return "not a regular file (a FIFO)";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "not a regular file (a device)";
+  if (S_ISSOCK(mode)) return "not a regular file (a socket)";
+  return "not a regular file";
+}
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::string untrusted_reason(uid_t owner, mode_t mode, const std::vector<uid_t>& owners) {
+  if (std::find(owners.begin(), owners.end(), owner) == owners.end()) {
+    return "is owned by uid " + std::to_string(owner) + ", not by root or the daemon's user";
+  }
+  if ((mode & S_IWOTH) != 0) return "is writable by others (mode " + mode_text(mode) + ")";
+  if ((mode & S_IWGRP) != 0) return "is writable by its group (mode " + mode_text(mode) + ")";
+  return {};
+}
+
+std::string read_file(const std::string& path, std::string& out, const ReadOptions& options) {
   out.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::strerror(errno);
+  const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (options.follow_symlink ? 0 : O_NOFOLLOW);
+  Fd f{::open(path.c_str(), flags)};
+  if (f.fd < 0) {
+    if (errno == ELOOP && !options.follow_symlink) {
+      return "is a symbolic link (not followed: name the file it points to)";
+    }
+    return std::strerror(errno);
+  }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return "not a regular file";
+  if (::fstat(f.fd, &st) != 0) return std::strerror(errno);
+  if (std::string why = type_reason(st.st_mode); !why.empty()) return why;
+  if (options.owners != nullptr) {
+    if (std::string why = untrusted_reason(st.st_uid, st.st_mode, *options.owners); !why.empty()) return why;
   }
-  if (static_cast<std::size_t>(st.st_size) > max_bytes) {
-    ::close(fd);
-    return "file too large";
-  }
+  if (static_cast<std::size_t>(st.st_size) > options.max_bytes) return "file too large";
   out.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(f.fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      return err;
-    }
+    if (n < 0) return std::strerror(errno);
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return "file too large";
-    }
+    if (out.size() > options.max_bytes) return "file too large";
   }
-  ::close(fd);
   return {};
 }
 

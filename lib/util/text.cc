@@ -16,4 +16,25 @@ std::string normalize_domain(std::string_view s) {
   return lower(s);
 }
 
+std::string quoted(std::string_view entry) {
+  static constexpr char Hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char ch : entry.substr(0, QuotedEntryBytes)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(ch);
+    } else {
+      out += "\\x";
+      out.push_back(Hex[c >> 4]);
+      out.push_back(Hex[c & 0xf]);
+    }
+  }
+  if (entry.size() > QuotedEntryBytes) out += "...";
+  out.push_back('"');
+  return out;
+}
+
 }  // namespace tlspolicyd::util

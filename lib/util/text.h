@@ -4,9 +4,12 @@
 //
 // ASCII only, on purpose: Postfix sends bytes, and a byte above 0x7f is never
 // changed (no locale is consulted). Nothing here allocates except to return a
-// new string.
+// new string. quoted() is how an error message shows a configured entry: a line
+// of a list file may be anything (a file named by mistake, a secret), so only a
+// short prefix, escaped, is ever shown.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -21,5 +24,11 @@ namespace tlspolicyd::util {
   const auto at = address.rfind('@');
   return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
 }
+
+// Bytes of an entry quoted() shows; a longer entry ends in "...".
+inline constexpr std::size_t QuotedEntryBytes = 32;
+// `"entry"` for an error message: at most QuotedEntryBytes of it, '"' and '\\'
+// as \" and \\, bytes outside printable ASCII as \xNN (as the log escapes).
+[[nodiscard]] std::string quoted(std::string_view entry);
 
 }  // namespace tlspolicyd::util

@@ -335,3 +335,33 @@ TEST_CASE("lifecycle: as root without user:, the daemon refuses to run unless to
   CHECK(unknown.exit_code == 67);
   CHECK(unknown.err.find("no such user: no-such-user-x") != std::string::npos);
 }
+
+TEST_CASE("lifecycle: a FIFO as the configuration or a list file never hangs check, a reload or SIGTERM") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", config_text("unix:" + sock, "reject 5.7.1 kept"));
+  const std::string fifo = dir.path() + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // nobody ever opens it for writing
+
+  // check: a list file that is a FIFO is an error at once.
+  const std::string with_list = dir.write("l.yaml", "rules:\n  - name: a\n    match: { sender: file:fifo }\n"
+                                                    "    action: dunno\n");
+  RunResult checked = run({"check", "-c", with_list});
+  CHECK(checked.exit_code == 78);
+  CHECK(checked.err.find("cannot read list file " + fifo + ": not a regular file (a FIFO)") != std::string::npos);
+  RunResult fifo_config = run({"check", "-c", fifo});
+  CHECK(fifo_config.err.find("cannot read the configuration file: not a regular file (a FIFO)") != std::string::npos);
+
+  // A reload of a configuration replaced by a FIFO fails at once, and SIGTERM
+  // still ends the daemon (a reload stuck in open() would keep it from exiting).
+  Daemon d({"-c", config});
+  Client c = Client::unix_socket(sock);
+  REQUIRE(::unlink(config.c_str()) == 0);
+  REQUIRE(::mkfifo(config.c_str(), 0600) == 0);
+  d.signal(SIGHUP);
+  d.wait_for_log("cannot read the configuration file: not a regular file (a FIFO)");
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=REJECT 5.7.1 kept\n\n");
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit() == 0);
+}

@@ -2,6 +2,7 @@
 // Named lists, file: lists and key values, through the configuration loader.
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -220,4 +221,98 @@ rules:
   CHECK(answer(*r.config, "a@host999999.example") == "REJECT listed");
   CHECK(answer(*r.config, "a@host1000000.example") == "DUNNO");
   CHECK(answer(*r.config, "a@sub.host1.example") == "DUNNO");
+}
+
+TEST_CASE("lists: a FIFO, a directory or a device as a list file is refused, never read, and nothing hangs") {
+  Dir dir;
+  REQUIRE(::mkfifo((dir.path + "/fifo.txt").c_str(), 0600) == 0);  // no writer: a blocking open would hang
+  std::filesystem::create_directory(dir.path + "/dir.txt");
+  auto r = load_in(dir, R"(
+rules:
+  - name: a
+    match: { client_address: [file:fifo.txt, file:dir.txt, file:/dev/zero] }
+    action: dunno
+)");
+  auto e = errors(r);
+  REQUIRE(e.size() == 3);
+  CHECK(e[0] == dir.path + "/c.yaml:4:31: cannot read list file " + dir.path + "/fifo.txt: not a regular file (a FIFO)");
+  CHECK(e[1] == dir.path + "/c.yaml:4:46: cannot read list file " + dir.path +
+                    "/dir.txt: not a regular file (a directory)");
+  CHECK(e[2] == dir.path + "/c.yaml:4:60: cannot read list file /dev/zero: not a regular file (a device)");
+}
+
+TEST_CASE("lists: a list file that is a symbolic link is refused, and its target's lines never show") {
+  Dir dir;
+  std::string secret = dir.write("secret", "root:$y$j9T$SECRETSALT$SECRETHASH:19000:0:99999:7:::\n");
+  ::chmod(secret.c_str(), 0600);
+  std::filesystem::create_symlink(secret, dir.path + "/nets.txt");
+  auto r = load_in(dir, "rules:\n  - name: a\n    match: { client_address: file:nets.txt }\n    action: dunno\n");
+  auto e = errors(r);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0] == dir.path + "/c.yaml:3:30: cannot read list file " + dir.path +
+                    "/nets.txt: is a symbolic link (not followed: name the file it points to)");
+  CHECK(e[0].find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("lists: a bad line is quoted as a short escaped prefix, never whole") {
+  Dir dir;
+  std::string file = dir.write("nets.txt", "\x1b[2J\r" + std::string(200, 'S') + "\n");
+  auto r = load_in(dir, "rules:\n  - name: a\n    match: { client_address: file:nets.txt }\n    action: dunno\n");
+  auto e = errors(r);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0] == file + ":1:1: \"\\x1b[2J\\x0d" + std::string(27, 'S') + "...\" is not an IP address or network");
+}
+
+TEST_CASE("lists: a list file another user could write is refused (StrictModes)") {
+  Dir dir;
+  std::string nets = dir.write("nets.txt", "192.0.2.0/24\n");
+  const std::string yaml =
+      "user: daemonuser\nrules:\n  - name: a\n    match: { client_address: file:nets.txt }\n    action: dunno\n";
+  const std::string where = dir.path + "/c.yaml:4:30: cannot read list file " + nets + ": ";
+  auto load = [&](config::FileOwners owners) {
+    return config::load_config_file(dir.write("c.yaml", yaml), owners);
+  };
+  const uid_t me = ::geteuid();
+  SUBCASE("writable by its group or by others") {
+    ::chmod(nets.c_str(), 0664);
+    CHECK(errors(load({{0, me}, {}})) == std::vector<std::string>{where + "is writable by its group (mode 0664)"});
+    ::chmod(nets.c_str(), 0646);
+    CHECK(errors(load({{0, me}, {}})) == std::vector<std::string>{where + "is writable by others (mode 0646)"});
+    ::chmod(nets.c_str(), 0644);
+    CHECK(load({{0, me}, {}}).config != nullptr);
+  }
+  SUBCASE("owned by another user than root, the loading user and the configured user") {
+    if (me != 0) {
+      MESSAGE("skipped: giving a file to another user needs root");
+      return;
+    }
+    const uid_t other = 4242;
+    REQUIRE(::chown(nets.c_str(), other, static_cast<gid_t>(-1)) == 0);
+    CHECK(errors(load({{0}, {}})) ==
+          std::vector<std::string>{where + "is owned by uid 4242, not by root or the daemon's user"});
+    // The configured user (looked up by the caller) may own a list file ...
+    auto as_user = [other](const std::string& user) -> std::optional<uid_t> {
+      return user == "daemonuser" ? std::optional<uid_t>(other) : std::nullopt;
+    };
+    CHECK(load({{0}, as_user}).config != nullptr);
+    // ... but not the configuration file: only root or the loading user.
+    const std::string cfg = dir.path + "/c.yaml";
+    REQUIRE(::chown(cfg.c_str(), other, static_cast<gid_t>(-1)) == 0);
+    auto r = config::load_config_file(cfg, {{0}, as_user});
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].to_string() ==
+          cfg + ": cannot read the configuration file: is owned by uid 4242, not by root or the daemon's user");
+  }
+}
+
+TEST_CASE("config: the configuration file may be a symbolic link; a FIFO is refused without hanging") {
+  Dir dir;
+  std::string real = dir.write("real.yaml", "rules: []\n");
+  std::filesystem::create_symlink(real, dir.path + "/link.yaml");
+  CHECK(config::load_config_file(dir.path + "/link.yaml").config != nullptr);
+  REQUIRE(::mkfifo((dir.path + "/fifo.yaml").c_str(), 0600) == 0);
+  auto r = config::load_config_file(dir.path + "/fifo.yaml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() ==
+        dir.path + "/fifo.yaml: cannot read the configuration file: not a regular file (a FIFO)");
 }

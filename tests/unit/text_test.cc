@@ -24,3 +24,11 @@ TEST_CASE("text: the domain of an address follows the last '@'") {
   CHECK(address_domain("") == "");
   CHECK(address_domain("user@") == "");
 }
+
+TEST_CASE("text: quoted() shows a short escaped prefix of an entry") {
+  CHECK(quoted("bank.example") == "\"bank.example\"");
+  CHECK(quoted("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(quoted("\x1b[31m\r\n\xff") == "\"\\x1b[31m\\x0d\\x0a\\xff\"");
+  CHECK(quoted(std::string(40, 'x')) == "\"" + std::string(QuotedEntryBytes, 'x') + "...\"");
+  CHECK(quoted("") == "\"\"");
+}
