@@ -6,22 +6,36 @@
 // were required from everyone, which peers and how much of their mail would be
 // refused". Reads the store the configuration names, read-only for LMDB, while the
 // daemon runs. A memory store lives inside the daemon: nothing to report.
+// Keys are chosen by SMTP clients (a sender's domain, a HELO name): the table
+// writes them escaped as the log does (log::append_escaped: a key with a space,
+// a quote, a backslash or a byte outside printable ASCII is quoted, such bytes as
+// \xNN), so no ESC or CR reaches the terminal; --json escapes them as JSON does.
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 
 #include "commands.h"
+#include "privileges.h"
 #include "config/config_loader.h"
 #include "config/duration.h"
 #include "history/store.h"
 #include "history/tracker.h"
 #include "json.h"
+#include "log/kv_line.h"
 
 namespace tlspolicyd::daemon {
 namespace {
 
 using history::Record;
+
+// A client-chosen key as the table shows it: escaped, then at most `width` bytes.
+std::string shown_key(const std::string& key, std::size_t width) {
+  std::string out;
+  log::append_escaped(out, key);
+  if (out.size() > width) out = out.substr(0, width - 3) + "...";
+  return out;
+}
 
 std::string version_text(const Record& r, bool best) {
   if (best) {
@@ -47,7 +61,7 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
 }  // namespace
 
 int run_report(const ReportArgs& args) {
-  config::LoadResult loaded = config::load_config_file(args.config_path);
+  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
   for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
   if (!loaded.config) return exit_code::Config;
   if (!loaded.config->downgrade) {
@@ -155,7 +169,7 @@ int run_report(const ReportArgs& args) {
   std::printf("%-44s %-20s %-20s %7s %7s %-8s %-8s %5s\n", "PEER", "FIRST SEEN", "LAST SEEN", "PLAIN", "TLS", "BEST",
               "LAST", "DOWNG");
   for (const auto& [key, r] : peers) {
-    std::string shown = key.size() > 44 ? key.substr(0, 41) + "..." : key;
+    const std::string shown = shown_key(key, 44);
     std::printf("%-44s %-20s %-20s %7llu %7llu %-8s %-8s %5llu\n", shown.c_str(), history::format_time(r.first_seen).c_str(),
                 history::format_time(r.last_seen).c_str(), static_cast<unsigned long long>(r.plaintext()),
                 static_cast<unsigned long long>(r.tls()), version_text(r, true).c_str(), version_text(r, false).c_str(),
@@ -169,7 +183,7 @@ int run_report(const ReportArgs& args) {
                 impact->label.c_str(), impact->peers.size(), static_cast<unsigned long long>(impact->transactions),
                 percent(impact->transactions, total).c_str());
     for (const auto& [key, n] : impact->peers) {
-      std::printf("  %-60s %llu\n", key.c_str(), static_cast<unsigned long long>(n));
+      std::printf("  %-60s %llu\n", shown_key(key, std::string::npos).c_str(), static_cast<unsigned long long>(n));
     }
   }
   return exit_code::Ok;

@@ -237,3 +237,24 @@ TEST_CASE("report: the figures of a scripted history") {
   CHECK(run({"report", "-c", cfg, "--since", "soon"}).exit_code == 64);
   CHECK(run({"report", "-c", dir.write("none.yaml", "rules: []\n")}).exit_code == 69);
 }
+
+TEST_CASE("report: a key with ESC and CR from a client is shown escaped, never raw on the terminal") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string cfg = dir.write("c.yaml", config(sock, "lmdb:" + dir.path() + "/history", "observe"));
+  {
+    Daemon d({"-c", cfg, "--log-level", "debug"});
+    Client c = Client::unix_socket(sock);
+    ask(c, transaction("e.0", "", "x@evil\x1b[2J\r.example", "mx.evil.example"));
+    d.signal(SIGTERM);  // writes what is unwritten
+    CHECK(d.wait_exit() == 0);
+  }
+  RunResult table = run({"report", "-c", cfg});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find('\x1b') == std::string::npos);
+  CHECK(table.out.find('\r') == std::string::npos);
+  CHECK(table.out.find("\"evil\\x1b[2j\\x0d.example|mx.evil.example\"") != std::string::npos);
+  RunResult json = run({"report", "-c", cfg, "--json"});
+  CHECK(json.out.find('\x1b') == std::string::npos);
+  CHECK(json.out.find('\r') == std::string::npos);
+}
