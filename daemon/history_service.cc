@@ -77,7 +77,8 @@ void HistoryService::reconfigure(const config::DowngradeSettings& settings) {
 
 std::optional<policy::Failure> HistoryService::observe(const protocol::Request& request,
                                                        const config::DowngradeSettings& settings) {
-  const bool exempt = settings.has_exempt && settings.exempt.matches(request);
+  // A match error is no exemption (fails closed: the history is checked).
+  const bool exempt = settings.has_exempt && settings.exempt.matches(request).yes();
   auto finding = tracker_.observe(request, wall_now(), exempt);
   if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
   if (!finding) return std::nullopt;

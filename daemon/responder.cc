@@ -28,7 +28,10 @@ std::optional<policy::Decision> Responder::answer(const protocol::Request& reque
     }
     return std::nullopt;
   }
-  if (log_ != nullptr) log_decision(decision, request);
+  if (log_ != nullptr) {
+    log_match_errors(decision, conn, peer);
+    log_decision(decision, request);
+  }
   if (metrics_ != nullptr) count(decision, request, std::chrono::steady_clock::now() - started);
   return decision;
 }
@@ -42,12 +45,22 @@ void Responder::log_decision(const policy::Decision& decision, const protocol::R
   }
 }
 
+void Responder::log_match_errors(const policy::Decision& decision, std::uint64_t conn, std::string_view peer) {
+  for (const auto& v : decision.violations) {
+    if (!v.reason || v.reason->unmet != policy::Unmet::MatchError) continue;
+    std::string shown;
+    log::append_escaped(shown, v.reason->seen);
+    log_->warn("conn={} peer={}: rule {}: {}; the rule counts as failed", conn, peer, v.rule->name, shown);
+  }
+}
+
 void Responder::count(const policy::Decision& decision, const protocol::Request& request,
                       std::chrono::nanoseconds took) {
   metrics_->answered(util::lower(decision.answer.verb), decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
                      decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
   for (const auto& v : decision.violations) {
     if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+    if (v.reason && v.reason->unmet == policy::Unmet::MatchError) metrics_->match_error(v.rule->name);
   }
   metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
 }

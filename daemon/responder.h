@@ -4,7 +4,9 @@
 // It holds the configuration snapshot requests are answered with (swapped whole
 // on reload), asks the TLS history (when there is one) for a downgrade, evaluates
 // the policy, appends the reply for the wire, logs the decision lines and counts
-// the answer in the metrics. The daemon's connections and `tlspolicyd query` both
+// the answer in the metrics. A rule whose match the regex engine could not answer
+// (a Violation with a MatchError) is also logged as a warning, whatever
+// log.decisions says, and counted in tlspolicyd_match_errors_total. The daemon's connections and `tlspolicyd query` both
 // answer through it, so their answers are the same by construction; query gives
 // it no history, no metrics and no log. It runs on the event loop's thread only
 // and never blocks: the history is asked from memory (HistoryService).
@@ -58,6 +60,7 @@ class Responder {
 
  private:
   void log_decision(const policy::Decision& decision, const protocol::Request& request);
+  void log_match_errors(const policy::Decision& decision, std::uint64_t conn, std::string_view peer);
   void count(const policy::Decision& decision, const protocol::Request& request, std::chrono::nanoseconds took);
 
   std::shared_ptr<const config::Config> config_;

@@ -34,16 +34,28 @@ Condition Condition::key(std::shared_ptr<const KeyMatcher> matcher) {
   return c;
 }
 
-bool Condition::matches(const protocol::Request& request) const {
+Found Condition::matches(const protocol::Request& request) const {
   switch (kind_) {
-    case Kind::All:
-      return std::all_of(children_.begin(), children_.end(), [&](const Condition& c) { return c.matches(request); });
-    case Kind::Any:
-      return std::any_of(children_.begin(), children_.end(), [&](const Condition& c) { return c.matches(request); });
-    case Kind::Not: return !children_.front().matches(request);
+    case Kind::All: {
+      Found out = Found::of(true);
+      for (const auto& c : children_) {
+        out = match::all_of(out, c.matches(request));
+        if (out.no()) break;
+      }
+      return out;
+    }
+    case Kind::Any: {
+      Found out = Found::of(false);
+      for (const auto& c : children_) {
+        out = match::any_of(out, c.matches(request));
+        if (out.yes()) break;
+      }
+      return out;
+    }
+    case Kind::Not: return match::negate(children_.front().matches(request));
     case Kind::Key: return key_->matches(request);
   }
-  return false;
+  return Found::of(false);
 }
 
 bool Condition::uses(Field field) const {
@@ -56,7 +68,10 @@ std::string Condition::explain(const protocol::Request& request) const {
     case Kind::All: {
       if (children_.empty()) return "no match keys";
       for (const auto& c : children_) {
-        if (!c.matches(request)) return c.explain(request);
+        if (c.matches(request).no()) return c.explain(request);
+      }
+      for (const auto& c : children_) {
+        if (c.matches(request).error()) return c.explain(request);
       }
       if (children_.size() == 1) return children_.front().explain(request);
       std::string out;
@@ -65,15 +80,21 @@ std::string Condition::explain(const protocol::Request& request) const {
     }
     case Kind::Any: {
       for (const auto& c : children_) {
-        if (c.matches(request)) return "any: " + c.explain(request);
+        if (c.matches(request).yes()) return "any: " + c.explain(request);
+      }
+      for (const auto& c : children_) {
+        if (c.matches(request).error()) return "any: " + c.explain(request);
       }
       return "any: none of " + std::to_string(children_.size()) + " alternatives";
     }
     case Kind::Not: return "not (" + children_.front().explain(request) + ")";
     case Kind::Key: {
-      const bool m = key_->matches(request);
-      return std::string(field_name(key_->field())) + " " + key_->shown_value(request) +
-             (m ? " matches " : " does not match ") + key_->source();
+      const Found m = key_->matches(request);
+      std::string out = std::string(field_name(key_->field())) + " " + key_->shown_value(request) +
+                        (m.yes() ? " matches " : m.no() ? " does not match " : " cannot be matched against ") +
+                        key_->source();
+      if (m.error()) out += " (" + error_text(m) + ")";
+      return out;
     }
   }
   return {};

@@ -5,7 +5,9 @@
 // holds), Not (`not: {...}`), or one key. An empty All holds (a rule without
 // `match` applies to every request); an All of one child is built as that child.
 // explain() says why the tree held or not, in terms of the first key that decided
-// it.
+// it. matches() is three-valued (regex.h): Error when a /regex/ gave up and the
+// rest of the tree does not decide without it (All: a child that does not hold
+// decides; Any: a child that holds decides; Not keeps an Error).
 #pragma once
 
 #include <memory>
@@ -23,7 +25,7 @@ class Condition {
   static Condition negate(Condition child);
   static Condition key(std::shared_ptr<const KeyMatcher> matcher);
 
-  [[nodiscard]] bool matches(const protocol::Request& request) const;
+  [[nodiscard]] Found matches(const protocol::Request& request) const;
   // "sender_domain \"x.example\" matches list:partners" and the like.
   [[nodiscard]] std::string explain(const protocol::Request& request) const;
   // True when a key on `field` appears anywhere in the tree.

@@ -4,7 +4,9 @@
 // A list-valued key holds plain and negated ("!") sets; a value matches when it is
 // in no negated set and, if there are plain sets, in at least one of them (SPEC
 // 3.2). Sets may be shared between keys (a named list used by several rules is
-// compiled once per set kind). `sasl` and `tls` are booleans. Every key can show
+// compiled once per set kind). `sasl` and `tls` are booleans. matches() is a
+// Found: Error when a /regex/ gave up and the sets that answered do not decide
+// without it (three-valued, regex.h). Every key can show
 // the request value it looked at, so a decision can explain itself. A key's name
 // is its attribute's (protocol::attr_name) or the Request's name for what it
 // derives (sender_domain, recipient_domain, sasl, tls); key_matcher.cc's table
@@ -68,7 +70,7 @@ class KeyMatcher {
   KeyMatcher(const KeyMatcher&) = delete;
   KeyMatcher& operator=(const KeyMatcher&) = delete;
 
-  [[nodiscard]] virtual bool matches(const protocol::Request& request) const = 0;
+  [[nodiscard]] virtual Found matches(const protocol::Request& request) const = 0;
   // The request's value as this key compares it ("partner.example", "(none)").
   [[nodiscard]] virtual std::string shown_value(const protocol::Request& request) const = 0;
 
@@ -127,22 +129,30 @@ ProtocolSet::Value extract<ProtocolSet>(Field field, const protocol::Request& re
 template <>
 std::string show<ProtocolSet>(const ProtocolSet::Value& value);
 
+// A set's answer as a Found, whether the set can err (regexes) or not.
+[[nodiscard]] constexpr Found found(Found f) { return f; }
+[[nodiscard]] constexpr Found found(bool b) { return Found::of(b); }
+
 template <class Set>
 class ListMatcher final : public KeyMatcher {
  public:
   ListMatcher(Field field, std::string source, SetParts<Set> parts)
       : KeyMatcher(field, std::move(source)), parts_(std::move(parts)) {}
 
-  [[nodiscard]] bool matches(const protocol::Request& request) const override {
+  // In no negated set and, with plain sets, in one of them.
+  [[nodiscard]] Found matches(const protocol::Request& request) const override {
     const typename Set::Value value = extract<Set>(field(), request);
+    Found excluded;
     for (const auto& set : parts_.negated) {
-      if (set->contains(value)) return false;
+      excluded = any_of(excluded, found(set->contains(value)));
+      if (excluded.yes()) return Found::of(false);
     }
-    if (parts_.plain.empty()) return true;
+    Found included = Found::of(parts_.plain.empty());
     for (const auto& set : parts_.plain) {
-      if (set->contains(value)) return true;
+      included = any_of(included, found(set->contains(value)));
+      if (included.yes()) break;
     }
-    return false;
+    return all_of(negate(excluded), included);
   }
 
   [[nodiscard]] std::string shown_value(const protocol::Request& request) const override {
@@ -156,7 +166,9 @@ class ListMatcher final : public KeyMatcher {
 class BoolMatcher final : public KeyMatcher {
  public:
   BoolMatcher(Field field, bool want) : KeyMatcher(field, want ? "true" : "false"), want_(want) {}
-  [[nodiscard]] bool matches(const protocol::Request& request) const override { return value(request) == want_; }
+  [[nodiscard]] Found matches(const protocol::Request& request) const override {
+    return Found::of(value(request) == want_);
+  }
   [[nodiscard]] std::string shown_value(const protocol::Request& request) const override {
     return value(request) ? "true" : "false";
   }

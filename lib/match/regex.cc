@@ -7,6 +7,32 @@
 #include "util/text.h"
 
 namespace tlspolicyd::match {
+namespace {
+
+// One JIT stack per thread that searches, made at its first search and shared by
+// every pattern (a search uses it only while it runs). nullptr when it cannot be
+// made: PCRE2 then uses its own 32 KiB, and a deep search is an Error.
+pcre2_jit_stack* thread_jit_stack(void*) {
+  thread_local std::unique_ptr<pcre2_jit_stack, void (*)(pcre2_jit_stack*)> stack(
+      pcre2_jit_stack_create(32 * 1024, Regex::JitStackBytes, nullptr), pcre2_jit_stack_free);
+  return stack.get();
+}
+
+}  // namespace
+
+std::string error_text(const Found& found) {
+  if (!found.error()) return {};
+  PCRE2_UCHAR message[256];
+  if (pcre2_get_error_message(found.code, message, sizeof message) < 0) {
+    return "regex failed: PCRE2 error " + std::to_string(found.code);
+  }
+  std::string out = "regex ";
+  if (found.regex != nullptr) {
+    const std::string shown = util::quoted(found.regex->pattern());  // a short, escaped prefix
+    out += "/" + shown.substr(1, shown.size() - 2) + "/ ";
+  }
+  return out + "failed: " + reinterpret_cast<const char*>(message);
+}
 
 std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool caseless) {
   int error = 0;
@@ -29,15 +55,18 @@ std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool c
   pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
   pcre2_set_match_limit(ctx, 1'000'000);
   pcre2_set_depth_limit(ctx, 10'000);
+  if (ctx != nullptr) pcre2_jit_stack_assign(ctx, &thread_jit_stack, nullptr);
   r.context_ = std::shared_ptr<pcre2_match_context>(ctx, pcre2_match_context_free);
   if (!r.data_ || !r.context_) return std::string("out of memory compiling a regex");
   return r;
 }
 
-bool Regex::search(std::string_view subject) const {
-  int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, data_.get(),
-                       context_.get());
-  return rc >= 0;
+Found Regex::search(std::string_view subject) const {
+  const int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                             data_.get(), context_.get());
+  if (rc >= 0) return Found::of(true);
+  if (rc == PCRE2_ERROR_NOMATCH) return Found::of(false);
+  return Found{Found::Error, this, rc};
 }
 
 bool is_regex_entry(std::string_view text, std::string_view& inner) {

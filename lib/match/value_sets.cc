@@ -23,8 +23,14 @@ std::string add_regex(std::string_view inner, bool caseless, std::vector<Regex>&
   return {};
 }
 
-bool any_search(const std::vector<Regex>& regexes, std::string_view value) {
-  return std::any_of(regexes.begin(), regexes.end(), [&](const Regex& r) { return r.search(value); });
+// Yes at the first pattern that matches; else the first engine error, else No.
+Found any_search(const std::vector<Regex>& regexes, std::string_view value) {
+  Found out;
+  for (const Regex& r : regexes) {
+    out = any_of(out, r.search(value));
+    if (out.yes()) break;
+  }
+  return out;
 }
 
 std::string check_domain(std::string_view d, std::string_view entry) {
@@ -113,16 +119,16 @@ std::string AddressSet::add(std::string_view entry) {
   return {};
 }
 
-bool AddressSet::contains(const Value& address) const {
-  if (address.empty()) return null_ || any_search(regexes_, address);
-  if (exact_.contains(address)) return true;
+Found AddressSet::contains(const Value& address) const {
+  if (address.empty()) return null_ ? Found::of(true) : any_search(regexes_, address);
+  if (exact_.contains(address)) return Found::of(true);
   const auto at = address.rfind('@');
   std::string_view local = at == std::string::npos ? std::string_view(address) : std::string_view(address).substr(0, at);
-  if (local_.contains(local)) return true;
+  if (local_.contains(local)) return Found::of(true);
   if (at != std::string::npos) {
     std::string_view dom = std::string_view(address).substr(at + 1);
     if (!dom.empty() && dom.back() == '.') dom.remove_suffix(1);
-    if (domain_in(dom, domain_, suffix_)) return true;
+    if (domain_in(dom, domain_, suffix_)) return Found::of(true);
   }
   return any_search(regexes_, address);
 }
@@ -140,8 +146,8 @@ std::string DomainSet::add(std::string_view entry) {
   return {};
 }
 
-bool DomainSet::contains(const Value& domain) const {
-  return domain_in(domain, exact_, suffix_) || any_search(regexes_, domain);
+Found DomainSet::contains(const Value& domain) const {
+  return domain_in(domain, exact_, suffix_) ? Found::of(true) : any_search(regexes_, domain);
 }
 
 // ---- NetworkSet
@@ -164,8 +170,8 @@ std::string TextSet<Caseless>::add(std::string_view entry) {
 }
 
 template <bool Caseless>
-bool TextSet<Caseless>::contains(const Value& value) const {
-  return exact_.contains(value) || any_search(regexes_, value);
+Found TextSet<Caseless>::contains(const Value& value) const {
+  return exact_.contains(value) ? Found::of(true) : any_search(regexes_, value);
 }
 
 template class TextSet<true>;

@@ -4,7 +4,8 @@
 // Each set parses list entries of one form (add() returns an error message, or
 // empty when the entry is fine) and answers contains() for a request value that the
 // caller has normalised the same way (lower case for addresses, domains and host
-// names: util/text.h). Lookups cost the same for ten entries and for a million: hash sets, one
+// names: util/text.h); a set with /regex/ entries answers a Found (Error when an
+// engine error leaves the answer open), the others a bool. Lookups cost the same for ten entries and for a million: hash sets, one
 // probe per domain label or prefix length; only /regex/ entries are tried one by
 // one.
 //
@@ -42,7 +43,7 @@ class AddressSet {
  public:
   using Value = std::string;  // the address in lower case; "" for the null sender
   std::string add(std::string_view entry);
-  [[nodiscard]] bool contains(const Value& address) const;
+  [[nodiscard]] Found contains(const Value& address) const;
 
  private:
   StringSet exact_, local_, domain_, suffix_;
@@ -54,7 +55,7 @@ class DomainSet {
  public:
   using Value = std::string;  // util::normalize_domain()
   std::string add(std::string_view entry);
-  [[nodiscard]] bool contains(const Value& domain) const;
+  [[nodiscard]] Found contains(const Value& domain) const;
   [[nodiscard]] std::size_t size() const { return exact_.size() + suffix_.size() + regexes_.size(); }
 
  private:
@@ -81,7 +82,7 @@ class TextSet {
  public:
   using Value = std::string;  // lower case already when Caseless
   std::string add(std::string_view entry);
-  [[nodiscard]] bool contains(const Value& value) const;
+  [[nodiscard]] Found contains(const Value& value) const;
 
  private:
   StringSet exact_;

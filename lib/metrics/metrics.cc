@@ -79,6 +79,12 @@ void Metrics::violation(std::string_view rule, std::string_view mode) {
   bump(violations_);
 }
 
+void Metrics::match_error(std::string_view rule) {
+  scratch_.clear();
+  append_label(scratch_, "rule", rule);
+  bump(match_errors_);
+}
+
 void Metrics::negotiated(std::string_view protocol, std::string_view cipher) {
   scratch_.clear();
   append_label(scratch_, "protocol", protocol);
@@ -102,6 +108,9 @@ std::string Metrics::render() const {
   samples(out, "tlspolicyd_answers_total", answers_);
   family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule and mode.");
   samples(out, "tlspolicyd_violations_total", violations_);
+  family(out, "tlspolicyd_match_errors_total", "counter",
+         "Rules whose match the regex engine could not answer (failed closed), by rule.");
+  samples(out, "tlspolicyd_match_errors_total", match_errors_);
   family(out, "tlspolicyd_tls_protocol_requests_total", "counter",
          "Requests by the TLS protocol the client negotiated (none: plaintext).");
   samples(out, "tlspolicyd_tls_protocol_requests_total", protocols_);

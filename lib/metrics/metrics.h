@@ -2,7 +2,8 @@
 // metrics: the daemon's counters, rendered in Prometheus' text format.
 //
 // Everything a postmaster graphs before and while raising a floor: requests and
-// answers by action, rule and mode; violations; the TLS protocols and ciphers
+// answers by action, rule and mode; violations; match errors (a /regex/ the
+// engine gave up on) by rule; the TLS protocols and ciphers
 // clients negotiated; downgrades; connections; request latency; reloads and the
 // configuration generation; history store errors. Label values come from a
 // bounded vocabulary (rule names, known cipher names, protocol names), so a
@@ -30,6 +31,8 @@ class Metrics {
   void answered(std::string_view action, std::string_view rule, std::string_view mode,
                 std::chrono::nanoseconds took);
   void violation(std::string_view rule, std::string_view mode);
+  // A rule whose match the regex engine could not answer (counted as failed too).
+  void match_error(std::string_view rule);
   // The negotiated protocol ("none" for plaintext) and cipher ("" for none).
   void negotiated(std::string_view protocol, std::string_view cipher);
   void downgrade() { ++downgrades_; }
@@ -58,6 +61,7 @@ class Metrics {
 
   Counters answers_;     // action, rule, mode
   Counters violations_;  // rule, mode
+  Counters match_errors_;  // rule
   Counters protocols_;   // protocol
   Counters ciphers_;     // cipher
   std::array<std::uint64_t, LatencyBuckets.size()> latency_buckets_{};

@@ -21,6 +21,7 @@ FailureText text_parts(const Failure& f) {
     case Unmet::CertNotListed: return {"client certificate not listed"};
     case Unmet::PlaintextAfterTls: return {"plaintext after ", seen, " TLS transactions (best ", required, ")"};
     case Unmet::LowerProtocol: return {seen, " below ", required, " seen before"};
+    case Unmet::MatchError: return {"match error: ", seen};
   }
   return {};
 }

@@ -2,7 +2,8 @@
 // failure: why a request fell short of a rule's requirement, or of its TLS
 // history (a downgrade), as a value: which key, what was seen, what was required.
 //
-// A Failure travels typed through evaluation, the decision and --explain; its text
+// A rule's match that the regex engine could not answer (policy.h) is a Failure
+// too: key Match, unmet MatchError. A Failure travels typed through evaluation, the decision and --explain; its text
 // ("protocol TLSv1 < TLSv1.2") is made only where it is shown: the decision log,
 // ${reason} in an action, query output, the downgrade warning. text_parts() is
 // that text in pieces (views into the failure and static words), so that the log
@@ -19,7 +20,7 @@
 namespace tlspolicyd::policy {
 
 // Which key failed: a requirement key as written in require: (checked in this
-// order), or Downgrade, the TLS history's (SPEC 6).
+// order), Downgrade, the TLS history's (SPEC 6), or Match, the rule's match:.
 enum class RequirementKey : std::uint8_t {
   Tls,
   MinProtocol,
@@ -30,6 +31,7 @@ enum class RequirementKey : std::uint8_t {
   MinKeysize,
   ClientCert,
   Downgrade,
+  Match,
 };
 
 // How it failed; each gives one text. `seen` and `required` per kind:
@@ -48,6 +50,7 @@ enum class Unmet : std::uint8_t {
   CertNotListed,     // client_cert listed: -, -
   PlaintextAfterTls, // downgrade: the TLS transactions seen before, the best protocol seen
   LowerProtocol,     // downgrade: the protocol, the best protocol seen before
+  MatchError,        // match: what the engine said (match::error_text), -
 };
 
 struct Failure {

@@ -16,6 +16,19 @@ Answer warn_answer(std::string_view rule, const Answer& enforce) {
 
 const Failure* ptr(const std::optional<Failure>& f) { return f ? &*f : nullptr; }
 
+bool is_match_error(const std::optional<Failure>& f) { return f && f->unmet == Unmet::MatchError; }
+
+// What a rule answers in enforce mode for `reason`: its action, or for a match
+// error the fixed temporary failure.
+void render_enforced(Answer& out, const Rule& rule, const protocol::Request& request,
+                     const std::optional<Failure>& reason) {
+  if (is_match_error(reason)) {
+    out = Answer{ActionKind::Defer, std::string(MatchErrorVerb), std::string(MatchErrorText)};
+    return;
+  }
+  rule.action.render(out, RenderContext{request, rule.name, ptr(reason)});
+}
+
 // The state of one evaluation: the first WARN and the violations so far.
 struct Evaluation {
   explicit Evaluation(const protocol::Request& r) : request(r) {}
@@ -31,7 +44,7 @@ struct Evaluation {
   bool act(const Rule& rule, std::optional<Failure> reason, RuleTrace* t) {
     if (rule.mode == Mode::Enforce) {
       if (rule.require || reason) decision.violations.push_back(Violation{&rule, reason});
-      rule.action.render(decision.answer, RenderContext{request, rule.name, ptr(reason)});
+      render_enforced(decision.answer, rule, request, reason);
       decision.rule = &rule;
       decision.mode = rule.mode;
       decision.reason = std::move(reason);
@@ -51,8 +64,9 @@ struct Evaluation {
     if (warned == NoWarn) return false;
     const Violation& v = decision.violations[warned];
     if (warned_trace != nullptr) warned_trace->answered = true;
-    decision.answer =
-        warn_answer(v.rule->name, v.rule->action.render(RenderContext{request, v.rule->name, ptr(v.reason)}));
+    Answer enforced;
+    render_enforced(enforced, *v.rule, request, v.reason);
+    decision.answer = warn_answer(v.rule->name, enforced);
     decision.rule = v.rule;
     decision.mode = Mode::Warn;
     decision.reason = v.reason;
@@ -89,15 +103,22 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const 
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const Rule& rule = rules_[i];
     RuleTrace* t = Traced ? &(*trace)[offset + i] : nullptr;
-    const bool matched = rule.match.matches(request);
+    const match::Found matched = rule.match.matches(request);
     if constexpr (Traced) {
       t->match = rule.match.explain(request);
-      t->outcome = matched ? RuleTrace::Outcome::Held : RuleTrace::Outcome::NotMatched;
+      t->outcome = matched.no() ? RuleTrace::Outcome::NotMatched : RuleTrace::Outcome::Held;
     }
-    if (!matched) continue;
+    if (matched.no()) continue;
 
     std::optional<Failure> reason;
-    if (rule.require) {
+    if (matched.error()) {
+      // Fails closed: the rule applies and counts as failed (see policy.h).
+      reason = Failure{RequirementKey::Match, Unmet::MatchError, match::error_text(matched), {}};
+      if constexpr (Traced) {
+        t->outcome = RuleTrace::Outcome::Violated;
+        t->reason = reason;
+      }
+    } else if (rule.require) {
       reason = rule.require->check(request);
       if (!reason) continue;
       if constexpr (Traced) {

@@ -12,6 +12,14 @@
 // answer (policy::Answer) and every failure (policy::Failure) stay typed: their text
 // is made by the caller, for the wire, the log or the command line. evaluate() is
 // pure: no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
+//
+// A match the regex engine cannot answer (match::Found::Error: a match limit, the
+// JIT stack) fails closed: the rule applies as if its requirement failed, with a
+// Failure{Match, MatchError} naming the pattern and the engine's error; in enforce
+// mode the answer is MatchErrorAnswer (a temporary failure, as Postfix answers a
+// failed table lookup) whatever the rule's action, so neither an exemption nor a
+// skipped rejection can be had by making a regex fail; warn answers WARN with it,
+// observe only reports it. The caller logs and counts it (a Violation).
 #pragma once
 
 #include <memory>
@@ -27,6 +35,10 @@
 #include "protocol/request.h"
 
 namespace tlspolicyd::policy {
+
+// The answer in enforce mode for a rule whose match the engine could not answer.
+inline constexpr std::string_view MatchErrorVerb = "DEFER";
+inline constexpr std::string_view MatchErrorText = "4.3.0 Temporary policy lookup failure";
 
 struct Rule {
   std::string name;

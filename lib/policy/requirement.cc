@@ -86,7 +86,8 @@ RequirementKey first_cipher_key(const Requirement& r) {
     case Unmet::NoCert:
     case Unmet::CertNotListed: return Failure{RequirementKey::ClientCert, unmet, {}, {}};
     case Unmet::PlaintextAfterTls:
-    case Unmet::LowerProtocol: break;  // the history's, not a requirement's
+    case Unmet::LowerProtocol:  // the history's, not a requirement's
+    case Unmet::MatchError: break;  // the match's
   }
   return Failure{RequirementKey::Tls, Unmet::NoTls, {}, {}};
 }

@@ -119,3 +119,35 @@ TEST_CASE("metrics: out of file descriptors, the metrics listener pauses instead
   scraper.fill_until_closed();
   CHECK(scraper.pending().find("tlspolicyd_connections_open") != std::string::npos);
 }
+
+TEST_CASE("metrics: a regex the engine gives up on fails closed, is logged with the rule and counted") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\n"
+                                                 "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(port) + "\" }\n"
+                                                 "rules:\n"
+                                                 "  - name: dynamic\n"
+                                                 "    match: { helo_name: \"/^([a-z0-9-]+\\\\.)+dynamic\\\\.example$/\" }\n"
+                                                 "    action: \"reject 5.7.1 dynamic\"\n"
+                                                 "  - name: exempt\n"
+                                                 "    match: { helo_name: \"/^(a+)+$/\" }\n"
+                                                 "    action: dunno\n"
+                                                 "  - name: last\n"
+                                                 "    action: \"reject 5.7.1 last\"\n");
+  Daemon d({"-c", config});
+  d.wait_for_log("metrics on http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  Client c = Client::unix_socket(sock);
+  // The audit's HELO: 4 000 labels within the default 8 192-byte line. It used to
+  // exhaust PCRE2's default JIT stack and silently not match.
+  std::string helo;
+  for (int i = 0; i < 4000; ++i) helo += "a.";
+  REQUIRE(c.send(request({{"helo_name", helo + "dynamic.example"}})));
+  CHECK(c.answer() == "action=REJECT 5.7.1 dynamic\n\n");
+  // A catastrophic pattern on a hostile value: neither the exemption nor a skip.
+  REQUIRE(c.send(request({{"helo_name", std::string(5000, 'a') + "b"}})));
+  CHECK(c.answer() == "action=DEFER 4.3.0 Temporary policy lookup failure\n\n");
+  d.wait_for_log("rule exempt: \"regex /^(a+)+$/ failed: match limit exceeded\"; the rule counts as failed");
+  const std::string page = http_get(port, "/metrics");
+  CHECK(page.find("\ntlspolicyd_match_errors_total{rule=\"exempt\"} 1\n") != std::string::npos);
+}

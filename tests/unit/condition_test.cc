@@ -40,9 +40,9 @@ TEST_CASE("all, any, not and keys combine as their names say") {
   for (const bool s : {false, true}) {
     for (const bool t : {false, true}) {
       const Request r = request(s, t);
-      CHECK(both.matches(r) == (s && t));
-      CHECK(either.matches(r) == (s || t));
-      CHECK(not_sasl.matches(r) == !s);
+      CHECK(both.matches(r).yes() == (s && t));
+      CHECK(either.matches(r).yes() == (s || t));
+      CHECK(not_sasl.matches(r).yes() == !s);
     }
   }
   CHECK(both.uses(Field::Tls));
@@ -66,14 +66,14 @@ TEST_CASE("every match key's name finds the key; keys that read an attribute car
 TEST_CASE("an empty all holds; an all of one key is that key") {
   const Condition none = Condition::all({});
   CHECK(none.empty());
-  CHECK(none.matches(request(false, false)));
+  CHECK(none.matches(request(false, false)).yes());
   CHECK(none.explain(request(false, false)) == "no match keys");
 
   std::vector<Condition> one;
   one.push_back(tls(true));
   const Condition single = Condition::all(std::move(one));
   CHECK_FALSE(single.empty());
-  CHECK(single.matches(request(false, true)));
-  CHECK_FALSE(single.matches(request(false, false)));
+  CHECK(single.matches(request(false, true)).yes());
+  CHECK(single.matches(request(false, false)).no());
   CHECK(single.explain(request(false, false)) == "tls false does not match true");
 }

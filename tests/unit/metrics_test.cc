@@ -15,7 +15,10 @@ TEST_CASE("metrics: counters by label, a cumulative histogram, bounded cipher la
   m.negotiated("TLSv1.2", "AES128-SHA");
   m.negotiated("TLSv1.2", "x\ny");
   m.negotiated("none", "");
+  m.match_error("dyn");
+  m.match_error("dyn");
   const std::string page = m.render();
+  CHECK(page.find("tlspolicyd_match_errors_total{rule=\"dyn\"} 2\n") != std::string::npos);
   CHECK(page.find("tlspolicyd_requests_total 3\n") != std::string::npos);
   CHECK(page.find("tlspolicyd_answers_total{action=\"reject\",rule=\"r\\\"1\",mode=\"enforce\"} 2\n") != std::string::npos);
   CHECK(page.find("tlspolicyd_request_duration_seconds_bucket{le=\"1e-05\"} 1\n") != std::string::npos);

@@ -187,3 +187,82 @@ rules:
   CHECK(trace[0].answered);
   CHECK_FALSE(trace[1].answered);
 }
+
+TEST_CASE("policy: a match the regex engine cannot answer fails closed, never a silent non-match") {
+  // (a+)+$ on a long run of a's ending in b exceeds PCRE2's match limit.
+  const std::string hostile = std::string(5000, 'a') + "b.example";
+  auto c = load(R"yaml(
+rules:
+  - name: exempt-dynamic
+    match: { helo_name: "/^(a+)+$/" }
+    action: dunno
+  - name: needs-tls
+    match: { not: { helo_name: "/^(a+)+$/" } }
+    require: { tls: true }
+    action: reject 5.7.1 TLS required
+  - name: watched
+    mode: warn
+    match: { any: [ { helo_name: "/^(a+)+$/" }, { sender: nobody@example.org } ] }
+    action: reject 5.7.1 watched
+)yaml");
+  const Req req{{{Attr::HeloName, hostile}}};
+  Request r = req.build();
+  Trace trace;
+  Decision d = c->policy.evaluate(r, &trace);
+  // The exemption does not apply, nor is the rule skipped: the answer is a
+  // temporary failure, and the rule a violation with the engine's error.
+  CHECK(to_string(d.answer) == "DEFER 4.3.0 Temporary policy lookup failure");
+  REQUIRE(d.rule != nullptr);
+  CHECK(d.rule->name == "exempt-dynamic");
+  REQUIRE(d.violations.size() == 1);
+  REQUIRE(d.violations[0].reason);
+  CHECK(d.violations[0].reason->key == RequirementKey::Match);
+  CHECK(to_string(*d.violations[0].reason) == "match error: regex /^(a+)+$/ failed: match limit exceeded");
+  CHECK(trace[0].outcome == RuleTrace::Outcome::Violated);
+  CHECK(trace[0].match.find("cannot be matched against") != std::string::npos);
+
+  // Alone, the warn rule answers WARN with what enforce would answer.
+  auto only_warn = load(R"yaml(
+rules:
+  - name: watched
+    mode: warn
+    match: { helo_name: "/^(a+)+$/" }
+    action: reject 5.7.1 watched
+)yaml");
+  CHECK(to_string(only_warn->policy.evaluate(r).answer) ==
+        "WARN tlspolicyd rule \"watched\" would answer: DEFER 4.3.0 Temporary policy lookup failure");
+
+  // A negated key errs as well; a warn rule remembers it and goes on.
+  auto w = load(R"yaml(
+rules:
+  - name: needs-tls
+    match: { not: { helo_name: "/^(a+)+$/" } }
+    require: { tls: true }
+    mode: warn
+    action: reject 5.7.1 TLS required
+  - name: decided
+    match: { any: [ { helo_name: "/^(a+)+$/" }, { helo_name: "/b\\.example$/" } ] }
+    action: reject 5.7.1 decided
+)yaml");
+  Decision dw = w->policy.evaluate(r);
+  // An Any with a child that holds is decided despite the error.
+  CHECK(to_string(dw.answer) == "REJECT 5.7.1 decided");
+  REQUIRE(dw.violations.size() == 1);
+  REQUIRE(dw.violations[0].reason);
+  CHECK(dw.violations[0].reason->unmet == Unmet::MatchError);
+  CHECK(dw.violations[0].rule->name == "needs-tls");
+}
+
+TEST_CASE("policy: the audit's HELO of many labels matches its regex up to the line limit") {
+  auto c = load(R"yaml(
+rules:
+  - name: dynamic
+    match: { helo_name: "/^([a-z0-9-]+\\.)+dynamic\\.example$/" }
+    action: reject 5.7.1 dynamic
+)yaml");
+  std::string helo;
+  while (helo.size() + 2 + 15 <= 8192 - 10) helo += "a.";  // "helo_name=" and the value in 8192 bytes
+  const Req req{{{Attr::HeloName, helo + "dynamic.example"}}};
+  Request r = req.build();
+  CHECK(to_string(c->policy.evaluate(r).answer) == "REJECT 5.7.1 dynamic");
+}

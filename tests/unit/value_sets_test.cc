@@ -20,22 +20,22 @@ Set make(std::initializer_list<std::string_view> entries) {
 
 TEST_CASE("address set: user@dom, user@, @dom, @.dom, <>, /regex/") {
   auto s = make<AddressSet>({"Alice@Example.ORG", "postmaster@", "@partner.example", "@.law.example", "<>", "/^bounce-/"});
-  CHECK(s.contains("alice@example.org"));
-  CHECK_FALSE(s.contains("bob@example.org"));
-  CHECK(s.contains("postmaster@anything.example"));
-  CHECK(s.contains("x@partner.example"));
-  CHECK_FALSE(s.contains("x@sub.partner.example"));  // @dom is exact
-  CHECK(s.contains("x@sub.law.example"));
-  CHECK(s.contains("x@a.b.law.example"));
-  CHECK_FALSE(s.contains("x@law.example"));  // @.dom: subdomains only
-  CHECK(s.contains(""));                      // <> is the null sender
-  CHECK(s.contains("bounce-123@lists.example"));
-  CHECK(s.contains("x@partner.example."));  // a trailing dot is the same domain
+  CHECK(s.contains("alice@example.org").yes());
+  CHECK(s.contains("bob@example.org").no());
+  CHECK(s.contains("postmaster@anything.example").yes());
+  CHECK(s.contains("x@partner.example").yes());
+  CHECK(s.contains("x@sub.partner.example").no());  // @dom is exact
+  CHECK(s.contains("x@sub.law.example").yes());
+  CHECK(s.contains("x@a.b.law.example").yes());
+  CHECK(s.contains("x@law.example").no());  // @.dom: subdomains only
+  CHECK(s.contains("").yes());                      // <> is the null sender
+  CHECK(s.contains("bounce-123@lists.example").yes());
+  CHECK(s.contains("x@partner.example.").yes());  // a trailing dot is the same domain
 }
 
 TEST_CASE("address set: the null sender matches only <>") {
   auto s = make<AddressSet>({"@example.org"});
-  CHECK_FALSE(s.contains(""));
+  CHECK(s.contains("").no());
 }
 
 TEST_CASE("address set: entries that are not address forms") {
@@ -51,14 +51,14 @@ TEST_CASE("address set: entries that are not address forms") {
 
 TEST_CASE("domain set: exact, subdomains only, regex, case and trailing dot") {
   auto s = make<DomainSet>({"Example.COM", ".law.example", "/^mx[0-9]+\\.bank\\.example$/"});
-  CHECK(s.contains("example.com"));
-  CHECK_FALSE(s.contains("sub.example.com"));
-  CHECK(s.contains("a.law.example"));
-  CHECK_FALSE(s.contains("law.example"));
-  CHECK_FALSE(s.contains("outlaw.example"));
-  CHECK(s.contains("mx12.bank.example"));
-  CHECK_FALSE(s.contains("mx.bank.example"));
-  CHECK(s.contains(tlspolicyd::util::normalize_domain("EXAMPLE.com.")));
+  CHECK(s.contains("example.com").yes());
+  CHECK(s.contains("sub.example.com").no());
+  CHECK(s.contains("a.law.example").yes());
+  CHECK(s.contains("law.example").no());
+  CHECK(s.contains("outlaw.example").no());
+  CHECK(s.contains("mx12.bank.example").yes());
+  CHECK(s.contains("mx.bank.example").no());
+  CHECK(s.contains(tlspolicyd::util::normalize_domain("EXAMPLE.com.")).yes());
   DomainSet bad;
   CHECK(bad.add("a@example.com").find("is an address") != std::string::npos);
   CHECK(bad.add(".").find("has no domain") != std::string::npos);
@@ -75,11 +75,11 @@ TEST_CASE("network set: absent addresses are in no set") {
 
 TEST_CASE("text sets: exact and regex, case-sensitive or not") {
   auto cs = make<TextSet<false>>({"RCPT", "/^END/"});
-  CHECK(cs.contains("RCPT"));
-  CHECK_FALSE(cs.contains("rcpt"));
-  CHECK(cs.contains("END-OF-MESSAGE"));
+  CHECK(cs.contains("RCPT").yes());
+  CHECK(cs.contains("rcpt").no());
+  CHECK(cs.contains("END-OF-MESSAGE").yes());
   auto ci = make<TextSet<true>>({"PLAIN"});
-  CHECK(ci.contains("plain"));
+  CHECK(ci.contains("plain").yes());
 }
 
 TEST_CASE("port set") {
