@@ -29,6 +29,27 @@ struct LibeventRoute {
 };
 LibeventRoute libevent_route;
 
+void log_from_libevent(int severity, const char* message) {
+  LibeventRoute& r = libevent_route;
+  if (r.logger == nullptr || severity < EVENT_LOG_WARN) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - r.minute >= std::chrono::minutes(1)) {
+    if (r.dropped > 0) r.logger->warn("libevent: {} more message(s) like the last were dropped", r.dropped);
+    r.minute = now;
+    r.lines = 0;
+    r.dropped = 0;
+  }
+  if (r.lines >= LibeventLinesPerMinute) {
+    ++r.dropped;
+    return;
+  }
+  ++r.lines;
+  std::string text;
+  log::append_escaped(text, message != nullptr ? message : "");
+  r.logger->warn("libevent: {}", text);
+}
+
+
 // "warning: " / "error: " / "fatal: " before a message, nothing for info and below.
 std::string_view severity_prefix(spdlog::level::level_enum level) {
   switch (level) {
@@ -151,25 +172,6 @@ void route_libevent_log(spdlog::logger* logger) {
   event_set_log_callback(logger != nullptr ? &log_from_libevent : nullptr);
 }
 
-void log_from_libevent(int severity, const char* message) {
-  LibeventRoute& r = libevent_route;
-  if (r.logger == nullptr || severity < EVENT_LOG_WARN) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - r.minute >= std::chrono::minutes(1)) {
-    if (r.dropped > 0) r.logger->warn("libevent: {} more message(s) like the last were dropped", r.dropped);
-    r.minute = now;
-    r.lines = 0;
-    r.dropped = 0;
-  }
-  if (r.lines >= LibeventLinesPerMinute) {
-    ++r.dropped;
-    return;
-  }
-  ++r.lines;
-  std::string text;
-  log::append_escaped(text, message != nullptr ? message : "");
-  r.logger->warn("libevent: {}", text);
-}
 
 void set_level(spdlog::logger& logger, config::LogLevel level) {
   switch (level) {

@@ -43,9 +43,6 @@ void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 // one piece of process-wide state; loop thread only.
 inline constexpr int LibeventLinesPerMinute = 10;
 void route_libevent_log(spdlog::logger* logger);
-// What the routed callback does with one message (also for callers that have
-// only libevent's context at hand, such as an evhttp listener's error callback).
-void log_from_libevent(int severity, const char* message);
 
 // Applies the configured level (on start and on reload).
 void set_level(spdlog::logger& logger, config::LogLevel level);

@@ -95,7 +95,7 @@ int Server::open() {
     if (auto catalog = tls::CipherCatalog::load()) {
       metrics_->set_known_cipher([catalog](std::string_view name) { return catalog->find(name) != nullptr; });
     }
-    metrics_server_ = std::make_unique<MetricsServer>(base_, *metrics_);
+    metrics_server_ = std::make_unique<MetricsServer>(base_, *metrics_, *logger_);
     if (std::string err = metrics_server_->listen(*config_->metrics); !err.empty()) {
       logger_->error("metrics on {}: {}", config_->metrics->to_string(), err);
       return 69;

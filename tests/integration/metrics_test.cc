@@ -2,8 +2,11 @@
 // Integration: the Prometheus page counts what was sent.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <csignal>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "harness.h"
 
@@ -116,7 +119,8 @@ TEST_CASE("metrics: out of file descriptors, the metrics listener pauses instead
   held.clear();  // descriptors come back: the page is served again
   Client scraper = Client::tcp("127.0.0.1", port);
   REQUIRE(scraper.send("GET /metrics HTTP/1.0\r\n\r\n"));
-  scraper.fill_until_closed();
+  while (scraper.fill_until_closed()) {
+  }
   CHECK(scraper.pending().find("tlspolicyd_connections_open") != std::string::npos);
 }
 
@@ -150,4 +154,47 @@ TEST_CASE("metrics: a regex the engine gives up on fails closed, is logged with 
   d.wait_for_log("rule exempt: \"regex /^(a+)+$/ failed: match limit exceeded\"; the rule counts as failed");
   const std::string page = http_get(port, "/metrics");
   CHECK(page.find("\ntlspolicyd_match_errors_total{rule=\"exempt\"} 1\n") != std::string::npos);
+}
+
+// Anyone who can reach the port may connect (issue 17 item 4): at most 16
+// connections at once, a request head within 8 KiB, the whole exchange within
+// 5 s from the connection's start whatever trickles in; policy answers go on.
+TEST_CASE("metrics: connections are capped, trickling clients cut at the deadline, other methods refused") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\nmetrics: { listen: \"inet:127.0.0.1:" +
+                                          std::to_string(port) + "\" }\nrules: []\n")});
+  d.wait_for_log("metrics on http://");
+  std::vector<Client> tricklers;
+  for (int i = 0; i < 16; ++i) {
+    tricklers.push_back(Client::tcp("127.0.0.1", port));
+    REQUIRE(tricklers.back().send("G"));
+  }
+  Client over = Client::tcp("127.0.0.1", port);  // the 17th
+  CHECK(over.closed_without_answer());
+  Client policy = Client::unix_socket(sock);
+  REQUIRE(policy.send(request()));
+  CHECK(policy.answer() == "action=DUNNO\n\n");
+  // A byte a second does not keep a trickler: closed 5 s after it connected.
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    for (auto& t : tricklers) t.send("E");
+  }
+  for (auto& t : tricklers) CHECK(t.closed_without_answer());
+  CHECK(http_get(port, "/metrics").find(" 200 OK") != std::string::npos);  // room again
+  Client post = Client::tcp("127.0.0.1", port);
+  REQUIRE(post.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  while (post.fill_until_closed()) {
+  }
+  CHECK(post.pending().starts_with("HTTP/1.1 405 "));
+  Client head = Client::tcp("127.0.0.1", port);
+  REQUIRE(head.send("HEAD /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (head.fill_until_closed()) {
+  }
+  CHECK(head.pending().starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(head.pending().ends_with("\r\n\r\n"));  // no body
+  Client big = Client::tcp("127.0.0.1", port);
+  big.send("GET /metrics HTTP/1.1\r\nX: " + std::string(9000, 'a'));
+  CHECK(big.closed_without_answer());
 }
