@@ -22,7 +22,7 @@ bool Connections::add(int in_fd, int out_fd, Peer peer) {
     return false;  // its destructor closes the descriptors
   }
   log_.debug("conn={} peer={}: connected", conn->id(), conn->peer());
-  ++per_peer_[peer.share];
+  per_peer_[peer.share].insert(conn->id());
   const std::uint64_t id = conn->id();
   open_.emplace(id, Entry{std::move(conn), std::move(peer.share)});
   if (metrics_ != nullptr) metrics_->connection_opened();
@@ -34,11 +34,39 @@ void Connections::accept(int fd, Peer peer) {
     ::close(fd);
     return;
   }
-  if (open_.size() >= limits().connections) return refuse(fd, peer, "connection limit", limits().connections);
-  if (auto it = per_peer_.find(peer.share); it != per_peer_.end() && it->second >= limits().connections_per_peer) {
+  const auto held = per_peer_.find(peer.share);
+  const bool over_share = held != per_peer_.end() && held->second.size() >= limits().connections_per_peer;
+  if (open_.size() >= limits().connections) {
+    if (over_share || !evict_for(peer.share)) return refuse(fd, peer, "connection limit", limits().connections);
+  } else if (over_share) {
     return refuse(fd, peer, "connection limit per peer (" + peer.share + ")", limits().connections_per_peer);
   }
   (void)add(fd, fd, std::move(peer));
+}
+
+bool Connections::evict_for(const std::string& share) {
+  const auto mine = per_peer_.find(share);
+  const std::size_t held = mine == per_peer_.end() ? 0 : mine->second.size();
+  auto most = per_peer_.end();
+  for (auto it = per_peer_.begin(); it != per_peer_.end(); ++it) {
+    if (most == per_peer_.end() || it->second.size() > most->second.size()) most = it;
+  }
+  if (most == per_peer_.end() || most->second.size() < held + 2) return false;
+  const std::string victim = most->first;
+  const std::size_t count = most->second.size();
+  auto conn = open_.find(*most->second.begin());  // its oldest
+  if (conn == open_.end()) return false;
+  ++evicted_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - evicted_logged_ >= std::chrono::seconds(10)) {
+    log_.warn("connection limit of {} reached: closed {} connection(s) of the peers holding the most (the last: "
+              "{}, holding {}) to serve others", limits().connections, evicted_, victim, count);
+    evicted_ = 0;
+    evicted_logged_ = now;
+  }
+  if (metrics_ != nullptr) metrics_->connection_refused();
+  destroy(conn);
+  return true;
 }
 
 void Connections::refuse(int fd, const Peer& peer, std::string_view limit, std::size_t value) {
@@ -76,8 +104,9 @@ void Connections::release(Connection& conn) {
 }
 
 void Connections::destroy(Map::iterator it) {
-  if (auto peer = per_peer_.find(it->second.share); peer != per_peer_.end() && --peer->second == 0) {
-    per_peer_.erase(peer);
+  if (auto peer = per_peer_.find(it->second.share); peer != per_peer_.end()) {
+    peer->second.erase(it->first);
+    if (peer->second.empty()) per_peer_.erase(peer);
   }
   open_.erase(it);
   if (metrics_ != nullptr) metrics_->connection_closed();

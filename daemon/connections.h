@@ -2,10 +2,13 @@
 // connections: the daemon's open policy connections, and the only place that
 // creates and destroys them.
 //
-// accept() takes a new socket unless the daemon is stopping, limits.connections
-// are open already, or its peer holds limits.connections_per_peer of them (a uid
-// on unix sockets, an address on inet: one local user or host cannot lock the
-// others out); refused: closed at once, counted, logged at most every 10 s.
+// accept() takes a new socket unless the daemon is stopping or its peer holds
+// limits.connections_per_peer of them (a uid on unix sockets, an address on
+// inet). At limits.connections, a newcomer takes the place of the oldest
+// connection of the peer that holds the most, if that peer holds at least two
+// more than the newcomer's (so peers in demand share the limit evenly, and no
+// group of local users or hosts can lock the others, Postfix, out); else it is
+// refused. Refused or evicted: closed at once, counted, logged at most every 10 s.
 // Every connection is destroyed through one path, which keeps the metrics' gauge
 // true, and `on_empty` runs when the last one goes (the Server stops the loop
 // then, when it is stopping or serves --stdio). As the ConnectionHost, it gives
@@ -20,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -67,6 +71,9 @@ class Connections final : public ConnectionHost {
   using Map = std::unordered_map<std::uint64_t, Entry>;
   void destroy(Map::iterator it);
   void refuse(int fd, const Peer& peer, std::string_view limit, std::size_t value);
+  // At the limit: closes the oldest connection of the peer holding the most, if
+  // it holds at least two more than `share`; false when there is none such.
+  bool evict_for(const std::string& share);
 
   event_base* base_;
   Responder& responder_;
@@ -77,8 +84,10 @@ class Connections final : public ConnectionHost {
   bool stopping_ = false;
   std::function<void()> on_empty_;
   std::map<std::int64_t, const timeval*> idle_timeouts_;  // common timeouts by seconds
-  std::unordered_map<std::string, std::size_t> per_peer_;  // open connections by Peer::share
+  std::unordered_map<std::string, std::set<std::uint64_t>> per_peer_;  // open connection ids by Peer::share
   std::uint64_t refused_ = 0;  // connections over a limit since the last log line
+  std::uint64_t evicted_ = 0;  // connections closed to make room, since the last log line
+  std::chrono::steady_clock::time_point evicted_logged_{};
   std::chrono::steady_clock::time_point refused_logged_{};
 };
 

@@ -196,7 +196,12 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
   if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), host};
+    // One host has a whole /64 to choose from: its share is the /64's.
+    in6_addr net = in6->sin6_addr;
+    std::memset(&net.s6_addr[8], 0, 8);
+    char prefix[INET6_ADDRSTRLEN] = "?";
+    ::inet_ntop(AF_INET6, &net, prefix, sizeof prefix);
+    return {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), std::string(prefix) + "/64"};
   }
   ucred cred{};
   socklen_t cred_len = sizeof cred;

@@ -57,7 +57,7 @@ struct Peer {
   // (from SO_PEERCRED), or "unix".
   std::string name;
   // Whose share of limits.connections it uses: "uid 107" on a unix socket, the
-  // address alone ("192.0.2.1", "2001:db8::1") on inet.
+  // address alone on IPv4 ("192.0.2.1"), its /64 on IPv6 ("2001:db8::/64").
   std::string share;
 };
 [[nodiscard]] Peer identify_peer(int fd, const sockaddr* addr, int len);

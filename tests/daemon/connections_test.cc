@@ -62,7 +62,7 @@ bool closed(int fd) {
 
 }  // namespace
 
-TEST_CASE("connections: beyond limits.connections, or a peer's share, a connection is closed at once") {
+TEST_CASE("connections: beyond a peer's share a connection is closed at once") {
   Registry r("{ connections: 4, connections_per_peer: 2 }");
   const int a1 = r.connect("uid 1");
   const int a2 = r.connect("uid 1");
@@ -73,13 +73,28 @@ TEST_CASE("connections: beyond limits.connections, or a peer's share, a connecti
   CHECK(closed(a3));
   CHECK(r.log_text.str().find("connection limit per peer (uid 1) of 2 reached: refused 1 connection(s), the last "
                               "from client of uid 1") != std::string::npos);
-  r.connect("uid 2");
-  r.connect("uid 3");
-  const int over = r.connect("uid 4");  // the fifth: over the limit
-  CHECK(closed(over));
+  CHECK(r.metric("tlspolicyd_connections_refused_total 1"));
+}
+
+TEST_CASE("connections: at limits.connections peers in demand share it: the biggest holder gives way") {
+  Registry r("{ connections: 4, connections_per_peer: 4 }");
+  std::vector<int> hog;
+  for (int i = 0; i < 4; ++i) hog.push_back(r.connect("uid 1"));
+  const int b1 = r.connect("uid 2");  // uid 1 holds 4, uid 2 none: uid 1's oldest goes
+  CHECK(closed(hog[0]));
+  CHECK_FALSE(closed(hog[1]));
+  CHECK_FALSE(closed(b1));
+  CHECK(r.log_text.str().find("connection limit of 4 reached: closed 1 connection(s) of the peers holding the most "
+                              "(the last: uid 1, holding 4) to serve others") != std::string::npos);
+  const int b2 = r.connect("uid 2");  // 3 against 1: uid 1 gives way again
+  CHECK(closed(hog[1]));
+  CHECK_FALSE(closed(b2));
+  const int b3 = r.connect("uid 2");  // 2 against 2: even; refused
+  CHECK(closed(b3));
+  CHECK_FALSE(closed(hog[2]));
   CHECK(r.connections->size() == 4);
-  CHECK(r.metric("tlspolicyd_connections_refused_total 2"));
   CHECK(r.metric("tlspolicyd_connections_open 4"));
+  CHECK(r.metric("tlspolicyd_connections_refused_total 3"));  // two made room, one refused
 }
 
 TEST_CASE("connections: a peer's share comes back when its connection goes; the gauge follows") {

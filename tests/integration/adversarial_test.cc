@@ -341,3 +341,28 @@ TEST_CASE("adversarial: one peer holding idle connections cannot lock another ou
   REQUIRE(again.send(request({{"sender", "b@example.org"}})));
   CHECK(again.answer() == "action=REJECT 5.7.1 sender b@example.org\n\n");
 }
+
+// Two peers together filling limits.connections (each within its share, each
+// connection sending a byte so that it is not dropped as silent) do not lock a
+// third out: the biggest holder gives way.
+TEST_CASE("adversarial: two peers holding the whole limit cannot lock a third out") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
+                                          " ]\nlimits: { connections: 20 }\n" + EchoRule)});
+  std::vector<Client> hogs;
+  for (const char* from : {"127.0.0.2", "127.0.0.3"}) {
+    for (int i = 0; i < 10; ++i) {
+      hogs.push_back(Client::tcp_from(from, "127.0.0.1", port));
+      REQUIRE(hogs.back().send("x"));
+    }
+  }
+  Client filler = Client::tcp_from("127.0.0.3", "127.0.0.1", port);  // over 127.0.0.3's share
+  CHECK(filler.closed_without_answer());
+  for (int i = 0; i < 3; ++i) {
+    Client postfix = Client::tcp("127.0.0.1", port);
+    REQUIRE(postfix.send(request({{"sender", "p" + std::to_string(i) + "@example.org"}})));
+    CHECK(postfix.answer() == "action=REJECT 5.7.1 sender p" + std::to_string(i) + "@example.org\n\n");
+  }
+  d.wait_for_log("to serve others");
+}
