@@ -88,8 +88,8 @@ void Connection::idle_cb(evutil_socket_t, short, void* arg) {
   // the answer path never touches a timer.
   auto* self = static_cast<Connection*>(arg);
   if (self->state_ != State::Open) return;
-  if (self->reads_ == 0) {  // connected, and never a byte
-    self->host_.log().info("conn={} peer={}: sent nothing in {}s; closing", self->id_, self->peer_,
+  if (self->requests_ == 0) {  // connected, and never a whole request (a byte is not one)
+    self->host_.log().info("conn={} peer={}: sent no request in {}s; closing", self->id_, self->peer_,
                            self->idle_.tv_sec);
     self->close();
     self->host_.release(*self);

@@ -8,7 +8,7 @@
 //
 // A protocol error (limit, line without '=', NUL) closes the connection without
 // an answer to the offending request, after a warning naming the peer. A
-// connection that has sent nothing FirstRequestTimeout after it opened is closed
+// connection that has sent no whole request FirstRequestTimeout after it opened is closed
 // (Postfix writes its request as soon as it connects); after that, an Open
 // connection that reads nothing for limits.idle_timeout is closed at the next
 // idle check (one every idle_timeout, so within twice that); a Draining one after

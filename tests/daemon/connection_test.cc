@@ -190,7 +190,15 @@ TEST_CASE("a connection that never sends a byte is closed at the first check") {
   Served s(std::chrono::seconds(0));
   auto& host = s.host;
   while (host.released == 0) host.turn();
-  CHECK(host.log_text.str().find("conn=7 peer=peer: sent nothing in 0s; closing") != std::string::npos);
+  CHECK(host.log_text.str().find("conn=7 peer=peer: sent no request in 0s; closing") != std::string::npos);
+}
+
+TEST_CASE("a byte is not a request: a connection that never completes one is closed at the first check") {
+  Served s(std::chrono::seconds(0));
+  auto& host = s.host;
+  s.pair.send("r");
+  while (host.released == 0) host.turn();
+  CHECK(host.log_text.str().find("conn=7 peer=peer: sent no request in 0s; closing") != std::string::npos);
 }
 
 TEST_CASE("a connection that reads nothing for idle_timeout after a request is closed") {

@@ -336,7 +336,7 @@ TEST_CASE("adversarial: one peer holding idle connections cannot lock another ou
   REQUIRE(postfix.send(request({{"sender", "a@example.org"}})));
   CHECK(postfix.answer() == "action=REJECT 5.7.1 sender a@example.org\n\n");
   // The hog's ten held connections never sent anything: closed after 10 s.
-  for (int i = 0; i < 10; ++i) d.wait_for_log("sent nothing in 10s; closing");
+  for (int i = 0; i < 10; ++i) d.wait_for_log("sent no request in 10s; closing");
   Client again = Client::tcp_from("127.0.0.2", "127.0.0.1", port);
   REQUIRE(again.send(request({{"sender", "b@example.org"}})));
   CHECK(again.answer() == "action=REJECT 5.7.1 sender b@example.org\n\n");
