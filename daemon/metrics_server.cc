@@ -147,21 +147,22 @@ std::string MetricsServer::response(const std::string& head) const {
   const std::string method = line.substr(0, sp1);
   std::string target = sp1 == std::string::npos ? std::string() : line.substr(sp1 + 1, line.find(' ', sp1 + 1) - sp1 - 1);
   target = target.substr(0, target.find('?'));
-  int code = 200;
-  std::string reason = "OK";
-  std::string type = "text/plain; version=0.0.4; charset=utf-8";
-  std::string body;
-  std::string extra;
+  struct Reply {
+    std::string_view status;  // code and reason
+    std::string_view headers;  // after Content-Length
+    std::string body;
+  };
+  Reply r;
   if (method != "GET" && method != "HEAD") {
-    code = 405, reason = "Method Not Allowed", type = "text/plain", body = "GET or HEAD\n", extra = "Allow: GET, HEAD\r\n";
+    r = {"405 Method Not Allowed", "Content-Type: text/plain\r\nAllow: GET, HEAD\r\n", "GET or HEAD\n"};
   } else if (target != "/metrics") {
-    code = 404, reason = "Not Found", type = "text/plain", body = "try /metrics\n";
+    r = {"404 Not Found", "Content-Type: text/plain\r\n", "try /metrics\n"};
   } else {
-    body = metrics_.render();
+    r = {"200 OK", "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n", metrics_.render()};
   }
-  std::string out = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\nContent-Type: " + type +
-                    "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra + "Connection: close\r\n\r\n";
-  if (method != "HEAD") out += body;
+  std::string out = "HTTP/1.1 " + std::string(r.status) + "\r\nContent-Length: " + std::to_string(r.body.size()) +
+                    "\r\n" + std::string(r.headers) + "Connection: close\r\n\r\n";
+  if (method != "HEAD") out += r.body;
   return out;
 }
 
