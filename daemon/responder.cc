@@ -56,8 +56,10 @@ void Responder::log_match_errors(const policy::Decision& decision, std::uint64_t
 
 void Responder::count(const policy::Decision& decision, const protocol::Request& request,
                       std::chrono::nanoseconds took) {
-  metrics_->answered(util::lower(decision.answer.verb), decision.rule != nullptr ? std::string_view(decision.rule->name) : std::string_view("-"),
-                     decision.rule != nullptr ? policy::to_string(decision.mode) : std::string_view("-"), took);
+  // A verb is at most 15 bytes ("DEFER_IF_PERMIT"): its lower-case copy fits std::string's own buffer.
+  const bool ruled = decision.rule != nullptr;
+  metrics_->answered(util::lower(decision.answer.verb), ruled ? std::string_view(decision.rule->name) : "-",
+                     ruled ? policy::to_string(decision.mode) : "-", took);
   for (const auto& v : decision.violations) {
     if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
     if (v.reason && v.reason->unmet == policy::Unmet::MatchError) metrics_->match_error(v.rule->name);

@@ -18,6 +18,12 @@ pcre2_jit_stack* thread_jit_stack(void*) {
   return stack.get();
 }
 
+// "/PATTERN/" as shown in messages: a short, escaped prefix.
+std::string shown_pattern(std::string_view pattern) {
+  const std::string quoted = util::quoted(pattern);  // "..." around it
+  return "/" + quoted.substr(1, quoted.size() - 2) + "/";
+}
+
 }  // namespace
 
 std::string error_text(const Found& found) {
@@ -27,10 +33,7 @@ std::string error_text(const Found& found) {
     return "regex failed: PCRE2 error " + std::to_string(found.code);
   }
   std::string out = "regex ";
-  if (found.regex != nullptr) {
-    const std::string shown = util::quoted(found.regex->pattern());  // a short, escaped prefix
-    out += "/" + shown.substr(1, shown.size() - 2) + "/ ";
-  }
+  if (found.regex != nullptr) out += shown_pattern(found.regex->pattern()) + " ";
   return out + "failed: " + reinterpret_cast<const char*>(message);
 }
 
@@ -43,8 +46,7 @@ std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool c
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);
-    const std::string shown = util::quoted(pattern);  // a short, escaped prefix
-    return "regex /" + shown.substr(1, shown.size() - 2) + "/: " + reinterpret_cast<const char*>(message) + " at offset " +
+    return "regex " + shown_pattern(pattern) + ": " + reinterpret_cast<const char*>(message) + " at offset " +
            std::to_string(offset);
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
@@ -53,9 +55,11 @@ std::variant<Regex, std::string> Regex::compile(std::string_view pattern, bool c
   r.code_ = std::shared_ptr<pcre2_code>(code, pcre2_code_free);
   r.data_ = std::shared_ptr<pcre2_match_data>(pcre2_match_data_create(1, nullptr), pcre2_match_data_free);
   pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
-  pcre2_set_match_limit(ctx, 1'000'000);
-  pcre2_set_depth_limit(ctx, 10'000);
-  if (ctx != nullptr) pcre2_jit_stack_assign(ctx, &thread_jit_stack, nullptr);
+  if (ctx != nullptr) {
+    pcre2_set_match_limit(ctx, 1'000'000);
+    pcre2_set_depth_limit(ctx, 10'000);
+    pcre2_jit_stack_assign(ctx, &thread_jit_stack, nullptr);
+  }
   r.context_ = std::shared_ptr<pcre2_match_context>(ctx, pcre2_match_context_free);
   if (!r.data_ || !r.context_) return std::string("out of memory compiling a regex");
   return r;

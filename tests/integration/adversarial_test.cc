@@ -278,6 +278,7 @@ TEST_CASE("adversarial: a symlink swapped in for the new socket file never turns
     d.wait_exit();
     ::unlink(temp.c_str());
   }
+  CHECK(::waitpid(racer, nullptr, WNOHANG) == 0);  // the racer ran throughout (it was not refused its user)
   MESSAGE(refused << " of 30 starts refused the swapped file");
   struct stat st {};
   REQUIRE(::lstat(victim.c_str(), &st) == 0);
