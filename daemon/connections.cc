@@ -22,7 +22,9 @@ bool Connections::add(int in_fd, int out_fd, Peer peer) {
     return false;  // its destructor closes the descriptors
   }
   log_.debug("conn={} peer={}: connected", conn->id(), conn->peer());
-  per_peer_[peer.share].insert(conn->id());
+  Holder& holder = per_peer_[peer.share];
+  holder.ids.insert(conn->id());
+  holder.reserved = limits().reserved.contains(peer.uid, peer.address);
   const std::uint64_t id = conn->id();
   open_.emplace(id, Entry{std::move(conn), std::move(peer.share)});
   if (metrics_ != nullptr) metrics_->connection_opened();
@@ -35,26 +37,45 @@ void Connections::accept(int fd, Peer peer) {
     return;
   }
   const auto held = per_peer_.find(peer.share);
-  const bool over_share = held != per_peer_.end() && held->second.size() >= limits().connections_per_peer;
+  const bool over_share = held != per_peer_.end() && held->second.ids.size() >= limits().connections_per_peer;
   if (open_.size() >= limits().connections) {
-    if (over_share || !evict_for(peer.share)) return refuse(fd, peer, "connection limit", limits().connections);
+    const bool reserved = limits().reserved.contains(peer.uid, peer.address);
+    if (over_share || !evict_for(peer.share, reserved)) {
+      return refuse(fd, peer, "connection limit", limits().connections);
+    }
   } else if (over_share) {
     return refuse(fd, peer, "connection limit per peer (" + peer.share + ")", limits().connections_per_peer);
   }
   (void)add(fd, fd, std::move(peer));
 }
 
-bool Connections::evict_for(const std::string& share) {
+bool Connections::evict_for(const std::string& share, bool reserved) {
   const auto mine = per_peer_.find(share);
-  const std::size_t held = mine == per_peer_.end() ? 0 : mine->second.size();
-  auto most = per_peer_.end();
-  for (auto it = per_peer_.begin(); it != per_peer_.end(); ++it) {
-    if (most == per_peer_.end() || it->second.size() > most->second.size()) most = it;
+  const std::size_t held = mine == per_peer_.end() ? 0 : mine->second.ids.size();
+  auto biggest = [this](bool among_reserved) {
+    auto most = per_peer_.end();
+    for (auto it = per_peer_.begin(); it != per_peer_.end(); ++it) {
+      if (it->second.reserved != among_reserved) continue;
+      if (most == per_peer_.end() || it->second.ids.size() > most->second.ids.size() ||
+          (it->second.ids.size() == most->second.ids.size() && *it->second.ids.begin() < *most->second.ids.begin())) {
+        most = it;  // the most; of equals, the one with the oldest connection
+      }
+    }
+    return most;
+  };
+  // Others' connections give way to a reserved peer's newcomer whatever they hold;
+  // otherwise to a newcomer holding two fewer. A reserved peer's never give way
+  // to another's.
+  auto most = biggest(false);
+  bool found = most != per_peer_.end() && (reserved || most->second.ids.size() >= held + 2);
+  if (!found && reserved) {
+    most = biggest(true);
+    found = most != per_peer_.end() && most->second.ids.size() >= held + 2;
   }
-  if (most == per_peer_.end() || most->second.size() < held + 2) return false;
+  if (!found) return false;
   const std::string victim = most->first;
-  const std::size_t count = most->second.size();
-  auto conn = open_.find(*most->second.begin());  // its oldest
+  const std::size_t count = most->second.ids.size();
+  auto conn = open_.find(*most->second.ids.begin());  // its oldest
   if (conn == open_.end()) return false;
   ++evicted_;
   const auto now = std::chrono::steady_clock::now();
@@ -105,8 +126,8 @@ void Connections::release(Connection& conn) {
 
 void Connections::destroy(Map::iterator it) {
   if (auto peer = per_peer_.find(it->second.share); peer != per_peer_.end()) {
-    peer->second.erase(it->first);
-    if (peer->second.empty()) per_peer_.erase(peer);
+    peer->second.ids.erase(it->first);
+    if (peer->second.ids.empty()) per_peer_.erase(peer);
   }
   open_.erase(it);
   if (metrics_ != nullptr) metrics_->connection_closed();

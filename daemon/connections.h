@@ -3,12 +3,14 @@
 // creates and destroys them.
 //
 // accept() takes a new socket unless the daemon is stopping or its peer holds
-// limits.connections_per_peer of them (a uid on unix sockets, an address on
-// inet). At limits.connections, a newcomer takes the place of the oldest
-// connection of the peer that holds the most, if that peer holds at least two
-// more than the newcomer's (so peers in demand share the limit evenly, and no
-// group of local users or hosts can lock the others, Postfix, out); else it is
-// refused. Refused or evicted: closed at once, counted, logged at most every 10 s.
+// limits.connections_per_peer of them (a local process's uid, a remote peer's
+// address: see Peer). At limits.connections, a newcomer takes the place of the
+// oldest connection of the peer that holds the most, if that peer holds at least
+// two more than the newcomer's (so peers in demand share the limit evenly); a
+// newcomer of limits.reserved_for (Postfix) takes the place of any other peer's,
+// and theirs never give way to others'. So no group of local users or hosts can
+// lock Postfix out. Else the newcomer is refused. Refused or evicted: closed at
+// once, counted, logged at most every 10 s.
 // Every connection is destroyed through one path, which keeps the metrics' gauge
 // true, and `on_empty` runs when the last one goes (the Server stops the loop
 // then, when it is stopping or serves --stdio). As the ConnectionHost, it gives
@@ -71,9 +73,9 @@ class Connections final : public ConnectionHost {
   using Map = std::unordered_map<std::uint64_t, Entry>;
   void destroy(Map::iterator it);
   void refuse(int fd, const Peer& peer, std::string_view limit, std::size_t value);
-  // At the limit: closes the oldest connection of the peer holding the most, if
-  // it holds at least two more than `share`; false when there is none such.
-  bool evict_for(const std::string& share);
+  // At the limit: closes the oldest connection of the peer holding the most
+  // among those that give way to `share` (see the header); false when none does.
+  bool evict_for(const std::string& share, bool reserved);
 
   event_base* base_;
   Responder& responder_;
@@ -84,7 +86,11 @@ class Connections final : public ConnectionHost {
   bool stopping_ = false;
   std::function<void()> on_empty_;
   std::map<std::int64_t, const timeval*> idle_timeouts_;  // common timeouts by seconds
-  std::unordered_map<std::string, std::set<std::uint64_t>> per_peer_;  // open connection ids by Peer::share
+  struct Holder {
+    std::set<std::uint64_t> ids;  // its open connections, oldest first
+    bool reserved = false;        // in limits.reserved_for (as of its last connection)
+  };
+  std::unordered_map<std::string, Holder> per_peer_;  // by Peer::share
   std::uint64_t refused_ = 0;  // connections over a limit since the last log line
   std::uint64_t evicted_ = 0;  // connections closed to make room, since the last log line
   std::chrono::steady_clock::time_point evicted_logged_{};

@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "socket_owner.h"
+
 namespace tlspolicyd::daemon {
 namespace {
 
@@ -188,12 +190,12 @@ std::string remove_socket_file(const BoundSocket& socket) {
 
 Peer identify_peer(int fd, const sockaddr* addr, int len) {
   char host[INET6_ADDRSTRLEN] = "?";
+  Peer peer;
   if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
     ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return {std::string(host) + ":" + std::to_string(ntohs(in->sin_port)), host};
-  }
-  if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
+    peer = {std::string(host) + ":" + std::to_string(ntohs(in->sin_port)), host, std::nullopt, net::parse_ip(host)};
+  } else if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
     // One host has a whole /64 to choose from: its share is the /64's.
@@ -201,15 +203,26 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
     std::memset(&net.s6_addr[8], 0, 8);
     char prefix[INET6_ADDRSTRLEN] = "?";
     ::inet_ntop(AF_INET6, &net, prefix, sizeof prefix);
-    return {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), std::string(prefix) + "/64"};
+    peer = {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), std::string(prefix) + "/64",
+            std::nullopt, net::parse_ip(host)};
+  } else {
+    ucred cred{};
+    socklen_t cred_len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+      return {"unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]",
+              "uid " + std::to_string(cred.uid), cred.uid, std::nullopt};
+    }
+    return {"unix", "unix", std::nullopt, std::nullopt};
   }
-  ucred cred{};
-  socklen_t cred_len = sizeof cred;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
-    return {"unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]",
-            "uid " + std::to_string(cred.uid)};
+  // A local process may connect from any of 127.0.0.0/8 (or the host's other
+  // addresses): it is known by its user, as on a unix socket.
+  if (auto uid = local_peer_uid(fd, addr, static_cast<socklen_t>(len))) {
+    peer.name += "[uid:" + std::to_string(*uid) + "]";
+    peer.share = "uid " + std::to_string(*uid);
+    peer.uid = uid;
+    peer.address.reset();
   }
-  return {"unix", "unix"};
+  return peer;
 }
 
 }  // namespace tlspolicyd::daemon

@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "config/config.h"
+#include "net/ip_address.h"
 
 namespace tlspolicyd::daemon {
 
@@ -53,12 +54,16 @@ struct BoundSocket {
 
 // Who is at the other end of an accepted socket.
 struct Peer {
-  // For the log: "192.0.2.1:25", "[2001:db8::1]:25", "unix[pid:123,uid:107]"
-  // (from SO_PEERCRED), or "unix".
+  // For the log: "192.0.2.1:25", "[2001:db8::1]:25", "127.0.0.1:4242[uid:107]"
+  // (a local process on an inet listener), "unix[pid:123,uid:107]" (from
+  // SO_PEERCRED), or "unix".
   std::string name;
-  // Whose share of limits.connections it uses: "uid 107" on a unix socket, the
-  // address alone on IPv4 ("192.0.2.1"), its /64 on IPv6 ("2001:db8::/64").
+  // Whose share of limits.connections it uses: "uid 107" for a local process
+  // (whatever address it connects from), a remote peer's address on IPv4
+  // ("192.0.2.1"), its /64 on IPv6 ("2001:db8::/64").
   std::string share;
+  std::optional<uid_t> uid;                // a local process's user
+  std::optional<net::IpAddress> address;   // a remote peer's address
 };
 [[nodiscard]] Peer identify_peer(int fd, const sockaddr* addr, int len);
 

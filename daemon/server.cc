@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "socket_owner.h"
 #include "tls/cipher_catalog.h"
 
 namespace tlspolicyd::daemon {
@@ -121,7 +122,7 @@ int Server::open() {
   connections_->set_on_empty([this] {
     if (stopping_ || options_.stdio) event_base_loopbreak(base_);
   });
-  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio"}) ? 0 : 69;
+  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio", std::nullopt, std::nullopt}) ? 0 : 69;
   return open_listeners();
 }
 
@@ -154,6 +155,7 @@ int Server::open_listeners() {
       sockets.push_back(std::get<BoundSocket>(std::move(opened)));
     }
   }
+  bool inet = false;
   for (auto& socket : sockets) {
     Listener l{std::move(socket), nullptr};
     l.ev = evconnlistener_new(base_, &Server::accept_cb, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
@@ -166,7 +168,13 @@ int Server::open_listeners() {
     }
     evconnlistener_set_error_cb(l.ev, &Server::accept_error_cb);
     logger_->info("listening on {}", l.socket.name);
+    if (l.socket.address.starts_with("inet:")) inet = true;
     listeners_.push_back(std::move(l));
+  }
+  if (std::string why = inet ? socket_owners_unknowable() : ""; !why.empty()) {
+    logger_->warn("cannot ask the kernel which user a local connection is ({}): on inet listeners every local "
+                  "process counts as its address, and limits.reserved_for's users are not recognised",
+                  why);
   }
   return 0;
 }

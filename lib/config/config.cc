@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "config/config.h"
 
+#include <algorithm>
 #include <array>
 
 #include "util/enum_table.h"
@@ -84,6 +85,11 @@ std::string syslog_facility_names() {
   }
   return out + " or " + std::string(to_string(SyslogFacility::Local0)) + ".." +
          std::string(to_string(SyslogFacility::Local7));
+}
+
+bool ReservedPeers::contains(std::optional<uid_t> uid, const std::optional<net::IpAddress>& address) const {
+  if (uid) return std::find(uids.begin(), uids.end(), *uid) != uids.end();
+  return address && networks.contains(*address);
 }
 
 }  // namespace tlspolicyd::config

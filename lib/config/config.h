@@ -9,6 +9,8 @@
 // and syslog.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,6 +21,8 @@
 #include "config/downgrade_settings.h"
 #include "config/listen_address.h"
 #include "log/decision_log.h"
+#include "match/ip_set.h"
+#include "net/ip_address.h"
 #include "policy/policy.h"
 #include "protocol/request_parser.h"
 
@@ -71,12 +75,25 @@ struct ProcessSettings {
   bool run_as_root = false;  // allow staying root without `user`
 };
 
+// limits.reserved_for: the peers limits.connections keeps room for (Postfix). At
+// the limit a newcomer of theirs takes another peer's place; other peers never
+// take theirs. A local process is known by its uid (on unix and inet listeners
+// alike), a remote one by its address.
+struct ReservedPeers {
+  std::vector<std::string> users;  // as configured; default "postfix"
+  std::vector<uid_t> uids;         // those of `users` found on this host
+  match::IpSet networks;           // remote peers (other MX hosts)
+
+  [[nodiscard]] bool contains(std::optional<uid_t> uid, const std::optional<net::IpAddress>& address) const;
+};
+
 struct ServerLimits {
   protocol::Limits request;
   std::size_t connections = 10000;
-  // At most this many of them from one peer (a uid on unix sockets, an address on
-  // inet); the loader sets half of `connections` unless configured.
+  // At most this many of them from one peer (a uid for a local process, an address
+  // for a remote one); the loader sets half of `connections` unless configured.
   std::size_t connections_per_peer = 5000;
+  ReservedPeers reserved;
   std::chrono::seconds idle_timeout{1000};
 };
 

@@ -11,8 +11,10 @@
 
 #include "config/list_compiler.h"
 #include "config/yaml_reader.h"
+#include "match/ip_set.h"
 #include "tls/cipher_catalog.h"
 #include "util/read_file.h"
+#include "util/text.h"
 
 namespace tlspolicyd::config {
 namespace {
@@ -64,6 +66,9 @@ class Loader {
     if (auto n = root["default_action"]) read_action(n, default_action, "default_action");
     if (auto n = root["log"]) read_log(n);
     if (auto n = root["limits"]) read_limits(n);
+    if (config_.limits.reserved.users.empty() && config_.limits.reserved.networks.size() == 0) {
+      reserve_default_user();
+    }
     if (auto n = root["lists"]) lists_.define_lists(n);
     if (auto n = root["profiles"]) read_profiles(n);
     std::vector<policy::Rule> rules;
@@ -247,7 +252,7 @@ class Loader {
   void read_limits(const YAML::Node& node) {
     if (!r_.check_map(node, "limits",
                       {"line_bytes", "request_bytes", "attributes", "connections", "connections_per_peer",
-                       "idle_timeout"})) {
+                       "reserved_for", "idle_timeout"})) {
       return;
     }
     ServerLimits& l = config_.limits;
@@ -273,6 +278,7 @@ class Loader {
         }
       }
     }
+    if (auto n = node["reserved_for"]) read_reserved(n, l.reserved);
     if (auto n = node["idle_timeout"]) {
       if (auto v = r_.duration(n, "limits.idle_timeout")) {
         if (*v < std::chrono::seconds(1)) {
@@ -285,6 +291,43 @@ class Loader {
     if (l.request.line_bytes > l.request.request_bytes) {
       r_.error(node, "limits.line_bytes must not exceed limits.request_bytes");
     }
+  }
+
+  // limits.reserved_for: user names (looked up through FileOwners::user_id: an
+  // unknown one is an error) and addresses or networks.
+  void read_reserved(const YAML::Node& node, ReservedPeers& reserved) {
+    auto one = [&](const YAML::Node& item) {
+      auto text = r_.scalar(item, "limits.reserved_for");
+      if (!text) return;
+      if (text->find_first_of(".:") != std::string::npos) {
+        auto [network, error] = match::parse_network(*text);
+        if (!error.empty()) {
+          r_.error(item, "limits.reserved_for " + util::quoted(*text) + ": " + error);
+        } else {
+          reserved.networks.insert(network);
+        }
+        return;
+      }
+      std::string user;
+      read_account(item, user, "limits.reserved_for");
+      if (user.empty()) return;
+      reserved.users.push_back(user);
+      if (!owners_.user_id) return;  // not asked (a test): names stay names
+      if (auto uid = owners_.user_id(user)) {
+        reserved.uids.push_back(*uid);
+      } else {
+        r_.error(item, "limits.reserved_for: no user \"" + user + "\" on this host");
+      }
+    };
+    for_each_item(node, one);
+  }
+
+  // Unless configured: Postfix's own user, when this host has it.
+  void reserve_default_user() {
+    ReservedPeers& reserved = config_.limits.reserved;
+    reserved.users.emplace_back("postfix");
+    if (!owners_.user_id) return;
+    if (auto uid = owners_.user_id("postfix")) reserved.uids.push_back(*uid);
   }
 
   // ---- requirements

@@ -3,8 +3,9 @@
 //
 // Never throws and never half-builds: either a complete Config or
 // the full list of errors, each "FILE:LINE:COLUMN: message". Unknown keys,
-// repeated keys and repeated rule names are errors. Host-independent: no user or
-// group is looked up and nothing is bound (the daemon does that when it serves).
+// repeated keys and repeated rule names are errors. Nothing is bound (the daemon
+// does that when it serves); users are looked up only through FileOwners::user_id
+// (the `user:`, who may own list files; limits.reserved_for's users).
 // Files (util::read_file): the configuration file may be a symbolic link (tools
 // that manage /etc make them); a list file may not. Either is read only when it
 // is a regular file that FileOwners trusts: owned by root, by the user running the
@@ -34,8 +35,8 @@ struct LoadResult {
 // before a byte of them is read. Users are numbers here: the caller looks up names.
 struct FileOwners {
   std::vector<uid_t> uids;  // may own the configuration file and the list files
-  // The uid of the configured `user:` (who may own list files too), or nullopt
-  // (no such user here); empty: not asked.
+  // The uid of a user (the configured `user:`, who may own list files too; those
+  // of limits.reserved_for), or nullopt (no such user here); empty: not asked.
   std::function<std::optional<uid_t>(const std::string& user)> user_id;
 
   // Root and the process's effective user, no `user:` lookup.

@@ -34,7 +34,7 @@ struct Registry {
   int emptied = 0;
 
   explicit Registry(std::string_view limits)
-      : responder(test::load(std::string("limits: ") + std::string(limits) + "\nrules: []\n")) {
+      : responder(test::load(std::string("limits: ") + std::string(limits) + "\nrules: []\n", users())) {
     connections = std::make_unique<daemon::Connections>(base, responder, *log, &metrics);
     connections->set_on_empty([this] { ++emptied; });
   }
@@ -43,12 +43,26 @@ struct Registry {
     for (int fd : ours) ::close(fd);
     event_base_free(base);
   }
-  // A new client from `share`, handed to accept().
-  int connect(const std::string& share) {
+  // This host's users, as the loader looks them up: postfix is uid 107.
+  static config::FileOwners users() {
+    config::FileOwners owners = config::FileOwners::of_process();
+    owners.user_id = [](const std::string& name) -> std::optional<uid_t> {
+      if (name == "postfix") return 107;
+      return std::nullopt;
+    };
+    return owners;
+  }
+  // A new client of the local user `uid`, handed to accept().
+  int connect(uid_t uid) { return accept("uid " + std::to_string(uid), uid, std::nullopt); }
+  // A new remote client from `address`.
+  int connect_from(std::string_view address) {
+    return accept(std::string(address), std::nullopt, net::parse_ip(address));
+  }
+  int accept(const std::string& share, std::optional<uid_t> uid, std::optional<net::IpAddress> address) {
     int fds[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
     ours.push_back(fds[0]);
-    connections->accept(fds[1], daemon::Peer{"client of " + share, share});
+    connections->accept(fds[1], daemon::Peer{"client of " + share, share, uid, address});
     return fds[0];
   }
   [[nodiscard]] bool metric(std::string_view line) const { return metrics.render().find(line) != std::string::npos; }
@@ -64,9 +78,9 @@ bool closed(int fd) {
 
 TEST_CASE("connections: beyond a peer's share a connection is closed at once") {
   Registry r("{ connections: 4, connections_per_peer: 2 }");
-  const int a1 = r.connect("uid 1");
-  const int a2 = r.connect("uid 1");
-  const int a3 = r.connect("uid 1");  // uid 1's third: over its share
+  const int a1 = r.connect(1);
+  const int a2 = r.connect(1);
+  const int a3 = r.connect(1);  // uid 1's third: over its share
   CHECK(r.connections->size() == 2);
   CHECK_FALSE(closed(a1));
   CHECK_FALSE(closed(a2));
@@ -79,17 +93,17 @@ TEST_CASE("connections: beyond a peer's share a connection is closed at once") {
 TEST_CASE("connections: at limits.connections peers in demand share it: the biggest holder gives way") {
   Registry r("{ connections: 4, connections_per_peer: 4 }");
   std::vector<int> hog;
-  for (int i = 0; i < 4; ++i) hog.push_back(r.connect("uid 1"));
-  const int b1 = r.connect("uid 2");  // uid 1 holds 4, uid 2 none: uid 1's oldest goes
+  for (int i = 0; i < 4; ++i) hog.push_back(r.connect(1));
+  const int b1 = r.connect(2);  // uid 1 holds 4, uid 2 none: uid 1's oldest goes
   CHECK(closed(hog[0]));
   CHECK_FALSE(closed(hog[1]));
   CHECK_FALSE(closed(b1));
   CHECK(r.log_text.str().find("connection limit of 4 reached: closed 1 connection(s) of the peers holding the most "
                               "(the last: uid 1, holding 4) to serve others") != std::string::npos);
-  const int b2 = r.connect("uid 2");  // 3 against 1: uid 1 gives way again
+  const int b2 = r.connect(2);  // 3 against 1: uid 1 gives way again
   CHECK(closed(hog[1]));
   CHECK_FALSE(closed(b2));
-  const int b3 = r.connect("uid 2");  // 2 against 2: even; refused
+  const int b3 = r.connect(2);  // 2 against 2: even; refused
   CHECK(closed(b3));
   CHECK_FALSE(closed(hog[2]));
   CHECK(r.connections->size() == 4);
@@ -99,21 +113,21 @@ TEST_CASE("connections: at limits.connections peers in demand share it: the bigg
 
 TEST_CASE("connections: a peer's share comes back when its connection goes; the gauge follows") {
   Registry r("{ connections: 4, connections_per_peer: 1 }");
-  const int a = r.connect("uid 1");
+  const int a = r.connect(1);
   CHECK(r.connections->size() == 1);
   ::shutdown(a, SHUT_WR);  // the client leaves
   while (r.connections->size() == 1) event_base_loop(r.base, EVLOOP_ONCE);
   CHECK(r.emptied == 1);
   CHECK(r.metric("tlspolicyd_connections_open 0"));
-  const int again = r.connect("uid 1");
+  const int again = r.connect(1);
   CHECK(r.connections->size() == 1);
   CHECK_FALSE(closed(again));
 }
 
 TEST_CASE("connections: shutdown answers what has arrived and closes; the gauge counts every one") {
   Registry r("{ connections: 10 }");
-  const int a = r.connect("uid 1");
-  const int b = r.connect("uid 2");
+  const int a = r.connect(1);
+  const int b = r.connect(2);
   REQUIRE(::send(a, Request.data(), Request.size(), 0) == static_cast<ssize_t>(Request.size()));
   CHECK(r.connections->shutdown());
   CHECK(r.connections->size() == 0);
@@ -122,17 +136,53 @@ TEST_CASE("connections: shutdown answers what has arrived and closes; the gauge 
   char buf[64];
   CHECK(::recv(a, buf, sizeof buf, MSG_DONTWAIT) == 14);  // "action=DUNNO\n\n"
   CHECK(closed(b));
-  const int late = r.connect("uid 3");  // stopping: no more
+  const int late = r.connect(3);  // stopping: no more
   CHECK(closed(late));
 }
 
 TEST_CASE("connections: close_all destroys every one through the same path") {
   Registry r("{ connections: 10 }");
-  r.connect("uid 1");
-  r.connect("uid 1");
+  r.connect(1);
+  r.connect(1);
   r.connections->close_all();
   CHECK(r.connections->size() == 0);
   CHECK(r.emptied == 1);
   CHECK(r.metric("tlspolicyd_connections_open 0"));
   CHECK(r.metric("tlspolicyd_connections_total 2"));
+}
+
+TEST_CASE("connections: at the limit Postfix (limits.reserved_for) takes any other peer's place") {
+  Registry r("{ connections: 4, connections_per_peer: 3 }");  // reserved_for: postfix (uid 107) by default
+  std::vector<int> others{r.connect(1), r.connect(2), r.connect(3), r.connect(4)};  // one each: even
+  const int stranger = r.connect(5);  // an unreserved newcomer: no one holds two more
+  CHECK(closed(stranger));
+  const int p1 = r.connect(107);  // Postfix: uid 1's oldest gives way although it holds one
+  CHECK(closed(others[0]));
+  CHECK_FALSE(closed(p1));
+  const int p2 = r.connect(107);
+  const int p3 = r.connect(107);
+  CHECK(closed(others[1]));
+  CHECK(closed(others[2]));
+  CHECK_FALSE(closed(p2));
+  CHECK_FALSE(closed(p3));
+  CHECK(closed(r.connect(107)));  // over Postfix's own share (3)
+  // Postfix holds 3 against uid 4's one: others' newcomers never take Postfix's place.
+  CHECK(closed(r.connect(6)));
+  CHECK(closed(r.connect(4)));
+  CHECK_FALSE(closed(p1));
+  CHECK_FALSE(closed(others[3]));
+  CHECK(r.connections->size() == 4);
+}
+
+TEST_CASE("connections: reserved remote peers by address; a local process is known by its uid only") {
+  Registry r("{ connections: 2, connections_per_peer: 2, reserved_for: [ 192.0.2.0/24 ] }");  // not postfix
+  const int a = r.connect(107);
+  const int b = r.connect(107);
+  const int mx = r.connect_from("192.0.2.25");  // another MX host: uid 107's oldest gives way
+  CHECK(closed(a));
+  CHECK_FALSE(closed(b));
+  CHECK_FALSE(closed(mx));
+  const int far = r.connect_from("198.51.100.1");  // not reserved: 1 against 1, refused
+  CHECK(closed(far));
+  CHECK_FALSE(closed(mx));
 }

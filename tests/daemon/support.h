@@ -19,8 +19,9 @@ rules:
     action: "reject 5.7.1 ${reason}"
 )";
 
-inline std::shared_ptr<const config::Config> load(std::string_view text) {
-  auto loaded = config::load_config_text(text, "test.yaml");
+inline std::shared_ptr<const config::Config> load(std::string_view text,
+                                                  const config::FileOwners& owners = config::FileOwners::of_process()) {
+  auto loaded = config::load_config_text(text, "test.yaml", owners);
   REQUIRE(loaded.errors.empty());
   return loaded.config;
 }

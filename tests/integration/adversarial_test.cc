@@ -321,44 +321,47 @@ TEST_CASE("adversarial: started as root, a socket directory others could swap fi
   in_sticky.wait_for_log("running as user nobody");
 }
 
-// Fair sharing (issue 17 item 3): one peer (here the address 127.0.0.2) holding
+// Fair sharing (issue 17 item 3): a local user (nobody, from 127.0.0.2) holding
 // idle connections, 2.5 times limits.connections' worth, gets its share only, and
-// another peer (127.0.0.1, where Postfix would be) is still answered; connections
+// another (the test's, where Postfix would be) is still answered; connections
 // that never send a byte go after FirstRequestTimeout (10 s).
+constexpr uid_t Nobody = 65534;
+constexpr uid_t DaemonUser = 1;  // Debian's "daemon"
+
 TEST_CASE("adversarial: one peer holding idle connections cannot lock another out") {
   TempDir dir;
   const int port = free_port();
   Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
                                           " ]\nlimits: { connections: 20 }\n" + EchoRule)});
   std::vector<Client> hog;
-  for (int i = 0; i < 50; ++i) hog.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port));
-  d.wait_for_log("connection limit per peer (127.0.0.2) of 10 reached");
+  for (int i = 0; i < 50; ++i) hog.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port, Nobody));
+  d.wait_for_log("connection limit per peer (uid 65534) of 10 reached");
   Client postfix = Client::tcp("127.0.0.1", port);
   REQUIRE(postfix.send(request({{"sender", "a@example.org"}})));
   CHECK(postfix.answer() == "action=REJECT 5.7.1 sender a@example.org\n\n");
   // The hog's ten held connections never sent anything: closed after 10 s.
   for (int i = 0; i < 10; ++i) d.wait_for_log("sent no request in 10s; closing");
-  Client again = Client::tcp_from("127.0.0.2", "127.0.0.1", port);
+  Client again = Client::tcp_from("127.0.0.2", "127.0.0.1", port, Nobody);
   REQUIRE(again.send(request({{"sender", "b@example.org"}})));
   CHECK(again.answer() == "action=REJECT 5.7.1 sender b@example.org\n\n");
 }
 
-// Two peers together filling limits.connections (each within its share, each
-// connection sending a byte so that it is not dropped as silent) do not lock a
-// third out: the biggest holder gives way.
+// Two local users together filling limits.connections (each within its share,
+// each connection sending a byte so that it is not dropped as silent) do not
+// lock a third out: the biggest holder gives way.
 TEST_CASE("adversarial: two peers holding the whole limit cannot lock a third out") {
   TempDir dir;
   const int port = free_port();
   Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
                                           " ]\nlimits: { connections: 20 }\n" + EchoRule)});
   std::vector<Client> hogs;
-  for (const char* from : {"127.0.0.2", "127.0.0.3"}) {
+  for (uid_t uid : {Nobody, DaemonUser}) {
     for (int i = 0; i < 10; ++i) {
-      hogs.push_back(Client::tcp_from(from, "127.0.0.1", port));
+      hogs.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port, uid));
       REQUIRE(hogs.back().send("x"));
     }
   }
-  Client filler = Client::tcp_from("127.0.0.3", "127.0.0.1", port);  // over 127.0.0.3's share
+  Client filler = Client::tcp_from("127.0.0.3", "127.0.0.1", port, DaemonUser);  // over its share
   CHECK(filler.closed_without_answer());
   for (int i = 0; i < 3; ++i) {
     Client postfix = Client::tcp("127.0.0.1", port);
@@ -366,4 +369,41 @@ TEST_CASE("adversarial: two peers holding the whole limit cannot lock a third ou
     CHECK(postfix.answer() == "action=REJECT 5.7.1 sender p" + std::to_string(i) + "@example.org\n\n");
   }
   d.wait_for_log("to serve others");
+}
+
+// On an inet listener every local process comes from 127.0.0.1 like Postfix, and
+// may choose any of 127.0.0.0/8: the daemon knows each by its user (asked of the
+// kernel), so one user with sixty addresses holds one share. Postfix
+// (limits.reserved_for, here the user daemon) takes others' places at the limit,
+// and its connections never give way to anyone else's.
+TEST_CASE("adversarial: on inet, local users with many addresses cannot take Postfix's place") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
+                                          " ]\nlimits: { connections: 20, connections_per_peer: 15, "
+                                          "reserved_for: [ daemon ] }\n" + EchoRule)});
+  auto ask = [](Client& client, const std::string& sender) {
+    REQUIRE(client.send(request({{"sender", sender}})));
+    CHECK(client.answer() == "action=REJECT 5.7.1 sender " + sender + "\n\n");
+  };
+  std::vector<Client> attacker;
+  for (int i = 0; i < 60; ++i) {
+    attacker.push_back(Client::tcp_from("127.0.0." + std::to_string(2 + i), "127.0.0.1", port, Nobody));
+    REQUIRE(attacker.back().connected());
+    attacker.back().send(request({{"sender", "x@example.org"}}));
+  }
+  d.wait_for_log("connection limit per peer (uid 65534) of 15 reached");
+  std::vector<Client> postfix;  // 5 fill the limit; 5 more take the attacker's places
+  for (int i = 0; i < 10; ++i) {
+    postfix.push_back(Client::tcp_from("127.0.0.1", "127.0.0.1", port, DaemonUser));
+    ask(postfix.back(), "p" + std::to_string(i) + "@example.org");
+  }
+  d.wait_for_log("(the last: uid 65534, holding 15) to serve others");
+  // A second local user's newcomers take the attacker's places, never Postfix's.
+  std::vector<Client> second;
+  for (int i = 0; i < 12; ++i) {
+    second.push_back(Client::tcp_from("127.0.1." + std::to_string(2 + i), "127.0.0.1", port, 0));
+    second.back().send(request({{"sender", "y@example.org"}}));
+  }
+  for (int i = 0; i < 10; ++i) ask(postfix[i], "q" + std::to_string(i) + "@example.org");
 }

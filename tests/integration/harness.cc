@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,7 +210,7 @@ Client Client::tcp(const std::string& host, int port) {
   return Client(fd);
 }
 
-Client Client::tcp_from(const std::string& source, const std::string& host, int port) {
+Client Client::tcp_from(const std::string& source, const std::string& host, int port, std::optional<uid_t> as_uid) {
   sockaddr_in from{};
   from.sin_family = AF_INET;
   sockaddr_in to{};
@@ -217,7 +219,14 @@ Client Client::tcp_from(const std::string& source, const std::string& host, int 
   if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 || ::inet_pton(AF_INET, host.c_str(), &to.sin_addr) != 1) {
     return Client(-1);
   }
+  const int own_fsuid = as_uid ? ::setfsuid(*as_uid) : 0;  // this thread only
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (as_uid) {
+    ::setfsuid(static_cast<uid_t>(own_fsuid));
+    struct stat st {};
+    REQUIRE(::fstat(fd, &st) == 0);
+    REQUIRE(st.st_uid == *as_uid);  // setfsuid() says nothing when it fails
+  }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
       ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
     ::close(fd);

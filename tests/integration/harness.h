@@ -96,8 +96,11 @@ class Client {
  public:
   static Client unix_socket(const std::string& path);
   static Client tcp(const std::string& host, int port);
-  // From a chosen local address (127.0.0.2: another host, as the daemon sees it).
-  static Client tcp_from(const std::string& source, const std::string& host, int port);
+  // From a chosen local address (127.0.0.2), and as the local user `as_uid` (the
+  // socket's owner to the kernel, which the daemon asks: setfsuid() around
+  // socket(); root only) rather than the test's own.
+  static Client tcp_from(const std::string& source, const std::string& host, int port,
+                         std::optional<uid_t> as_uid = std::nullopt);
   Client(Client&& other) noexcept;
   ~Client();
 

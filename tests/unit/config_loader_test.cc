@@ -106,6 +106,46 @@ TEST_CASE("config: one peer's share of the connections is half of them unless se
   CHECK(errs[0].find("limits.connections_per_peer must not exceed limits.connections") != std::string::npos);
 }
 
+TEST_CASE("config: limits.reserved_for: Postfix's user unless set; users looked up, networks parsed") {
+  FileOwners host = FileOwners::of_process();
+  host.user_id = [](const std::string& name) -> std::optional<uid_t> {
+    if (name == "postfix") return 107;
+    if (name == "mx") return 2000;
+    return std::nullopt;
+  };
+  auto load = [&](std::string_view yaml) { return load_config_text(yaml, "t.yaml", host); };
+  auto plain = load("rules: []\n");
+  REQUIRE(plain.config);
+  CHECK(plain.config->limits.reserved.users == std::vector<std::string>{"postfix"});
+  CHECK(plain.config->limits.reserved.uids == std::vector<uid_t>{107});
+  CHECK(plain.config->limits.reserved.contains(107, std::nullopt));
+  CHECK_FALSE(plain.config->limits.reserved.contains(0, std::nullopt));
+  // Set: only what is listed. A local process is known by its uid, never its address.
+  auto set = load("limits: { reserved_for: [ mx, 192.0.2.0/24, \"2001:db8::/48\" ] }\nrules: []\n");
+  REQUIRE(set.config);
+  const auto& reserved = set.config->limits.reserved;
+  CHECK(reserved.uids == std::vector<uid_t>{2000});
+  CHECK_FALSE(reserved.contains(107, std::nullopt));
+  CHECK(reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("192.0.2.25")));
+  CHECK(reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("2001:db8:0:1::9")));
+  CHECK_FALSE(reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("198.51.100.1")));
+  CHECK_FALSE(reserved.contains(107, tlspolicyd::net::parse_ip("192.0.2.25")));
+  // On a host without Postfix the default reserves no one, silently.
+  auto bare = load_config_text("rules: []\n", "t.yaml", [] {
+    FileOwners none = FileOwners::of_process();
+    none.user_id = [](const std::string&) -> std::optional<uid_t> { return std::nullopt; };
+    return none;
+  }());
+  REQUIRE(bare.config);
+  CHECK(bare.config->limits.reserved.uids.empty());
+  // Every error at once.
+  auto bad = load("limits: { reserved_for: [ nobody-here, 192.0.2.1/24, \"-x\" ] }\nrules: []\n");
+  REQUIRE(bad.errors.size() == 3);
+  CHECK(bad.errors[0].to_string() == "t.yaml:1:27: limits.reserved_for: no user \"nobody-here\" on this host");
+  CHECK(bad.errors[1].to_string().starts_with("t.yaml:1:40: limits.reserved_for \"192.0.2.1/24\": "));
+  CHECK(bad.errors[2].to_string() == "t.yaml:1:54: limits.reserved_for must be a user or group name");
+}
+
 TEST_CASE("config: user, group, run_as_root and metrics") {
   auto c = good("user: tlspolicyd\ngroup: tlspolicyd\nrun_as_root: true\nmetrics: { listen: \"inet:127.0.0.1:9187\" }\nrules: []\n");
   CHECK(c->process.user == "tlspolicyd");

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// socket_owner: which local user holds the other end of an accepted TCP
+// connection, asked of the kernel (NETLINK_SOCK_DIAG, as `ss -e` does).
+//
+// A connection from a process on this host (over 127.0.0.1, ::1 or any of the
+// host's addresses) is found by its exact four-tuple and gives that socket's
+// owner; a remote peer's socket is not on this host, and gives nullopt (so does
+// any failure: the caller falls back to the address). Needs no privilege;
+// a systemd unit must allow AF_NETLINK. One short-lived netlink socket per call.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace tlspolicyd::daemon {
+
+// The uid owning the peer's socket of the TCP connection `fd`, whose peer address
+// is `peer`, when that socket is on this host.
+[[nodiscard]] std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len);
+
+// Why local_peer_uid() cannot ask the kernel here (a sandbox without AF_NETLINK),
+// or empty when it can.
+[[nodiscard]] std::string socket_owners_unknowable();
+
+}  // namespace tlspolicyd::daemon
