@@ -172,7 +172,7 @@ void Connection::answer_buffered() {
   // fields are written where the cache already is.
   protocol::Request& request = responder_.scratch_request();
   held_back_ = false;
-  while (state_ == State::Open) {
+  while (state_ == State::Open && !waiting_) {
     if (out_.size() - out_pos_ > MaxPendingOutput) {
       // The peer is not reading: the rest waits in the parser until it does.
       held_back_ = true;
@@ -188,6 +188,14 @@ void Connection::answer_buffered() {
       return;
     }
     ++requests_;
+    if (!responder_.ready(request, id_)) {
+      // Its TLS history is on its way: keep a copy (the parser moves on) and read
+      // nothing more until resume().
+      if (!waiting_request_) waiting_request_ = std::make_unique<protocol::OwnedRequest>();
+      waiting_request_->assign(request);
+      waiting_ = true;
+      return;
+    }
     if (!responder_.answer(request, out_, id_, peer_)) {
       drain();
       return;
@@ -195,11 +203,24 @@ void Connection::answer_buffered() {
   }
 }
 
+void Connection::resume() {
+  if (!waiting_ || state_ == State::Closed) return;
+  guarded([this] {
+    waiting_ = false;
+    if (!responder_.answer(waiting_request_->request(), out_, id_, peer_)) {
+      drain();
+    } else {
+      answer_buffered();
+    }
+    flush();
+  });
+}
+
 void Connection::flush() {
   for (;;) {
     write_out();
     if (state_ == State::Closed) return;
-    if (out_pos_ == out_.size() && state_ == State::Draining) {
+    if (out_pos_ == out_.size() && state_ == State::Draining && !waiting_) {
       close();
       return;
     }
@@ -239,7 +260,7 @@ void Connection::on_writable() { flush(); }
 
 void Connection::update_events() {
   const std::size_t unread = out_.size() - out_pos_;
-  const bool want_read = state_ == State::Open && unread <= MaxPendingOutput && !held_back_;
+  const bool want_read = state_ == State::Open && unread <= MaxPendingOutput && !held_back_ && !waiting_;
   if (want_read != reading_) {
     if (want_read) {
       event_add(read_ev_, nullptr);

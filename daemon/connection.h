@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // connection: one Postfix policy connection, as an explicit state machine.
 //
-//   Open      reading requests; each complete request is answered at once, in order
+//   Open      reading requests; each complete request is answered at once, in order,
+//             unless its TLS history is on its way (Responder::ready): then it
+//             waits (a copy, nothing more is read) until resume()
 //   Draining  no more reading (peer EOF, server stopping, or a request that broke a
-//             limit): answers already formed are written, then Closed
+//             limit): the waiting request and answers already formed are written,
+//             then Closed
 //   Closed    the host destroys the object (release) as the callback returns
 //
 // A protocol error (limit, line without '=', NUL) closes the connection without
@@ -27,9 +30,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
+#include "protocol/owned_request.h"
 #include "protocol/request_parser.h"
 
 namespace tlspolicyd::daemon {
@@ -73,6 +78,9 @@ class Connection {
 
   // Registers the events; false when the descriptors cannot be watched.
   [[nodiscard]] bool start();
+  // The TLS history of the waiting request is here (or will not come): answers it
+  // and goes on.
+  void resume();
   // Server stopping: answers requests that have already arrived (while fewer than
   // MaxPendingOutput bytes of answers are unread: a peer that does not read loses
   // the rest, logged), then closes.
@@ -118,6 +126,7 @@ class Connection {
   bool writing_ = false;  // write event registered
   bool write_timed_ = false;  // ... with DrainTimeout
   bool held_back_ = false;    // complete requests wait in the parser for room
+  bool waiting_ = false;      // waiting_request_ waits for its TLS history
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t reads_ = 0;  // reads, for the idle check
@@ -126,6 +135,7 @@ class Connection {
   std::uint64_t reads_at_check_ = 0;  // reads_ at the last idle check
   std::uint64_t id_;
   std::string peer_;
+  std::unique_ptr<protocol::OwnedRequest> waiting_request_;  // made on first use
   timeval idle_{};
   event* read_ev_ = nullptr;
   event* write_ev_ = nullptr;

@@ -120,6 +120,13 @@ void Connections::close_all() {
   while (!open_.empty()) destroy(open_.begin());
 }
 
+void Connections::resume(std::uint64_t id) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return;
+  it->second.conn->resume();
+  if (it->second.conn->state() == Connection::State::Closed) destroy(it);
+}
+
 void Connections::release(Connection& conn) {
   if (auto it = open_.find(conn.id()); it != open_.end()) destroy(it);
 }

@@ -54,6 +54,9 @@ class Connections final : public ConnectionHost {
   bool shutdown();
   // Closes every connection at once (the stop timeout).
   void close_all();
+  // Connection `id`'s waiting request can be answered (HistoryService): it is,
+  // if the connection is still open.
+  void resume(std::uint64_t id);
   [[nodiscard]] std::size_t size() const { return open_.size(); }
   // Runs when the last connection has gone.
   void set_on_empty(std::function<void()> on_empty) { on_empty_ = std::move(on_empty); }

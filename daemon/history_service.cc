@@ -9,7 +9,6 @@ namespace tlspolicyd::daemon {
 namespace {
 
 using protocol::Attr;
-using Clock = std::chrono::steady_clock;
 
 std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -57,8 +56,11 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
   }
   store_name_ = settings_.store.to_string();
   tick_ = event_new(base, -1, EV_PERSIST, &HistoryService::tick_cb, this);
+  wait_ev_ = evtimer_new(base, &HistoryService::wait_cb, this);
   timeval every{static_cast<time_t>(FlushInterval.count()), 0};
-  if (tick_ == nullptr || event_add(tick_, &every) != 0 || !inbox_.ok()) throw history::StoreError("cannot set up the history timers");
+  if (tick_ == nullptr || wait_ev_ == nullptr || event_add(tick_, &every) != 0 || !inbox_.ok()) {
+    throw history::StoreError("cannot set up the history timers");
+  }
   worker_ = std::thread([this] { run(); });
   post(WarmUp{settings_.cache_entries});
   next_expire_ = Clock::now();  // the first tick expires old records
@@ -69,10 +71,79 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
 HistoryService::~HistoryService() {
   shutdown();
   if (tick_ != nullptr) event_free(tick_);
+  if (wait_ev_ != nullptr) event_free(wait_ev_);
 }
 
 void HistoryService::reconfigure(const config::DowngradeSettings& settings) {
   tracker_.set_settings(tracker_settings(settings));
+}
+
+bool HistoryService::ready(const protocol::Request& request, const config::DowngradeSettings& settings,
+                           std::uint64_t conn) {
+  if (no_waiting_ || settings.lookup_timeout.count() <= 0) return true;
+  const auto lookup = tracker_.lookup(request);
+  if (!lookup.wait) return true;
+  if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
+  auto [it, fresh] = waiting_.try_emplace(lookup.key);
+  it->second.conns.push_back(conn);
+  if (fresh) {
+    it->second.deadline = Clock::now() + settings.lookup_timeout;
+    deadlines_.emplace_back(it->second.deadline, lookup.key);
+    arm_wait_timer();
+  }
+  return false;
+}
+
+void HistoryService::stop_waiting() {
+  no_waiting_ = true;
+  while (!waiting_.empty()) end_wait(waiting_.begin()->first, true);
+  deadlines_.clear();
+}
+
+void HistoryService::end_wait(const std::string& key, bool timed_out) {
+  auto it = waiting_.find(key);
+  if (it == waiting_.end()) return;
+  const std::vector<std::uint64_t> conns = std::move(it->second.conns);
+  waiting_.erase(it);
+  if (timed_out) tracker_.give_up(key);
+  if (metrics_ != nullptr) metrics_->history_waited(timed_out, conns.size());
+  if (timed_out && !no_waiting_) {
+    timeouts_unlogged_ += conns.size();
+    last_timeout_key_ = key;
+    if (Clock::now() - timeout_logged_ >= std::chrono::seconds(10)) {
+      std::string shown;
+      log::append_escaped(shown, last_timeout_key_);
+      logger_->warn("history: {} request(s) answered without their TLS history: {} did not answer within "
+                    "downgrade.lookup_timeout (the last: key={})",
+                    timeouts_unlogged_, store_name_, shown);
+      timeouts_unlogged_ = 0;
+      timeout_logged_ = Clock::now();
+    }
+  }
+  if (resume_) {
+    for (std::uint64_t conn : conns) resume_(conn);
+  }
+}
+
+void HistoryService::wait_cb(evutil_socket_t, short, void* arg) { static_cast<HistoryService*>(arg)->wait_expired(); }
+
+void HistoryService::wait_expired() {
+  const auto now = Clock::now();
+  while (!deadlines_.empty() && deadlines_.front().first <= now) {
+    const std::string key = std::move(deadlines_.front().second);
+    deadlines_.pop_front();
+    // The key may have been answered meanwhile, and be waiting again with a later deadline.
+    if (auto it = waiting_.find(key); it != waiting_.end() && it->second.deadline <= now) end_wait(key, true);
+  }
+  arm_wait_timer();
+}
+
+void HistoryService::arm_wait_timer() {
+  if (deadlines_.empty() || evtimer_pending(wait_ev_, nullptr)) return;
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadlines_.front().first - Clock::now());
+  const auto us = std::max<std::int64_t>(0, left.count());
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  evtimer_add(wait_ev_, &tv);
 }
 
 std::optional<policy::Failure> HistoryService::observe(const protocol::Request& request,
@@ -91,6 +162,8 @@ std::optional<policy::Failure> HistoryService::observe(const protocol::Request& 
 
 void HistoryService::shutdown() {
   if (!worker_.joinable()) return;
+  resume_ = nullptr;  // the connections may be gone
+  stop_waiting();
   // Let fetches under way finish, so their keys' counts are written in full.
   auto barrier = std::make_shared<std::promise<void>>();
   auto reached = barrier->get_future();
@@ -131,9 +204,10 @@ void HistoryService::deliver(std::vector<Result> results) {
     if (auto* r = std::get_if<Loaded>(&result)) {
       if (!r->available) {
         tracker_.unavailable(r->keys);
-        continue;
+      } else {
+        for (std::size_t i = 0; i < r->keys.size(); ++i) tracker_.loaded(r->keys[i], r->records[i]);
       }
-      for (std::size_t i = 0; i < r->keys.size(); ++i) tracker_.loaded(r->keys[i], r->records[i]);
+      for (const auto& key : r->keys) end_wait(key, false);
     } else if (auto* w = std::get_if<Written>(&result)) {
       logger_->debug("history: wrote {} record(s) to {}", w->count, store_name_);
     } else if (auto* warm = std::get_if<Warm>(&result)) {
@@ -267,10 +341,7 @@ void HistoryService::work(Job& job) {
     if (!store_ready()) return;
     Warm out;
     try {
-      store_->scan([&](const std::string& key, const history::Record& r) {
-        out.records.emplace_back(key, r);
-        return out.records.size() < warm->limit;
-      });
+      out.records = history::most_recent(*store_, warm->limit);
       store_worked();
     } catch (const history::StoreError& e) {
       store_failed(e.what());

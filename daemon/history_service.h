@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // history_service: the TLS history of a running daemon (SPEC 6).
 //
-// The event loop owns a history::Tracker and never waits for the store: a key
-// seen for the first time is answered without history while its record is
-// fetched; changed records are written behind, once a second (FlushInterval), in
-// one batch. The store is opened by the constructor, on the loop's thread
+// The event loop owns a history::Tracker and never waits for the store. A
+// request whose key is not in memory waits (ready() says false; the loop serves
+// others): its record is fetched on the worker, and the connection is resumed
+// when it arrives, or after downgrade.lookup_timeout, when it is answered
+// without that history (logged, at most once per 10 s, and counted). Changed
+// records are written behind, once a second (FlushInterval), in one batch. The store is opened by the constructor, on the loop's thread
 // before it serves (for Redis, a connect with its timeout); every later store
 // call runs on one worker thread, and results come back through an Inbox. A
 // crash loses at most the last FlushInterval of updates.
@@ -14,7 +16,8 @@
 // and tries again after a backoff that doubles from 1 s to MaxBackoff; the log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
-// cache size of records ahead (warm start) and expires old ones, then hourly.
+// cache size of the most recently seen records ahead (warm start) and expires
+// old ones, then hourly.
 #pragma once
 
 #include <event2/event.h>
@@ -23,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -30,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -44,6 +49,7 @@ namespace tlspolicyd::daemon {
 
 class HistoryService {
  public:
+  using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds FlushInterval{1};
   static constexpr std::chrono::seconds ExpireInterval{3600};
   static constexpr std::chrono::seconds MaxBackoff{30};
@@ -59,6 +65,15 @@ class HistoryService {
   ~HistoryService();
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
+
+  // Whether `request` can be answered now. False: its key's record is on its way,
+  // and the function set_resume() gave is called with `conn` once it is here (or
+  // the wait is over); the caller holds the request until then.
+  [[nodiscard]] bool ready(const protocol::Request& request, const config::DowngradeSettings& settings,
+                           std::uint64_t conn);
+  void set_resume(std::function<void(std::uint64_t conn)> resume) { resume_ = std::move(resume); }
+  // Stopping: every waiting request goes on now, and none waits from now on.
+  void stop_waiting();
 
   // Counts the request and returns the downgrade, or nullopt. Logs each
   // downgrade once per transaction, at warning level.
@@ -116,6 +131,12 @@ class HistoryService {
 
   static void tick_cb(evutil_socket_t, short, void* arg);
   void tick();
+  static void wait_cb(evutil_socket_t, short, void* arg);
+  // Ends the waits that have passed their deadline (answered without history).
+  void wait_expired();
+  void arm_wait_timer();
+  // The waits for `key` are over: resumes its connections.
+  void end_wait(const std::string& key, bool timed_out);
   void post(Job job);
   void deliver(std::vector<Result> results);
 
@@ -134,6 +155,19 @@ class HistoryService {
   std::string store_name_;  // settings_.store.to_string(), for the log
   history::Tracker tracker_;
   event* tick_ = nullptr;
+  // Requests waiting for a record, by key; their deadlines, in order.
+  struct Waiting {
+    Clock::time_point deadline;
+    std::vector<std::uint64_t> conns;
+  };
+  std::unordered_map<std::string, Waiting> waiting_;
+  std::deque<std::pair<Clock::time_point, std::string>> deadlines_;
+  event* wait_ev_ = nullptr;
+  bool no_waiting_ = false;  // stopping
+  std::function<void(std::uint64_t)> resume_;
+  std::uint64_t timeouts_unlogged_ = 0;
+  std::string last_timeout_key_;
+  Clock::time_point timeout_logged_{};
   std::chrono::steady_clock::time_point next_expire_{};
   std::uint64_t dropped_logged_ = 0;
   Inbox<Result> inbox_;

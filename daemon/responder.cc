@@ -13,6 +13,10 @@ Responder::Responder(std::shared_ptr<const config::Config> config, spdlog::logge
                      HistoryService* history)
     : config_(std::move(config)), log_(log), metrics_(metrics), history_(history) {}
 
+bool Responder::ready(const protocol::Request& request, std::uint64_t conn) {
+  return history_ == nullptr || !config_->downgrade || history_->ready(request, *config_->downgrade, conn);
+}
+
 std::optional<policy::Decision> Responder::answer(const protocol::Request& request, std::string& out,
                                                   std::uint64_t conn, std::string_view peer, policy::Trace* trace) {
   const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};

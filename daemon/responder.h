@@ -9,7 +9,8 @@
 // log.decisions says, and counted in tlspolicyd_match_errors_total. The daemon's connections and `tlspolicyd query` both
 // answer through it, so their answers are the same by construction; query gives
 // it no history, no metrics and no log. It runs on the event loop's thread only
-// and never blocks: the history is asked from memory (HistoryService).
+// and never blocks: the history is asked from memory (HistoryService), and a
+// request whose record is not there yet waits for it (ready()).
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -40,6 +41,10 @@ class Responder {
   // A reload: the next request is answered with `config`.
   void set_config(std::shared_ptr<const config::Config> config) { config_ = std::move(config); }
   [[nodiscard]] const config::Config& config() const { return *config_; }
+
+  // Whether `request` can be answered now; false: its TLS history is on its way
+  // and connection `conn` is resumed when it is here (HistoryService::ready).
+  [[nodiscard]] bool ready(const protocol::Request& request, std::uint64_t conn);
 
   // Answers `request`: appends its reply to `out`, logs and counts the decision,
   // fills `trace` when it is not null. nullopt on an internal error (logged,

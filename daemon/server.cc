@@ -122,6 +122,7 @@ int Server::open() {
   connections_->set_on_empty([this] {
     if (stopping_ || options_.stdio) event_base_loopbreak(base_);
   });
+  if (history_) history_->set_resume([this](std::uint64_t conn) { connections_->resume(conn); });
   if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio", std::nullopt, std::nullopt}) ? 0 : 69;
   return open_listeners();
 }
@@ -299,6 +300,7 @@ void Server::stop(std::string_view why) {
   systemd::notify("STOPPING=1\nSTATUS=stopping");
   logger_->info("stopping ({}): closing {} connection(s)", why, connections_->size());
   close_listeners();
+  if (history_) history_->stop_waiting();  // requests waiting for their history are answered now
   if (connections_->shutdown()) {
     event_base_loopbreak(base_);
     return;

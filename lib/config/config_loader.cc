@@ -553,7 +553,8 @@ class Loader {
 
   void read_downgrade(const YAML::Node& node) {
     if (!r_.check_map(node, "downgrade",
-                      {"store", "key", "retention", "min_observations", "mode", "action", "exempt", "cache_entries"})) {
+                      {"store", "key", "retention", "min_observations", "mode", "action", "exempt", "cache_entries",
+                       "lookup_timeout"})) {
       return;
     }
     DowngradeSettings d;
@@ -598,6 +599,15 @@ class Loader {
     }
     if (auto n = node["cache_entries"]) {
       if (auto v = r_.number(n, "downgrade.cache_entries", 100, 100000000)) d.cache_entries = *v;
+    }
+    if (auto n = node["lookup_timeout"]) {
+      if (auto v = r_.duration_ms(n, "downgrade.lookup_timeout")) {
+        if (*v > std::chrono::seconds(10)) {
+          r_.error(n, "downgrade.lookup_timeout must be at most 10s (smtpd waits meanwhile)");
+        } else {
+          d.lookup_timeout = *v;
+        }
+      }
     }
     config_.downgrade = std::move(d);
   }

@@ -4,7 +4,7 @@
 // Without the section no TLS history is kept. Defaults: store
 // lmdb:/var/lib/tlspolicyd/history, key [sender_domain, client], retention 90d,
 // min_observations 3, mode observe, action a 4xx defer, no exemptions, 100 000
-// cached keys. The store's address and the key's parts are history's vocabulary
+// cached keys, a 200ms wait for a record not in memory. The store's address and the key's parts are history's vocabulary
 // (history/store_address.h, history/key.h); this section only holds them.
 #pragma once
 
@@ -31,6 +31,9 @@ struct DowngradeSettings {
   match::Condition exempt;  // requests never flagged (forwarders, known-broken peers); empty: none
   bool has_exempt = false;
   std::size_t cache_entries = 100000;  // keys kept in memory
+  // How long a request whose key is not in memory waits for the store's record
+  // before it is answered without history (0: never waits).
+  std::chrono::milliseconds lookup_timeout{200};
 };
 
 inline constexpr const char* DefaultDowngradeAction =

@@ -23,4 +23,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   return std::chrono::seconds(static_cast<std::int64_t>(value * scale));
 }
 
+std::optional<std::chrono::milliseconds> parse_duration_ms(std::string_view text) {
+  if (text.size() > 2 && text.ends_with("ms")) {
+    const std::string_view number = text.substr(0, text.size() - 2);
+    std::uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc{} || ptr != number.data() + number.size() || value > 1000ULL * 86400 * 365) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(value));
+  }
+  if (auto seconds = parse_duration(text)) return std::chrono::milliseconds(*seconds);
+  return std::nullopt;
+}
+
 }  // namespace tlspolicyd::config

@@ -92,6 +92,14 @@ std::optional<std::chrono::seconds> YamlReader::duration(const YAML::Node& node,
   return d;
 }
 
+std::optional<std::chrono::milliseconds> YamlReader::duration_ms(const YAML::Node& node, std::string_view what) {
+  auto text = scalar(node, what);
+  if (!text) return std::nullopt;
+  auto d = parse_duration_ms(*text);
+  if (!d) error(node, std::string(what) + " must be a duration such as 200ms, 2s or 1m");
+  return d;
+}
+
 namespace {
 
 // Notes where each document starts, and nothing else.

@@ -43,6 +43,8 @@ class YamlReader {
   std::optional<std::uint64_t> number(const YAML::Node& node, std::string_view what, std::uint64_t min,
                                       std::uint64_t max);
   std::optional<std::chrono::seconds> duration(const YAML::Node& node, std::string_view what);
+  // The same, where milliseconds are allowed too ("200ms").
+  std::optional<std::chrono::milliseconds> duration_ms(const YAML::Node& node, std::string_view what);
 
  private:
   std::string file_;

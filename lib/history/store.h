@@ -52,6 +52,10 @@ class Store {
   virtual void scan(const std::function<bool(const std::string& key, const Record& record)>& fn) = 0;
 };
 
+// The `limit` records seen most recently, most recent first (a warm start: keys a
+// client chose cannot crowd out peers by sorting first). Reads every record.
+[[nodiscard]] std::vector<std::pair<std::string, Record>> most_recent(Store& store, std::size_t limit);
+
 // Opens the store at `address`; Redis expires records after `retention`.
 // `read_only` is for `report`. Throws StoreError.
 [[nodiscard]] std::unique_ptr<Store> open_store(const StoreAddress& address, std::chrono::seconds retention,

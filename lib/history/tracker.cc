@@ -67,6 +67,18 @@ bool Tracker::first_time(std::string_view instance) {
   return true;
 }
 
+Tracker::Lookup Tracker::lookup(const protocol::Request& request) {
+  if (request.get(Attr::Instance).empty()) return {};
+  Lookup out{history_key(request, settings_.key)};
+  const Entry& e = touch(out.key);
+  out.wait = !e.ready && !e.gave_up;
+  return out;
+}
+
+void Tracker::give_up(const std::string& key) {
+  if (auto it = entries_.find(key); it != entries_.end()) it->second.gave_up = true;
+}
+
 std::optional<Finding> Tracker::observe(const protocol::Request& request, std::int64_t now, bool exempt) {
   const std::string_view instance = request.get(Attr::Instance);
   if (instance.empty()) return std::nullopt;

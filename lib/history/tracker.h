@@ -4,10 +4,12 @@
 //
 // Pure and single-threaded: no I/O, no clock (the caller passes `now`). A request
 // counts once per transaction (its `instance`; requests without one, before MAIL,
-// are not counted or checked). A key seen for the first time is answered without
-// history while its stored record is fetched (take_loads / loaded); what was
-// counted meanwhile is added to the stored record when it arrives. Changed records
-// are handed out for writing (take_dirty) and merge by maximum in the store.
+// are not counted or checked). A key not in memory has its stored record fetched
+// (take_loads / loaded): lookup() says so, and the caller holds the request back
+// until the record is here or it gives up waiting (give_up); a request observed
+// meanwhile is answered without history, and what was counted is added to the
+// stored record when it arrives. Changed records are handed out for writing
+// (take_dirty) and merge by maximum in the store.
 //
 // Downgrade (SPEC 6): plaintext after min_observations TLS transactions, or a
 // protocol below the best seen for the key.
@@ -51,6 +53,18 @@ class Tracker {
   // New settings; a different key invalidates the cache.
   void set_settings(Settings settings);
 
+  // Before observe(): whether the request's key has its stored record here (or
+  // known absent, or given up on). When not, the key is being fetched (take_loads)
+  // and `wait` is set. Requests without an instance never wait.
+  struct Lookup {
+    std::string key;
+    bool wait = false;
+  };
+  Lookup lookup(const protocol::Request& request);
+  // Stop waiting for `key`'s record: requests are answered without it until it
+  // arrives (it is still added in then).
+  void give_up(const std::string& key);
+
   // Counts the request's transaction (once) and returns a downgrade, if any; an
   // exempt request is counted but never a downgrade.
   std::optional<Finding> observe(const protocol::Request& request, std::int64_t now, bool exempt = false);
@@ -77,7 +91,8 @@ class Tracker {
  private:
   struct Entry {
     Record record;
-    bool ready = false;  // the store's record has been merged in (or is known to be absent)
+    bool ready = false;    // the store's record has been merged in (or is known to be absent)
+    bool gave_up = false;  // requests no longer wait for it
     bool dirty = false;
     std::list<std::string>::iterator lru;
   };

@@ -116,6 +116,13 @@ std::string Metrics::render() const {
   samples(out, "tlspolicyd_tls_protocol_requests_total", protocols_);
   family(out, "tlspolicyd_tls_cipher_requests_total", "counter", "Requests by the cipher the client negotiated.");
   samples(out, "tlspolicyd_tls_cipher_requests_total", ciphers_);
+  if (store_up_ >= 0) {
+    family(out, "tlspolicyd_history_waits_total", "counter",
+           "Requests that waited for their key's record from the history store, by how the wait ended.");
+    sample(out, "tlspolicyd_history_waits_total", "result=\"arrived\"", static_cast<double>(history_waits_arrived_));
+    sample(out, "tlspolicyd_history_waits_total", "result=\"timed_out\"",
+           static_cast<double>(history_waits_timed_out_));
+  }
   family(out, "tlspolicyd_downgrades_total", "counter", "TLS downgrades detected (per transaction).");
   sample(out, "tlspolicyd_downgrades_total", "", static_cast<double>(downgrades_));
   family(out, "tlspolicyd_connections_total", "counter", "Connections accepted.");

@@ -42,6 +42,11 @@ class Metrics {
   void protocol_error() { ++protocol_errors_; }
   void reloaded(bool ok, std::uint64_t generation);
   void store_error() { ++store_errors_; }
+  // A request that waited for its key's record from the store: it came, or the
+  // wait passed downgrade.lookup_timeout (answered without history).
+  void history_waited(bool timed_out, std::uint64_t requests = 1) {
+    (timed_out ? history_waits_timed_out_ : history_waits_arrived_) += requests;
+  }
   void store_up(bool up) { store_up_ = up ? 1 : 0; }
 
   // Which cipher names are label values (the rest count as "other").
@@ -76,6 +81,7 @@ class Metrics {
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   std::uint64_t generation_ = 1;
   std::uint64_t store_errors_ = 0;
+  std::uint64_t history_waits_arrived_ = 0, history_waits_timed_out_ = 0;
   int store_up_ = -1;  // -1: no store
   std::function<bool(std::string_view)> known_cipher_;
   std::string scratch_;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -155,6 +156,9 @@ class RedisServer {
   explicit RedisServer(int port);
   [[nodiscard]] int port() const { return port_; }
   void kill();  // SIGKILL, and wait for it
+  // SIGSTOP / SIGCONT: a store that stops answering without closing anything.
+  void freeze() const { process_->signal(SIGSTOP); }
+  void thaw() const { process_->signal(SIGCONT); }
 
  private:
   int port_;

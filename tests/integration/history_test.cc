@@ -258,3 +258,57 @@ TEST_CASE("report: a key with ESC and CR from a client is shown escaped, never r
   CHECK(json.out.find('\x1b') == std::string::npos);
   CHECK(json.out.find('\r') == std::string::npos);
 }
+
+// Issue 18 item 1: a request whose key is not in memory waits for the store's
+// record (downgrade.lookup_timeout), so no daemon answers a known peer as new.
+TEST_CASE("history (redis): B's first request for a peer A learned is a downgrade, not a stranger's") {
+  RedisServer redis;
+  TempDir dir;
+  const std::string store = "redis://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  const std::string sock_a = dir.path() + "/a.sock", sock_b = dir.path() + "/b.sock";
+  Daemon a({"-c", dir.write("a.yaml", config(sock_a, store, "enforce")), "--log-level", "debug"});
+  Daemon b({"-c", dir.write("b.yaml", config(sock_b, store, "enforce")), "--log-level", "debug"});
+  Client ca = Client::unix_socket(sock_a);
+  for (int i = 0; i < 3; ++i) CHECK(ask(ca, transaction("a." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  a.wait_for_log("history: wrote 1 record(s)");
+  Client cb = Client::unix_socket(sock_b);
+  CHECK(ask(cb, transaction("b.0", "")) == DefaultDefer);  // B has never seen the peer itself
+  CHECK(b.wait_for_log("downgrade=detected").find("before_tls=3") != std::string::npos);
+}
+
+TEST_CASE("history (lmdb): 2 000 fresh keys through a 100-key cache do not hide a known peer's plaintext") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon d({"-c", dir.write("c.yaml", config(sock, "lmdb:" + dir.path() + "/history", "enforce",
+                                             "  cache_entries: 100\n")),
+            "--log-level", "debug"});
+  Client c = Client::unix_socket(sock);
+  for (int i = 0; i < 3; ++i) CHECK(ask(c, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  d.wait_for_log("history: wrote 1 record(s)");
+  // Sender domains are the client's free choice: each is a new key.
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = std::to_string(i);
+    CHECK(ask(c, transaction("f." + n, "TLSv1.3", "x@flood" + n + ".example", "mx.flood.example")) ==
+          "action=DUNNO\n\n");
+  }
+  CHECK(ask(c, transaction("p.1", "")) == DefaultDefer);
+  d.wait_for_log("downgrade=detected key=partner.example|mx.partner.example");
+}
+
+TEST_CASE("history (redis): a store that stops answering costs lookup_timeout, then the answer comes without it") {
+  RedisServer redis;
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string store = "redis://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  Daemon d({"-c", dir.write("c.yaml", config(sock, store, "enforce", "  lookup_timeout: 300ms\n"))});
+  Client c = Client::unix_socket(sock);
+  redis.freeze();
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(ask(c, transaction("t.0", "")) == "action=DUNNO\n\n");
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(300));  // it did wait
+  const std::string line = d.wait_for_log("answered without their TLS history");
+  CHECK(line.find("history: 1 request(s) answered without their TLS history: " + store +
+                  " did not answer within downgrade.lookup_timeout (the last: key=partner.example|mx.partner.example)") !=
+        std::string::npos);
+  redis.thaw();
+}

@@ -365,6 +365,14 @@ downgrade:
   CHECK(errs[6].starts_with("t.yaml:8:11: downgrade.action: reject takes only 5.x.x"));
   CHECK(errors_of("rules: []\ndowngrade: { store: \"redis://:x/y\" }\n").at(0) ==
         "t.yaml:2:21: downgrade.store: expected redis://HOST:PORT/DB");
+  CHECK(c->downgrade->lookup_timeout == std::chrono::milliseconds(200));
+  CHECK(good("rules: []\ndowngrade: { lookup_timeout: 50ms }\n")->downgrade->lookup_timeout ==
+        std::chrono::milliseconds(50));
+  CHECK(good("rules: []\ndowngrade: { lookup_timeout: 0 }\n")->downgrade->lookup_timeout.count() == 0);
+  CHECK(errors_of("rules: []\ndowngrade: { lookup_timeout: 11s }\n").at(0) ==
+        "t.yaml:2:30: downgrade.lookup_timeout must be at most 10s (smtpd waits meanwhile)");
+  CHECK(errors_of("rules: []\ndowngrade: { lookup_timeout: soon }\n").at(0) ==
+        "t.yaml:2:30: downgrade.lookup_timeout must be a duration such as 200ms, 2s or 1m");
 }
 
 TEST_CASE("config: socket.mode takes permission bits only") {

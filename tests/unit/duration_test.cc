@@ -21,3 +21,17 @@ TEST_CASE("durations take Postfix's units") {
   CHECK_FALSE(parse_duration("10y"));
   CHECK_FALSE(parse_duration("99999999999999999999"));
 }
+
+TEST_CASE("durations below a second: ms, or any of Postfix's units") {
+  using std::chrono::milliseconds;
+  CHECK(parse_duration_ms("200ms") == milliseconds(200));
+  CHECK(parse_duration_ms("0ms") == milliseconds(0));
+  CHECK(parse_duration_ms("2s") == milliseconds(2000));
+  CHECK(parse_duration_ms("2") == milliseconds(2000));
+  CHECK(parse_duration_ms("1m") == milliseconds(60000));
+  CHECK_FALSE(parse_duration_ms("ms"));
+  CHECK_FALSE(parse_duration_ms("-5ms"));
+  CHECK_FALSE(parse_duration_ms("1.5ms"));
+  CHECK_FALSE(parse_duration_ms("5 ms"));
+  CHECK_FALSE(parse_duration_ms("99999999999999999999ms"));
+}

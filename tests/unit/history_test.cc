@@ -202,6 +202,34 @@ TEST_CASE("tracker: no verdict until the stored record is in; then plaintext aft
   CHECK(t.find(key)->downgrades == 1);
 }
 
+TEST_CASE("tracker: lookup says wait until the stored record is in, or until the wait is given up") {
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
+  Req q;
+  q.instance = "";  // before MAIL: never counted, never waits
+  auto none = t.lookup(q.build());
+  CHECK(none.key.empty());
+  CHECK_FALSE(none.wait);
+  q.instance = "w.1";
+  auto first = t.lookup(q.build());
+  CHECK(first.key == "partner.example");
+  CHECK(first.wait);
+  CHECK(t.take_loads() == std::vector<std::string>{"partner.example"});  // fetched once
+  CHECK(t.lookup(q.build()).wait);
+  CHECK(t.take_loads().empty());
+  t.loaded("partner.example", record_with({{TlsVersion::TLSv1_3, 3}}));
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  // Another key: given up on, it is answered without its record, which still counts when it comes.
+  q.sender = "a@other.example";
+  CHECK(t.lookup(q.build()).wait);
+  t.give_up("other.example");
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  q.protocol = "";
+  CHECK_FALSE(t.observe(q.build(), 10));  // no record yet: no verdict
+  t.loaded("other.example", record_with({{TlsVersion::TLSv1_3, 5}}));
+  CHECK(t.find("other.example")->tls() == 5);
+  CHECK(t.find("other.example")->plaintext() == 1);
+}
+
 TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower version always is") {
   history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
   Req q;
@@ -288,6 +316,24 @@ TEST_CASE("stores: memory and LMDB merge by maximum, scan, expire; LMDB persists
     REQUIRE(got[0].has_value());
     CHECK(got[0]->tls() == 5);
   }
+}
+
+TEST_CASE("stores: a warm start reads the most recently seen records, whatever their keys") {
+  auto store = history::open_store(history::StoreAddress::memory(), std::chrono::hours(1));
+  std::vector<std::pair<std::string, Record>> batch;
+  for (int i = 0; i < 50; ++i) {  // keys that sort first, seen long ago
+    batch.emplace_back("aaa" + std::to_string(i), record_with({{TlsVersion::TLSv1_2, 1}}, 1000 + i));
+  }
+  batch.emplace_back("zzz.partner", record_with({{TlsVersion::TLSv1_3, 1}}, 9000));
+  batch.emplace_back("zzy.partner", record_with({{TlsVersion::TLSv1_3, 1}}, 8000));
+  store->merge(batch);
+  auto warm = history::most_recent(*store, 3);
+  REQUIRE(warm.size() == 3);
+  CHECK(warm[0].first == "zzz.partner");
+  CHECK(warm[1].first == "zzy.partner");
+  CHECK(warm[2].first == "aaa49");
+  CHECK(history::most_recent(*store, 0).empty());
+  CHECK(history::most_recent(*store, 1000).size() == 52);
 }
 
 TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "fixtures.h"
+#include "protocol/owned_request.h"
 #include "protocol/request_parser.h"
 
 using namespace tlspolicyd::protocol;
@@ -100,4 +101,30 @@ TEST_CASE("request SASL presence needs a method or a user name") {
   Request s;
   s.set(Attr::SaslSender, "x");  // AUTH= on MAIL FROM is not authentication
   CHECK_FALSE(s.sasl());
+}
+
+TEST_CASE("owned request: a copy that outlives the bytes it was parsed from") {
+  OwnedRequest owned;
+  {
+    std::string sender = "a@example.org", tls = "TLSv1.3", state = "RCPT";
+    Request r;
+    r.set(Attr::Sender, sender);
+    r.set(Attr::EncryptionProtocol, tls);
+    r.set(Attr::ProtocolState, state);
+    r.finalize();
+    owned.assign(r);
+    sender.assign(sender.size(), 'x');  // the original's bytes change and go
+    tls.assign(tls.size(), 'x');
+  }
+  const Request& copy = owned.request();
+  CHECK(copy.get(Attr::Sender) == "a@example.org");
+  CHECK(copy.sender_domain() == "example.org");
+  CHECK(copy.tls_version() == TlsVersion::TLSv1_3);
+  CHECK(copy.protocol_state() == ProtocolState::Rcpt);
+  CHECK(copy.get(Attr::Recipient).empty());
+  Request other;  // assigned again: the first copy's values go
+  other.finalize();
+  owned.assign(other);
+  CHECK(owned.request().get(Attr::Sender).empty());
+  CHECK_FALSE(owned.request().tls());
 }
