@@ -56,7 +56,7 @@ Connection::~Connection() {
   if (out_fd_ != in_fd_) ::close(out_fd_);
 }
 
-bool Connection::start() {
+bool Connection::start(Priority priority) {
   if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
   in_socket_ = is_socket(in_fd_);
   out_socket_ = is_socket(out_fd_);
@@ -64,6 +64,9 @@ bool Connection::start() {
   idle_ev_ = evtimer_new(host_.base(), &Connection::idle_cb, this);
   write_ev_ = event_new(host_.base(), out_fd_, EV_WRITE | EV_PERSIST, &Connection::write_cb, this);
   if (read_ev_ == nullptr || write_ev_ == nullptr || idle_ev_ == nullptr) return false;
+  if (event_base_get_npriorities(host_.base()) == PriorityCount) {
+    for (event* ev : {read_ev_, write_ev_, idle_ev_}) event_priority_set(ev, static_cast<int>(priority));
+  }
   idle_ = to_timeval(std::min(FirstRequestTimeout, host_.limits().idle_timeout));  // the first check
   if (event_add(read_ev_, nullptr) != 0 || event_add(idle_ev_, &idle_) != 0) return false;
   reading_ = true;
@@ -149,7 +152,9 @@ Connection::ReadResult Connection::read_some() {
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return ReadResult::Empty;
   if (n < 0) {
-    host_.log().info("conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
+    // A reset is any client's to send, as often as it likes: not worth a line each.
+    host_.log().log(errno == ECONNRESET ? spdlog::level::debug : spdlog::level::info,
+                    "conn={} peer={}: read error: {}; closing", id_, peer_, std::strerror(errno));
   } else if (held_back_) {
     host_.log().info("conn={} peer={}: closed by peer with {} bytes of requests unanswered: it did not read its "
                      "answers", id_, peer_, parser_.buffered());

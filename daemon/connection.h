@@ -42,6 +42,15 @@ namespace tlspolicyd::daemon {
 class Connection;
 class Responder;
 
+// Event priorities of the daemon's loop (event_loop.h sets them up): the connections
+// of limits.reserved_for (Postfix) are served before anything else, other peers'
+// after everything else; the loop looks for new events after at most
+// MaxCallbacksPerTurn callbacks below First. A loop without priorities (tests)
+// serves all alike.
+enum class Priority : std::uint8_t { First, Normal, Last };
+inline constexpr int PriorityCount = 3;
+inline constexpr int MaxCallbacksPerTurn = 16;
+
 // What a connection needs from its owner (Connections in the daemon).
 class ConnectionHost {
  public:
@@ -76,8 +85,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Registers the events; false when the descriptors cannot be watched.
-  [[nodiscard]] bool start();
+  // Registers the events, served at `priority`; false when the descriptors
+  // cannot be watched.
+  [[nodiscard]] bool start(Priority priority = Priority::Normal);
   // The TLS history of the waiting request is here (or will not come): answers it
   // and goes on.
   void resume();

@@ -16,15 +16,16 @@ Connections::~Connections() {
 }
 
 bool Connections::add(int in_fd, int out_fd, Peer peer) {
+  const bool reserved = limits().reserved.contains(peer.uid, peer.address);
   auto conn = std::make_unique<Connection>(*this, responder_, next_id_++, in_fd, out_fd, std::move(peer.name));
-  if (!conn->start()) {
+  if (!conn->start(reserved ? Priority::First : Priority::Last)) {
     log_.error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
     return false;  // its destructor closes the descriptors
   }
   log_.debug("conn={} peer={}: connected", conn->id(), conn->peer());
   Holder& holder = per_peer_[peer.share];
   holder.ids.insert(conn->id());
-  holder.reserved = limits().reserved.contains(peer.uid, peer.address);
+  holder.reserved = reserved;
   const std::uint64_t id = conn->id();
   open_.emplace(id, Entry{std::move(conn), std::move(peer.share)});
   if (metrics_ != nullptr) metrics_->connection_opened();

@@ -9,7 +9,8 @@
 // two more than the newcomer's (so peers in demand share the limit evenly); a
 // newcomer of limits.reserved_for (Postfix) takes the place of any other peer's,
 // and theirs never give way to others'. So no group of local users or hosts can
-// lock Postfix out. Else the newcomer is refused. Refused or evicted: closed at
+// lock Postfix out, and their connections are served first (Priority). Else
+// the newcomer is refused. Refused or evicted: closed at
 // once, counted, logged at most every 10 s.
 // Every connection is destroyed through one path, which keeps the metrics' gauge
 // true, and `on_empty` runs when the last one goes (the Server stops the loop

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 
+#include "event_loop.h"
 #include "socket_owner.h"
 #include "tls/cipher_catalog.h"
 
@@ -23,6 +25,17 @@ std::string printable(std::string text) {
   return text;
 }
 
+// The first port an unprivileged process may bind (Linux: 1024 unless changed).
+unsigned unprivileged_port_start() {
+  std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+  unsigned port = 1024;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%u", &port) != 1) port = 1024;
+    std::fclose(f);
+  }
+  return port;
+}
+
 std::string_view signal_name(int sig) {
   switch (sig) {
     case SIGHUP: return "HUP";
@@ -35,7 +48,7 @@ std::string_view signal_name(int sig) {
 }  // namespace
 
 Server::Server(ServeOptions options, std::shared_ptr<const config::Config> config, Logger logger)
-    : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(event_base_new()) {}
+    : options_(std::move(options)), config_(std::move(config)), logger_(std::move(logger)), base_(new_event_loop()) {}
 
 Server::~Server() {
   route_libevent_log(nullptr);
@@ -98,12 +111,16 @@ int Server::open() {
     }
     metrics_server_ = std::make_unique<MetricsServer>(base_, *metrics_, *logger_);
     if (std::string err = metrics_server_->listen(*config_->metrics); !err.empty()) {
-      logger_->error("metrics on {}: {}", config_->metrics->to_string(), err);
-      return 69;
+      // Metrics are not worth a mail server without its policy (a local user may
+      // hold the port): serve without them, and say so.
+      logger_->error("metrics on {}: {}; serving without metrics (restart once the port is free)",
+                     config_->metrics->to_string(), err);
+      metrics_server_.reset();
+    } else {
+      logger_->info("metrics on http://{}:{}/metrics", config_->metrics->host, config_->metrics->port);
     }
-    logger_->info("metrics on http://{}:{}/metrics", config_->metrics->host, config_->metrics->port);
     const std::string& host = config_->metrics->host;
-    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+    if (metrics_server_ && (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]")) {
       logger_->warn("metrics on {}, every address of this host: anyone who can reach it reads the counters (rule "
                     "names, ciphers); prefer inet:127.0.0.1:PORT", config_->metrics->to_string());
     }
@@ -154,6 +171,12 @@ int Server::open_listeners() {
         return 69;
       }
       sockets.push_back(std::get<BoundSocket>(std::move(opened)));
+      if (address.kind == config::ListenAddress::Kind::Inet && address.port >= unprivileged_port_start()) {
+        logger_->warn("{}: any local user can take this port while tlspolicyd is not running (a restart, an "
+                      "upgrade) and answer Postfix in its place; prefer the unix socket, or let systemd hold the "
+                      "port (tlspolicyd.socket), or use a port below {}",
+                      address.to_string(), unprivileged_port_start());
+      }
     }
   }
   bool inet = false;

@@ -2,6 +2,7 @@
 // connections: the registry over socketpairs: the limits (all, and per peer),
 // the one destroy path (the gauge stays true on every way out) and on_empty.
 #include "connections.h"
+#include "event_loop.h"
 
 #include <doctest/doctest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -26,7 +27,7 @@ struct Registry {
     sink->set_pattern("%v");
     return std::make_shared<spdlog::logger>("test", sink);
   }();
-  event_base* base = event_base_new();
+  event_base* base = daemon::new_event_loop();  // the daemon's, with its priorities
   metrics::Metrics metrics;
   daemon::Responder responder;
   std::unique_ptr<daemon::Connections> connections;
@@ -34,7 +35,7 @@ struct Registry {
   int emptied = 0;
 
   explicit Registry(std::string_view limits)
-      : responder(test::load(std::string("limits: ") + std::string(limits) + "\nrules: []\n", users())) {
+      : responder(test::load(std::string("limits: ") + std::string(limits) + "\nrules: []\n", users()), log.get()) {
     connections = std::make_unique<daemon::Connections>(base, responder, *log, &metrics);
     connections->set_on_empty([this] { ++emptied; });
   }
@@ -185,4 +186,36 @@ TEST_CASE("connections: reserved remote peers by address; a local process is kno
   const int far = r.connect_from("198.51.100.1");  // not reserved: 1 against 1, refused
   CHECK(closed(far));
   CHECK_FALSE(closed(mx));
+}
+
+TEST_CASE("connections: Postfix's requests are served before other peers', however many are ready") {
+  Registry r("{ connections: 300, connections_per_peer: 200 }\nlog: { decisions: all }");
+  std::vector<int> others;
+  for (int i = 0; i < 100; ++i) others.push_back(r.connect(static_cast<uid_t>(1000 + i)));
+  const int postfix = r.connect(107);  // reserved_for: postfix (uid 107), the last to connect
+  auto send = [](int fd, std::string_view sender) {
+    const std::string request = "request=smtpd_access_policy\nsender=" + std::string(sender) + "\n\n";
+    REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  };
+  for (int fd : others) send(fd, "other@example.net");
+  send(postfix, "postfix@example.org");
+  auto answered = [&r] {
+    std::size_t n = 0;
+    const std::string log = r.log_text.str();
+    for (auto at = log.find("sender=<"); at != std::string::npos; at = log.find("sender=<", at + 1)) ++n;
+    return n;
+  };
+  while (answered() < 101) event_base_loop(r.base, EVLOOP_ONCE);
+  // The answers' order is the decision lines' order. Postfix's fd is polled with
+  // one of epoll's batches (libevent asks for 32 first); from then on it goes
+  // first, instead of after every other ready connection.
+  const std::string log = r.log_text.str();
+  const auto postfix_line = log.find("sender=<postfix@example.org>");
+  REQUIRE(postfix_line != std::string::npos);
+  std::size_t before = 0;
+  for (auto at = log.find("sender=<other@"); at != std::string::npos && at < postfix_line;
+       at = log.find("sender=<other@", at + 1)) {
+    ++before;
+  }
+  CHECK(before <= 32);
 }

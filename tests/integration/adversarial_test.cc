@@ -336,6 +336,9 @@ TEST_CASE("adversarial: one peer holding idle connections cannot lock another ou
   std::vector<Client> hog;
   for (int i = 0; i < 50; ++i) hog.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port, Nobody));
   d.wait_for_log("connection limit per peer (uid 65534) of 10 reached");
+  // A port above 1023: any local user could take it while the daemon is down.
+  d.wait_for_log("inet:127.0.0.1:" + std::to_string(port) +
+                 ": any local user can take this port while tlspolicyd is not running");
   Client postfix = Client::tcp("127.0.0.1", port);
   REQUIRE(postfix.send(request({{"sender", "a@example.org"}})));
   CHECK(postfix.answer() == "action=REJECT 5.7.1 sender a@example.org\n\n");

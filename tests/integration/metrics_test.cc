@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Integration: the Prometheus page counts what was sent.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -95,6 +99,30 @@ TEST_CASE("metrics: a wildcard address is served, with a warning") {
 // at once, forever, writing "[warn] Error from accept() call" to stderr millions
 // of times. Now it pauses a second per failure, and libevent's messages go
 // through the daemon's log, at most 10 a minute.
+// A local user may hold the metrics port while the daemon restarts: the daemon
+// serves Postfix without metrics rather than not at all (attacker review M1).
+TEST_CASE("metrics: a port someone else holds costs the metrics, never the policy") {
+  TempDir dir;
+  const int port = free_port();
+  const int squatter = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(squatter >= 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(static_cast<std::uint16_t>(port));
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+  REQUIRE(::listen(squatter, 1) == 0);
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\nmetrics: { listen: \"inet:127.0.0.1:" +
+                                          std::to_string(port) + "\" }\nrules: []\n")});
+  CHECK(d.wait_for_log("metrics on inet:127.0.0.1:" + std::to_string(port) + ": ")
+            .find("; serving without metrics (restart once the port is free)") != std::string::npos);
+  Client c = Client::unix_socket(sock);
+  REQUIRE(c.send(request()));
+  CHECK(c.answer() == "action=DUNNO\n\n");
+  ::close(squatter);
+}
+
 TEST_CASE("metrics: out of file descriptors, the metrics listener pauses instead of spinning, and logs little") {
   TempDir dir;
   const int port = free_port();
