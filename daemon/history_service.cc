@@ -287,17 +287,24 @@ void HistoryService::store_worked() {
 }
 
 void HistoryService::flush_unwritten() {
-  if (unwritten_.empty() || !store_ready()) return;
-  std::vector<std::pair<std::string, history::Record>> batch(unwritten_.begin(), unwritten_.end());
-  try {
-    store_->merge(batch);
-  } catch (const history::StoreError& e) {
-    store_failed(e.what());
-    return;
+  while (in_flight_ || !unwritten_.empty()) {
+    if (!store_ready()) return;
+    if (!in_flight_) {
+      in_flight_ = history::Batch{batch_ids_.next(), {unwritten_.begin(), unwritten_.end()}};
+      unwritten_.clear();
+    }
+    // A failure may come after the store applied the batch (a lost reply): the
+    // batch stays as it is, with its id, so that the retry is skipped there.
+    try {
+      store_->add(*in_flight_);
+    } catch (const history::StoreError& e) {
+      store_failed(e.what());
+      return;
+    }
+    store_worked();
+    inbox_.post(Written{in_flight_->deltas.size()});
+    in_flight_.reset();
   }
-  store_worked();
-  unwritten_.clear();
-  inbox_.post(Written{batch.size()});
 }
 
 void HistoryService::work(Job& job) {
@@ -316,9 +323,9 @@ void HistoryService::work(Job& job) {
     }
     inbox_.post(Loaded{std::move(load->keys), {}, false});
   } else if (auto* write = std::get_if<Write>(&job)) {
-    for (auto& [key, record] : write->records) {
-      auto [it, inserted] = unwritten_.try_emplace(key, record);
-      if (!inserted) it->second = history::merge(it->second, record);
+    for (auto& [key, delta] : write->records) {
+      auto [it, inserted] = unwritten_.try_emplace(key, delta);
+      if (!inserted) it->second = history::combine(it->second, delta);  // deltas add
     }
     // Bounded while the store is away: past the cache size, keys go (the first in
     // key order), and the log says how many.

@@ -5,15 +5,20 @@
 // request whose key is not in memory waits (ready() says false; the loop serves
 // others): its record is fetched on the worker, and the connection is resumed
 // when it arrives, or after downgrade.lookup_timeout, when it is answered
-// without that history (logged, at most once per 10 s, and counted). Changed
-// records are written behind, once a second (FlushInterval), in one batch. The store is opened by the constructor, on the loop's thread
-// before it serves (for Redis, a connect with its timeout); every later store
-// call runs on one worker thread, and results come back through an Inbox. A
-// crash loses at most the last FlushInterval of updates.
+// without that history (logged, at most once per 10 s, and counted). What was
+// counted is written behind as deltas (history/tracker.h), once a second
+// (FlushInterval), in one batch that the store adds up. The store is opened by
+// the constructor, on the loop's thread before it serves (for Redis, a connect
+// with its timeout); every later store call runs on one worker thread, and
+// results come back through an Inbox. A crash loses at most the last
+// FlushInterval of updates.
 //
 // Faults: when the store fails, the worker answers every fetch with "unavailable"
-// at once, keeps the unwritten records (merged by key, at most the cache size),
-// and tries again after a backoff that doubles from 1 s to MaxBackoff; the log
+// at once, keeps the failed batch as it is, with its id, and tries it again after
+// a backoff that doubles from 1 s to MaxBackoff (so a batch that went through
+// before its reply was lost is skipped by the store, never counted twice; see
+// history/store.h); deltas that come meanwhile are added up by key (at most the
+// cache size) and go in the next batch once that one is written. The log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
 // cache size of the most recently seen records ahead (warm start) and expires
@@ -183,7 +188,9 @@ class HistoryService {
   bool reported_down_ = false;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::seconds backoff_{1};
-  std::map<std::string, history::Record> unwritten_;
+  history::BatchIds batch_ids_;
+  std::optional<history::Batch> in_flight_;  // tried and failed: retried as it is
+  std::map<std::string, history::Record> unwritten_;  // deltas for the next batch, added by key
   std::thread worker_;
 };
 

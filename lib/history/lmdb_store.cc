@@ -89,19 +89,19 @@ std::vector<std::optional<Record>> LmdbStore::get(const std::vector<std::string>
   return out;
 }
 
-int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& batch) {
+int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& deltas) {
   Txn txn(env_, 0);
-  for (const auto& [key, record] : batch) {
+  for (const auto& [key, delta] : deltas) {
     if (key.empty() || key.size() > 511) continue;  // LMDB's key limit; such keys are not kept
     MDB_val k = val(key), v{};
-    Record merged = record;
+    Record sum = delta;
     int rc = mdb_get(txn.get(), dbi_, &k, &v);
     if (rc == MDB_SUCCESS) {
-      if (auto old = decode(view(v))) merged = history::merge(*old, record);
+      if (auto old = decode(view(v))) sum = combine(*old, delta);
     } else if (rc != MDB_NOTFOUND) {
       check(rc, "lmdb get");
     }
-    std::string bytes = encode(merged);
+    std::string bytes = encode(sum);
     MDB_val data = val(bytes);
     rc = mdb_put(txn.get(), dbi_, &k, &data, 0);
     if (rc == MDB_MAP_FULL) return rc;
@@ -155,14 +155,17 @@ void LmdbStore::make_room() {
   evict_oldest();
 }
 
-void LmdbStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
+void LmdbStore::add(const Batch& batch) {
+  if (applied_.contains(batch.id)) return;
+  // At its largest, the map keeps a fifth free: deleting needs free pages too.
+  // Before the write, so that nothing can throw once it is committed.
+  if (map_bytes_ >= max_map_bytes_ && used_bytes() > max_map_bytes_ / 10 * 8) evict_oldest();
   // A full map aborts the whole transaction: make room and write it again.
-  for (int attempt = 0; write_batch(batch) == MDB_MAP_FULL; ++attempt) {
+  for (int attempt = 0; write_batch(batch.deltas) == MDB_MAP_FULL; ++attempt) {
     if (attempt >= 16) throw StoreError("lmdb map full: " + path_);
     make_room();
   }
-  // At its largest, the map keeps a fifth free: deleting needs free pages too.
-  if (map_bytes_ >= max_map_bytes_ && used_bytes() > max_map_bytes_ / 10 * 8) evict_oldest();
+  applied_.remember(batch.id);  // committed: from here on nothing throws
 }
 
 std::size_t LmdbStore::expire(std::int64_t cutoff) {

@@ -2,12 +2,19 @@
 // lmdb_store: history in an LMDB environment (a directory with data.mdb and
 // lock.mdb), the embedded default.
 //
-// Each merge batch is one write transaction, synced at commit: a crash or kill -9
-// loses nothing that was written. The map starts at 64 MiB and doubles when full,
-// up to MaxMapBytes; there, whenever more than four fifths are in use, the oldest
-// tenth of the records (by last seen) is removed to make room (evicted() counts
-// them). Other processes (`report`) may read
-// while the daemon writes.
+// Each batch of deltas is added in one write transaction, synced at commit: a
+// crash or kill -9 loses nothing that was written. LMDB commits atomically: a
+// failed commit changes nothing (LMDB writes the old meta page back when writing
+// the new one fails). add() throws only before its commit (room is made before
+// the write, never after it), so a batch that add() threw for was not applied and
+// the caller may send it again; a batch whose id was applied through this handle
+// (the last RecentBatches::Remembered) is skipped. Ids are not kept in the file:
+// another process's handle does not know them.
+//
+// The map starts at 64 MiB and doubles when full, up to MaxMapBytes; there,
+// whenever more than four fifths are in use before a write, the oldest tenth of
+// the records (by last seen) is removed to make room (evicted() counts them).
+// Other processes (`report`) may read while the daemon writes.
 #pragma once
 
 #include <lmdb.h>
@@ -30,7 +37,7 @@ class LmdbStore final : public Store {
   LmdbStore& operator=(const LmdbStore&) = delete;
 
   std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
-  void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
+  void add(const Batch& batch) override;
   std::size_t expire(std::int64_t cutoff) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
 
@@ -41,7 +48,7 @@ class LmdbStore final : public Store {
 
  private:
   // MDB_SUCCESS, or MDB_MAP_FULL (nothing written); throws on other errors.
-  int write_batch(const std::vector<std::pair<std::string, Record>>& batch);
+  int write_batch(const std::vector<std::pair<std::string, Record>>& deltas);
   void make_room();
   void evict_oldest();  // the oldest tenth of the records, by last seen
 
@@ -51,6 +58,7 @@ class LmdbStore final : public Store {
   std::size_t evicted_ = 0;
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;
+  RecentBatches applied_;
 };
 
 }  // namespace tlspolicyd::history

@@ -13,11 +13,13 @@ std::vector<std::optional<Record>> MemoryStore::get(const std::vector<std::strin
   return out;
 }
 
-void MemoryStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
-  for (const auto& [key, record] : batch) {
-    auto [it, inserted] = records_.try_emplace(key, record);
-    if (!inserted) it->second = history::merge(it->second, record);
+void MemoryStore::add(const Batch& batch) {
+  if (applied_.contains(batch.id)) return;
+  for (const auto& [key, delta] : batch.deltas) {
+    auto [it, inserted] = records_.try_emplace(key, delta);
+    if (!inserted) it->second = combine(it->second, delta);
   }
+  applied_.remember(batch.id);
 }
 
 std::size_t MemoryStore::expire(std::int64_t cutoff) {

@@ -60,20 +60,18 @@ void Record::add(tls::TlsVersion v, std::int64_t now) {
   last_seen = std::max(last_seen, now);
 }
 
-Record merge(const Record& a, const Record& b) {
-  Record r;
-  r.first_seen = a.first_seen == 0 ? b.first_seen : (b.first_seen == 0 ? a.first_seen : std::min(a.first_seen, b.first_seen));
-  r.last_seen = std::max(a.last_seen, b.last_seen);
-  for (std::size_t i = 0; i < ProtocolSlots; ++i) r.counts[i] = std::max(a.counts[i], b.counts[i]);
-  r.best = std::max(a.best, b.best);
-  r.last = b.last_seen >= a.last_seen ? b.last : a.last;
-  r.downgrades = std::max(a.downgrades, b.downgrades);
-  return r;
-}
-
 Record combine(const Record& base, const Record& delta) {
-  Record r = merge(base, delta);
+  Record r;
+  if (base.first_seen == 0 || (delta.first_seen != 0 && delta.first_seen < base.first_seen)) {
+    r.first_seen = delta.first_seen;
+  } else {
+    r.first_seen = base.first_seen;
+  }
+  r.last_seen = std::max(base.last_seen, delta.last_seen);
   for (std::size_t i = 0; i < ProtocolSlots; ++i) r.counts[i] = base.counts[i] + delta.counts[i];
+  r.best = std::max(base.best, delta.best);
+  // An empty delta (last_seen 0: nothing seen) keeps the base's last protocol.
+  r.last = delta.last_seen != 0 && delta.last_seen >= base.last_seen ? delta.last : base.last;
   r.downgrades = base.downgrades + delta.downgrades;
   return r;
 }

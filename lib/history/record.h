@@ -3,10 +3,13 @@
 //
 // A record counts transactions per protocol (plaintext, each TLS version, unknown
 // spellings), remembers the best and the last protocol and the first and last
-// time seen, and how many downgrades were found. Records from several writers
-// (MX hosts sharing one store, or a cache and its store) merge field by field by
-// maximum (first_seen by minimum, last protocol from the newer record), so no
-// writer can erase another's evidence of TLS. Times are Unix seconds.
+// time seen, and how many downgrades were found. A record is also a delta: what
+// one writer counted since its last write. Records combine by ADDING counts and
+// downgrades (best protocol and last seen by maximum, first seen by minimum, the
+// last protocol from the newer), so the deltas of several writers (MX hosts
+// sharing one store) add up exactly, and no writer can erase another's evidence
+// of TLS. Adding the same delta twice counts it twice: stores keep writes
+// idempotent by batch id (store.h). Times are Unix seconds; 0 is unset.
 #pragma once
 
 #include <array>
@@ -46,10 +49,9 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// Field-by-field maximum (see above).
-[[nodiscard]] Record merge(const Record& a, const Record& b);
-// `base` plus what `delta` counted on its own (counts added, the rest merged): for
-// a cache that counted while the store's record was still on its way.
+// `base` plus `delta` (see above): counts and downgrades add; best and last_seen
+// by maximum; first_seen by minimum (0 = unset); `last` from the record seen
+// later (from `delta` on a tie).
 [[nodiscard]] Record combine(const Record& base, const Record& delta);
 
 // A fixed little-endian binary form for stores that keep bytes (LMDB).

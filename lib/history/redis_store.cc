@@ -3,6 +3,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <memory>
@@ -14,22 +15,33 @@ namespace {
 constexpr std::array<const char*, 13> Fields = {"f", "l", "c0", "c1", "c2", "c3", "c4",
                                                  "c5", "c6", "c7", "b", "lp", "d"};
 
-// KEYS[1] the key; ARGV[1..13] the record's fields, ARGV[14] the retention.
-constexpr const char* MergeScript = R"lua(
-local cur = redis.call('HMGET', KEYS[1], 'f','l','c0','c1','c2','c3','c4','c5','c6','c7','b','lp','d')
-local new = {}
-for i = 1, 13 do new[i] = tonumber(ARGV[i]) end
-local function old(i) return tonumber(cur[i] or '0') or 0 end
-local out = {}
-local of, nf = old(1), new[1]
-if of == 0 or (nf ~= 0 and nf < of) then out[1] = nf else out[1] = of end
-out[2] = math.max(old(2), new[2])
-for i = 3, 11 do out[i] = math.max(old(i), new[i]) end
-if new[2] >= old(2) then out[12] = new[12] else out[12] = old(12) end
-out[13] = math.max(old(13), new[13])
-redis.call('HSET', KEYS[1], 'f',out[1],'l',out[2],'c0',out[3],'c1',out[4],'c2',out[5],'c3',out[6],'c4',out[7],
-           'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13])
-redis.call('EXPIRE', KEYS[1], ARGV[14])
+// Adds one chunk of a batch, once. KEYS[1] the chunk's marker, KEYS[2..] the
+// records' keys; ARGV[1] the marker's life in seconds (0: no marker, not
+// idempotent), ARGV[2] the records' retention, then 13 fields (in Fields order)
+// per record. The marker is set first, in the same script: Redis runs a script
+// atomically, so a chunk is applied whole and once, or not at all. Returns 1
+// when applied, 0 when skipped as a repeat.
+constexpr const char* AddScript = R"lua(
+if tonumber(ARGV[1]) > 0 then
+  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+end
+for k = 2, #KEYS do
+  local cur = redis.call('HMGET', KEYS[k], 'f','l','c0','c1','c2','c3','c4','c5','c6','c7','b','lp','d')
+  local function old(i) return tonumber(cur[i] or '0') or 0 end
+  local new = {}
+  for i = 1, 13 do new[i] = tonumber(ARGV[2 + (k - 2) * 13 + i]) end
+  local out = {}
+  local of, nf = old(1), new[1]
+  if of == 0 or (nf ~= 0 and nf < of) then out[1] = nf else out[1] = of end
+  out[2] = math.max(old(2), new[2])
+  for i = 3, 10 do out[i] = old(i) + new[i] end
+  out[11] = math.max(old(11), new[11])
+  if new[2] ~= 0 and new[2] >= old(2) then out[12] = new[12] else out[12] = old(12) end
+  out[13] = old(13) + new[13]
+  redis.call('HSET', KEYS[k], 'f',out[1],'l',out[2],'c0',out[3],'c1',out[4],'c2',out[5],'c3',out[6],'c4',out[7],
+             'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13])
+  redis.call('EXPIRE', KEYS[k], ARGV[2])
+end
 return 1
 )lua";
 
@@ -118,7 +130,7 @@ void RedisStore::connect() {
     return r;
   };
   run({"SELECT", std::to_string(address_.db)});
-  Reply sha = run({"SCRIPT", "LOAD", MergeScript});
+  Reply sha = run({"SCRIPT", "LOAD", AddScript});
   script_sha_.assign(sha->str, sha->len);
 }
 
@@ -149,17 +161,25 @@ std::vector<std::optional<Record>> RedisStore::get(const std::vector<std::string
   return out;
 }
 
-void RedisStore::merge(const std::vector<std::pair<std::string, Record>>& batch) {
+void RedisStore::add(const Batch& batch) {
   redisContext* c = context();
+  const std::string marker_life = batch.id.empty() ? "0" : std::to_string(BatchMemory.count());
   const std::string ttl = std::to_string(retention_.count());
-  for (const auto& [key, record] : batch) {
-    std::vector<std::string> args = {"EVALSHA", script_sha_, "1", Prefix + key};
-    for (auto& f : fields_of(record)) args.push_back(std::move(f));
+  std::size_t chunks = 0;
+  for (std::size_t first = 0; first < batch.deltas.size(); first += ChunkKeys, ++chunks) {
+    const std::size_t end = std::min(batch.deltas.size(), first + ChunkKeys);
+    std::vector<std::string> args = {"EVALSHA", script_sha_, std::to_string(end - first + 1),
+                                     BatchPrefix + batch.id + ":" + std::to_string(chunks)};
+    for (std::size_t i = first; i < end; ++i) args.push_back(Prefix + batch.deltas[i].first);
+    args.push_back(marker_life);
     args.push_back(ttl);
+    for (std::size_t i = first; i < end; ++i) {
+      for (auto& f : fields_of(batch.deltas[i].second)) args.push_back(std::move(f));
+    }
     append(c, args);
   }
   std::string error;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < chunks; ++i) {
     void* raw = nullptr;
     if (redisGetReply(c, &raw) != REDIS_OK) {
       std::string err = c->errstr;

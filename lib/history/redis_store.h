@@ -2,12 +2,18 @@
 // redis_store: history in Redis, shared by several MX hosts.
 //
 // A record is a hash under "tlspolicyd:history:KEY" with one field per Record
-// member. Writes go through a Lua script that merges field by field (maximum;
-// first_seen minimum; the last protocol of the newer record) and sets the key to
-// expire after the retention, so concurrent writers never lose each other's
-// evidence and old peers disappear by themselves. Batches are pipelined. Every
-// call has a timeout (ConnectTimeout, IoTimeout); after a failure the next call
-// reconnects.
+// member. Writes go through a Lua script that adds each delta (counts and
+// downgrades add; best and last seen by maximum; first seen by minimum; the last
+// protocol of the newer) and sets the key to expire after the retention, so
+// concurrent writers' counts add up exactly and old peers disappear by themselves.
+//
+// A batch goes in chunks of ChunkKeys keys, pipelined; each chunk is one script
+// run that first sets "tlspolicyd:batch:ID:N" (SET NX, expiring after
+// BatchMemory) and skips the chunk if it was there: a batch sent again after a
+// lost reply (the script ran, the answer timed out) counts once, and a batch half
+// applied is completed. Limit: a retry more than BatchMemory after the first
+// attempt could count twice. Every call has a timeout (ConnectTimeout,
+// IoTimeout); after a failure the next call reconnects.
 #pragma once
 
 #include <chrono>
@@ -24,6 +30,9 @@ class RedisStore final : public Store {
   static constexpr std::chrono::milliseconds ConnectTimeout{1000};
   static constexpr std::chrono::milliseconds IoTimeout{2000};
   static constexpr const char* Prefix = "tlspolicyd:history:";
+  static constexpr const char* BatchPrefix = "tlspolicyd:batch:";
+  static constexpr std::chrono::seconds BatchMemory{86400};
+  static constexpr std::size_t ChunkKeys = 256;
 
   // Connects at once; throws StoreError when Redis cannot be reached.
   RedisStore(std::string host, std::uint16_t port, unsigned db, std::chrono::seconds retention);
@@ -32,7 +41,7 @@ class RedisStore final : public Store {
   RedisStore& operator=(const RedisStore&) = delete;
 
   std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
-  void merge(const std::vector<std::pair<std::string, Record>>& batch) override;
+  void add(const Batch& batch) override;
   // Redis expires records by itself; this removes nothing.
   std::size_t expire(std::int64_t cutoff) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;

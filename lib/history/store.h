@@ -5,8 +5,8 @@
 //   lmdb:PATH         LMDB in directory PATH: survives restarts and crashes; the map
 //                     grows as needed, and when it cannot grow the oldest records go
 //   redis://H:P/DB    Redis, shared by several MX hosts; records are hashes under
-//                     "tlspolicyd:history:KEY" that merge by maximum in a Lua script
-//                     and expire after the retention
+//                     "tlspolicyd:history:KEY" that deltas are added to in a Lua
+//                     script, and that expire after the retention
 //
 // A StoreAddress (store_address.h) names one of them; its to_string() is the
 // store's name in the log and the report (LMDB's own error messages name the
@@ -16,6 +16,14 @@
 // before it serves and makes every later call on its history thread, never on
 // the event loop. Every failure is a StoreError;
 // the Redis store reconnects on the next call.
+//
+// Writers send deltas (what they counted since their last write), which the
+// store ADDS to its records (record.h: combine), so several writers' counts add
+// up exactly. A batch is idempotent by its id: a batch applied once and sent
+// again (a retry after a timeout whose write went through) is skipped. Redis
+// remembers ids for a day, in the store; memory and LMDB remember the last
+// RecentBatches::Remembered ids of this handle, and an LMDB write that throws has
+// changed nothing (its transaction did not commit).
 #pragma once
 
 #include <chrono>
@@ -28,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "history/batch.h"
 #include "history/record.h"
 #include "history/store_address.h"
 
@@ -44,8 +53,10 @@ class Store {
 
   // The stored records of `keys`, in order (nullopt: none).
   virtual std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) = 0;
-  // Merges each record into the stored one (field by field, see record.h).
-  virtual void merge(const std::vector<std::pair<std::string, Record>>& batch) = 0;
+  // Adds each delta to the stored record (a new key starts from the delta),
+  // unless a batch with this id was applied before; all or nothing per batch for
+  // memory and LMDB, per chunk of RedisStore::ChunkKeys keys for Redis.
+  virtual void add(const Batch& batch) = 0;
   // Removes the records last seen before `cutoff`; returns how many went.
   virtual std::size_t expire(std::int64_t cutoff) = 0;
   // Calls `fn` for every record until it returns false.

@@ -2,6 +2,7 @@
 #include "history/tracker.h"
 
 #include <ctime>
+#include <utility>
 
 #include "history/key.h"
 
@@ -107,7 +108,11 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
   if (finding) finding->first_in_transaction = first;
   if (first) {
     e.record.add(arrived, now);
-    if (finding) ++e.record.downgrades;
+    e.delta.add(arrived, now);
+    if (finding) {
+      ++e.record.downgrades;
+      ++e.delta.downgrades;
+    }
     if (!e.dirty) dirty_keys_.push_back(key);
     e.dirty = true;
   }
@@ -123,6 +128,8 @@ std::vector<std::string> Tracker::take_loads() {
 void Tracker::loaded(const std::string& key, const std::optional<Record>& stored) {
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.ready) return;
+  // Until now the view holds only this entry's own counts, none of them written
+  // (take_dirty waits for ready), so the stored record cannot hold them yet.
   if (stored) it->second.record = combine(*stored, it->second.record);
   it->second.ready = true;
 }
@@ -153,7 +160,7 @@ std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {
       waiting.push_back(std::move(key));
       continue;
     }
-    out.emplace_back(std::move(key), it->second.record);
+    out.emplace_back(std::move(key), std::exchange(it->second.delta, Record{}));
     it->second.dirty = false;
   }
   dirty_keys_.swap(waiting);

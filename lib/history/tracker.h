@@ -8,8 +8,15 @@
 // (take_loads / loaded): lookup() says so, and the caller holds the request back
 // until the record is here or it gives up waiting (give_up); a request observed
 // meanwhile is answered without history, and what was counted is added to the
-// stored record when it arrives. Changed records are handed out for writing
-// (take_dirty) and merge by maximum in the store.
+// stored record, once, when it arrives.
+//
+// Per cached key it keeps two records: the view (the stored record plus all
+// counted here), which detection uses, and the delta (what was counted here since
+// the last take_dirty), which is written: take_dirty hands out deltas and resets
+// them, and the store adds them (store.h), so several processes' counts add up.
+// A delta's best protocol is the best of its own transactions. The view is not
+// refreshed from the store after it is loaded: other hosts' later counts are seen
+// only once the key is evicted and fetched again.
 //
 // Downgrade (SPEC 6): plaintext after min_observations TLS transactions, or a
 // protocol below the best seen for the key.
@@ -78,22 +85,25 @@ class Tracker {
   void preload(const std::string& key, const Record& stored);
   // The store could not answer for these keys: go on with what is known here.
   void unavailable(const std::vector<std::string>& keys);
-  // Records changed since the last call, to be merged into the store. Records
-  // whose stored part has not arrived wait for it, unless `all` (at shutdown:
-  // what was counted here is then merged as it is).
+  // What was counted since the last call, per key (deltas, reset here), to be
+  // added to the store. Keys whose stored record has not arrived wait for it, so
+  // that the record fetched never holds this process's own deltas; unless `all`
+  // (at shutdown: every delta goes).
   std::vector<std::pair<std::string, Record>> take_dirty(bool all = false);
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
   // Changes lost because the cache was full of unwritten records (store down).
   [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
+  // The view of `key` (stored record plus what was counted here), or null.
   [[nodiscard]] const Record* find(const std::string& key) const;
 
  private:
   struct Entry {
-    Record record;
-    bool ready = false;    // the store's record has been merged in (or is known to be absent)
+    Record record;         // the view: the stored record plus what was counted here
+    Record delta;          // counted here since the last take_dirty()
+    bool ready = false;    // the store's record has been added in (or is known to be absent)
     bool gave_up = false;  // requests no longer wait for it
-    bool dirty = false;
+    bool dirty = false;    // delta holds something
     std::list<std::string>::iterator lru;
   };
 

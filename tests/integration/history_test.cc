@@ -3,6 +3,7 @@
 // redis-server, and `tlspolicyd report`.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
@@ -141,6 +142,69 @@ TEST_CASE("history (redis): two daemons share what they saw; records expire afte
   const int seconds = std::stoi(ttl.out);
   CHECK(seconds > 7000);
   CHECK(seconds <= 7200);
+}
+
+TEST_CASE("history (redis): two daemons' counts add up exactly: 6 + 6 = 12") {
+  RedisServer redis;
+  TempDir dir;
+  const std::string store = "redis://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  const std::string sock_a = dir.path() + "/a.sock", sock_b = dir.path() + "/b.sock";
+  const std::string cfg_a = dir.write("a.yaml", config(sock_a, store, "observe"));
+  Daemon a({"-c", cfg_a, "--log-level", "debug"});
+  Daemon b({"-c", dir.write("b.yaml", config(sock_b, store, "observe")), "--log-level", "debug"});
+  Client ca = Client::unix_socket(sock_a), cb = Client::unix_socket(sock_b);
+  // Both hosts fetch the peer before either writes, then count at the same time.
+  for (int i = 0; i < 6; ++i) {
+    CHECK(ask(ca, transaction("a." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+    CHECK(ask(cb, transaction("b." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  }
+  for (Daemon* d : {&a, &b}) {
+    d->signal(SIGTERM);  // writes what is unwritten
+    CHECK(d->wait_exit() == 0);
+  }
+  RunResult json = run({"report", "-c", cfg_a, "--json"});
+  CHECK(json.exit_code == 0);
+  CHECK(json.out.find("{\"key\":\"partner.example|mx.partner.example\",") != std::string::npos);
+  CHECK(json.out.find("\"plaintext\":0,\"tls\":12,\"by_protocol\":{\"TLSv1.3\":12},") != std::string::npos);
+  RunResult hash = run_program({"redis-cli", "-p", std::to_string(redis.port()), "HGET",
+                                "tlspolicyd:history:partner.example|mx.partner.example", "c7"});
+  CHECK(hash.out == "12\n");
+}
+
+TEST_CASE("history (redis): a batch whose reply was lost is retried and counted once") {
+  RedisServer redis;
+  const std::string port = std::to_string(redis.port());
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon d({"-c", dir.write("c.yaml", config(sock, "redis://127.0.0.1:" + port + "/0", "observe")), "--log-level",
+            "debug"});
+  Client c = Client::unix_socket(sock);
+  CHECK(ask(c, transaction("t.0", "TLSv1.3")) == "action=DUNNO\n\n");
+  d.wait_for_log("history: wrote 1 record(s)");
+  // A script that keeps Redis busy for 8 s: the daemon's next write waits in
+  // Redis's socket, the daemon's reply times out (2 s), and Redis runs the write
+  // afterwards. The retry, with the same batch id, must be skipped.
+  CHECK(run_program({"redis-cli", "-p", port, "CONFIG", "SET", "busy-reply-threshold", "30000"}).exit_code == 0);
+  Process busy({"redis-cli", "-p", port, "EVAL",
+                "local t = redis.call('TIME'); local stop = t[1] * 1000000 + t[2] + 8000000; "
+                "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop; return 1",
+                "0"});
+  // Redis is busy once a PING gets no answer within a second.
+  bool blocked = false;
+  for (const auto until = std::chrono::steady_clock::now() + Deadline; !blocked && std::chrono::steady_clock::now() < until;) {
+    blocked = run_program({"timeout", "1", "redis-cli", "-p", port, "PING"}).exit_code == 124;
+  }
+  REQUIRE(blocked);
+  for (int i = 1; i <= 5; ++i) CHECK(ask(c, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  d.wait_for_log("unavailable");
+  CHECK(busy.wait_exit() == 0);
+  d.wait_for_log("available again");
+  d.wait_for_log("history: wrote 1 record(s)");
+  RunResult hash = run_program({"redis-cli", "-p", port, "HGET",
+                                "tlspolicyd:history:partner.example|mx.partner.example", "c7"});
+  CHECK(hash.out == "6\n");
+  RunResult markers = run_program({"redis-cli", "-p", port, "--scan", "--pattern", "tlspolicyd:batch:*"});
+  CHECK(markers.out.find("tlspolicyd:batch:") != std::string::npos);
 }
 
 TEST_CASE("history (redis): Redis killed and restarted mid-run loses no answer") {

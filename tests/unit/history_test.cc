@@ -76,22 +76,43 @@ TEST_CASE("record: counts per protocol, best and last, times") {
   CHECK(unknown.below(TlsVersion::TLSv1) == 1);  // an unknown protocol never meets a floor
 }
 
-TEST_CASE("record: merge takes the maximum of each field, combine adds counts") {
+TEST_CASE("record: combine adds counts and downgrades; best and last seen by maximum, first seen by minimum") {
   Record a = record_with({{TlsVersion::TLSv1_3, 5}}, 100);
   Record b = record_with({{TlsVersion::TLSv1_2, 2}, {TlsVersion::Plaintext, 1}}, 50);
   b.downgrades = 1;
-  Record m = merge(a, b);
+  Record m = combine(a, b);
   CHECK(m.first_seen == 50);
   CHECK(m.last_seen == 104);
   CHECK(m.counts[history::slot_of(TlsVersion::TLSv1_3)] == 5);
   CHECK(m.counts[history::slot_of(TlsVersion::TLSv1_2)] == 2);
   CHECK(m.plaintext() == 1);
+  CHECK(m.total() == 8);
   CHECK(m.best_version() == TlsVersion::TLSv1_3);
-  CHECK(m.last_version() == TlsVersion::TLSv1_3);  // from the newer record
+  CHECK(m.last_version() == TlsVersion::TLSv1_3);  // from the record seen later
   CHECK(m.downgrades == 1);
-  CHECK(merge(m, a) == m);  // idempotent: writing the same twice changes nothing
-  Record c = combine(a, a);
-  CHECK(c.tls() == 10);
+  CHECK(combine(b, a) == m);  // the order does not matter, but for `last` on a tie
+  Record twice = combine(m, a);
+  CHECK(twice.tls() == 12);  // a delta added twice counts twice: stores dedupe by batch id
+  CHECK(twice.downgrades == 1);
+
+  // Deltas of two writers add up to what one writer would have counted.
+  Record one, w1, w2;
+  for (int i = 0; i < 12; ++i) {
+    one.add(TlsVersion::TLSv1_3, 1000 + i);
+    (i % 2 == 0 ? w1 : w2).add(TlsVersion::TLSv1_3, 1000 + i);
+  }
+  CHECK(combine(combine(Record{}, w1), w2) == one);
+
+  // An empty delta changes nothing, and an unset first_seen (0) is no minimum.
+  CHECK(combine(m, Record{}) == m);
+  CHECK(combine(Record{}, m) == m);
+  // A delta's lower best never lowers the stored best; its `last` wins when newer.
+  Record low = record_with({{TlsVersion::TLSv1, 1}}, 200);
+  Record after = combine(m, low);
+  CHECK(after.best_version() == TlsVersion::TLSv1_3);
+  CHECK(after.last_version() == TlsVersion::TLSv1);
+  CHECK(after.first_seen == 50);
+  CHECK(after.last_seen == 200);
 }
 
 TEST_CASE("record: binary form round-trips and refuses garbage") {
@@ -183,9 +204,12 @@ TEST_CASE("tracker: no verdict until the stored record is in; then plaintext aft
   REQUIRE(t.find(key) != nullptr);
   CHECK(t.find(key)->tls() == 3);
   CHECK(t.find(key)->plaintext() == 1);  // counted meanwhile, added to the stored record
+  t.loaded(key, record_with({{TlsVersion::TLSv1_3, 3}}));  // a second answer is not added again
+  CHECK(t.find(key)->total() == 4);
   auto dirty = t.take_dirty();
   REQUIRE(dirty.size() == 1);
-  CHECK(dirty[0].second.total() == 4);
+  CHECK(dirty[0].second.total() == 1);  // only what was counted here is written: the delta
+  CHECK(dirty[0].second.plaintext() == 1);
 
   q.instance = "p.2";
   auto f = t.observe(q.build(), 20);
@@ -262,6 +286,53 @@ TEST_CASE("tracker: an unavailable store lets local history count") {
   CHECK(t.observe(q.build(), 2).has_value());
 }
 
+TEST_CASE("tracker: take_dirty hands out deltas and resets them; a delta's best is its own") {
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
+  const std::string key = "partner.example";
+  t.preload(key, record_with({{TlsVersion::TLSv1_3, 5}}));
+  Req q;
+  q.protocol = "TLSv1.2";
+  q.instance = "d.1";
+  REQUIRE(t.observe(q.build(), 2000).has_value());  // below the stored best: a downgrade
+  q.instance = "d.2";
+  (void)t.observe(q.build(), 2001);
+  CHECK(t.find(key)->total() == 7);  // the view: stored and counted here
+  CHECK(t.find(key)->best_version() == TlsVersion::TLSv1_3);
+
+  auto dirty = t.take_dirty();
+  REQUIRE(dirty.size() == 1);
+  const Record& delta = dirty[0].second;
+  CHECK(delta.total() == 2);
+  CHECK(delta.counts[history::slot_of(TlsVersion::TLSv1_2)] == 2);
+  CHECK(delta.best_version() == TlsVersion::TLSv1_2);  // not the view's TLSv1.3
+  CHECK(delta.downgrades == 2);
+  CHECK(delta.first_seen == 2000);
+  CHECK(delta.last_seen == 2001);
+  CHECK(t.take_dirty().empty());  // reset: nothing new counted
+
+  q.protocol = "TLSv1.3";
+  q.instance = "d.3";
+  CHECK_FALSE(t.observe(q.build(), 2002));
+  dirty = t.take_dirty();
+  REQUIRE(dirty.size() == 1);
+  CHECK(dirty[0].second.total() == 1);
+  CHECK(dirty[0].second.downgrades == 0);
+  CHECK(dirty[0].second.first_seen == 2002);
+  CHECK(t.find(key)->total() == 8);
+  CHECK(t.find(key)->downgrades == 2);
+}
+
+TEST_CASE("tracker: shutdown writes deltas whose stored record has not arrived") {
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
+  Req q;
+  (void)t.observe(q.build(), 10);
+  CHECK(t.take_dirty().empty());
+  auto all = t.take_dirty(true);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].second.tls() == 1);
+  CHECK(t.take_dirty(true).empty());
+}
+
 TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted") {
   history::Tracker t({{history::KeyPart::Sender}, 3, 2});
   for (int i = 0; i < 5; ++i) {
@@ -276,19 +347,21 @@ TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted"
   CHECK(t.size() == 2);  // full: preloading never evicts
 }
 
-TEST_CASE("stores: memory and LMDB merge by maximum, scan, expire; LMDB persists") {
+TEST_CASE("stores: memory and LMDB add deltas, scan, expire; LMDB persists") {
   TempDir dir;
   Record old = record_with({{TlsVersion::TLSv1_3, 4}}, 100);
   Record newer = record_with({{TlsVersion::TLSv1_2, 1}}, 5000);
   auto check_store = [&](history::Store& s) {
-    s.merge({{"a", old}, {"b", newer}});
-    s.merge({{"a", newer}});
+    s.add({"b1", {{"a", old}, {"b", newer}}});
+    s.add({"b2", {{"a", newer}}});
     auto got = s.get({"a", "b", "c"});
     REQUIRE(got.size() == 3);
     REQUIRE(got[0].has_value());
-    CHECK(got[0]->tls() == 5);  // 4 TLS 1.3 (max) + 1 TLS 1.2 (max)
+    CHECK(got[0]->tls() == 5);  // 4 TLS 1.3 + 1 TLS 1.2
     CHECK(got[0]->best_version() == TlsVersion::TLSv1_3);
     CHECK(got[0]->last_version() == TlsVersion::TLSv1_2);
+    CHECK(got[0]->first_seen == 100);
+    CHECK(got[0]->last_seen == 5000);
     CHECK(got[1] == newer);
     CHECK_FALSE(got[2].has_value());
     std::vector<std::string> keys;
@@ -298,7 +371,7 @@ TEST_CASE("stores: memory and LMDB merge by maximum, scan, expire; LMDB persists
     });
     CHECK(keys == std::vector<std::string>{"a", "b"});
     CHECK(s.expire(1000) == 0);  // "a" was seen at 5000 too
-    s.merge({{"c", old}});
+    s.add({"b3", {{"c", old}}});
     CHECK(s.expire(1000) == 1);  // "c" last seen at 103
     CHECK_FALSE(s.get({"c"})[0].has_value());
   };
@@ -326,7 +399,7 @@ TEST_CASE("stores: a warm start reads the most recently seen records, whatever t
   }
   batch.emplace_back("zzz.partner", record_with({{TlsVersion::TLSv1_3, 1}}, 9000));
   batch.emplace_back("zzy.partner", record_with({{TlsVersion::TLSv1_3, 1}}, 8000));
-  store->merge(batch);
+  store->add({"", batch});
   auto warm = history::most_recent(*store, 3);
   REQUIRE(warm.size() == 3);
   CHECK(warm[0].first == "zzz.partner");
@@ -336,6 +409,68 @@ TEST_CASE("stores: a warm start reads the most recently seen records, whatever t
   CHECK(history::most_recent(*store, 1000).size() == 52);
 }
 
+TEST_CASE("stores: two writers' counts add up exactly (6 + 6 = 12); a batch sent twice counts once") {
+  TempDir dir;
+  const std::string key = "partner.example";
+  // Two daemons (trackers) sharing one store, 6 TLS transactions each for one
+  // peer, at the same time: each fetched the key before the other wrote.
+  auto check_store = [&](history::Store& s) {
+    const history::Tracker::Settings settings{{history::KeyPart::SenderDomain}, 3, 100};
+    history::Tracker hosts[2] = {history::Tracker(settings), history::Tracker(settings)};
+    history::BatchIds writers[2];
+    for (int i = 0; i < 6; ++i) {
+      for (std::size_t h = 0; h < 2; ++h) {
+        Req q;
+        q.instance = std::to_string(h) + "." + std::to_string(i);
+        (void)hosts[h].observe(q.build(), 1000 + i);
+        for (const auto& k : hosts[h].take_loads()) hosts[h].loaded(k, s.get({k})[0]);
+      }
+      for (std::size_t h = 0; h < 2; ++h) {
+        if (i % 2 == 1) s.add({writers[h].next(), hosts[h].take_dirty()});  // a write every other transaction
+      }
+    }
+    auto got = s.get({key})[0];
+    REQUIRE(got.has_value());
+    CHECK(got->tls() == 12);
+    CHECK(got->first_seen == 1000);
+    CHECK(got->last_seen == 1005);
+
+    history::BatchIds ids;
+    const history::Batch batch{ids.next(), {{key, record_with({{TlsVersion::TLSv1_2, 2}}, 2000)}}};
+    s.add(batch);
+    s.add(batch);  // a retry of a batch that was applied: skipped
+    CHECK(s.get({key})[0]->tls() == 14);
+    s.add({ids.next(), batch.deltas});  // the same deltas in a new batch count again
+    CHECK(s.get({key})[0]->tls() == 16);
+    CHECK(s.get({key})[0]->best_version() == TlsVersion::TLSv1_3);
+  };
+  SUBCASE("memory") {
+    history::MemoryStore m;
+    check_store(m);
+  }
+  SUBCASE("lmdb") {
+    history::LmdbStore s(dir.path + "/db", false);
+    check_store(s);
+  }
+}
+
+TEST_CASE("batch ids: unique per writer and per batch") {
+  history::BatchIds a, b;
+  const std::string a1 = a.next(), a2 = a.next(), b1 = b.next();
+  CHECK(a1 != a2);
+  CHECK(a1 != b1);  // 128 random bits per writer
+  CHECK(a1.size() == 32 + 2);
+  CHECK(a2.substr(0, 33) == a1.substr(0, 33));
+  history::RecentBatches recent;
+  CHECK_FALSE(recent.contains(a1));
+  recent.remember(a1);
+  CHECK(recent.contains(a1));
+  recent.remember("");
+  CHECK_FALSE(recent.contains(""));  // no id: never a repeat
+  for (std::size_t i = 0; i < history::RecentBatches::Remembered; ++i) recent.remember(b.next());
+  CHECK_FALSE(recent.contains(a1));  // bounded: the oldest is forgotten
+}
+
 TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   TempDir dir;
   history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
@@ -343,7 +478,7 @@ TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   for (int i = 0; i < 20000; ++i) {
     batch.emplace_back("peer-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, i));
     if (batch.size() == 1000) {
-      s.merge(batch);
+      s.add({"fill." + std::to_string(i), batch});
       batch.clear();
     }
   }
