@@ -37,6 +37,6 @@ struct DowngradeSettings {
 };
 
 inline constexpr const char* DefaultDowngradeAction =
-    "defer 4.7.0 Possible TLS downgrade: ${client_name} used stronger TLS before; please try again later";
+    "defer 4.7.0 Possible TLS downgrade: ${client} used stronger TLS before; please try again later";
 
 }  // namespace tlspolicyd::config

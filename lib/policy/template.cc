@@ -31,6 +31,7 @@ constexpr std::array<VarInfo, TemplateVarCount> Vars = {{
     {TemplateVar::EncryptionCipher, protocol::attr_name(Attr::EncryptionCipher)},
     {TemplateVar::Rule, "rule"},
     {TemplateVar::Reason, "reason"},
+    {TemplateVar::Client, "client"},
 }};
 static_assert(util::indexed_by(Vars, &VarInfo::var, TemplateVarCount));
 
@@ -48,7 +49,8 @@ std::string_view value_of(TemplateVar var, const RenderContext& ctx) {
     case TemplateVar::EncryptionProtocol: return r.get(Attr::EncryptionProtocol);
     case TemplateVar::EncryptionCipher: return r.get(Attr::EncryptionCipher);
     case TemplateVar::Rule: return ctx.rule;
-    case TemplateVar::Reason: break;  // written by render() in parts
+    case TemplateVar::Reason:
+    case TemplateVar::Client: break;  // written by render() in parts
   }
   return {};
 }
@@ -86,16 +88,28 @@ std::variant<Template, std::string> Template::parse(std::string_view text) {
 }
 
 void Template::render(std::string& out, const RenderContext& ctx) const {
+  const std::size_t start = out.size();
+  bool gap = false;  // the last part was a variable with an empty value
   for (const Part& p : parts_) {
-    if (p.is_var && p.var == TemplateVar::Reason) {
+    const std::size_t before = out.size();
+    if (!p.is_var) {
+      // "from ${client_name} used" with no name: one space, not two.
+      const bool skip = gap && p.literal.front() == ' ' && (out.size() == start || out.back() == ' ');
+      out.append(std::string_view(p.literal).substr(skip ? 1 : 0));
+    } else if (p.var == TemplateVar::Reason) {
       if (ctx.reason != nullptr) {
         for (const std::string_view part : text_parts(*ctx.reason)) out.append(part);
       }
-    } else if (p.is_var) {
-      out.append(value_of(p.var, ctx));
+    } else if (p.var == TemplateVar::Client) {
+      const std::string_view name = ctx.request.get(Attr::ClientName);
+      out.append(name.empty() ? "unknown" : name);
+      out.push_back('[');
+      out.append(ctx.request.get(Attr::ClientAddress));
+      out.push_back(']');
     } else {
-      out.append(p.literal);
+      out.append(value_of(p.var, ctx));
     }
+    gap = p.is_var && out.size() == before;
   }
 }
 

@@ -3,11 +3,13 @@
 //
 // Known names: sender, sender_domain, recipient, recipient_domain, client_address,
 // client_name, helo_name, sasl_username, encryption_protocol, encryption_cipher,
-// rule, reason (the request's names come from protocol/, rule and reason are
-// the template's own). An unknown name or an unclosed "${" is a load-time error;
-// a '$' not followed by '{' is literal. render() copies values as they are
-// (${reason}: the failure's text): making the result safe for the wire is
-// Action's job.
+// rule, reason, client (the request's names come from protocol/; rule, reason
+// and client are the template's own: ${client} is the client as Postfix logs it,
+// "mx.example.net[192.0.2.1]", or "unknown[192.0.2.1]" without a verified name).
+// An unknown name or an unclosed "${" is a load-time error; a '$' not followed
+// by '{' is literal. render() copies values as they are (${reason}: the
+// failure's text), except that a value that is empty leaves no double space
+// behind; making the result safe for the wire is Action's job.
 #pragma once
 
 #include <cstddef>
@@ -36,8 +38,9 @@ enum class TemplateVar : std::uint8_t {
   EncryptionCipher,
   Rule,
   Reason,
+  Client,
 };
-inline constexpr std::size_t TemplateVarCount = static_cast<std::size_t>(TemplateVar::Reason) + 1;
+inline constexpr std::size_t TemplateVarCount = static_cast<std::size_t>(TemplateVar::Client) + 1;
 
 // The variable named `name` (what goes between "${" and "}"), or nullopt.
 [[nodiscard]] std::optional<TemplateVar> find_template_var(std::string_view name);

@@ -15,7 +15,8 @@ using namespace tlspolicyd::test;
 namespace {
 
 const std::string DefaultDefer =
-    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example used stronger TLS before; please try again later\n\n";
+    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
+    "again later\n\n";
 
 std::string config(const std::string& sock, const std::string& store, const std::string& mode,
                    const std::string& extra = {}) {

@@ -20,14 +20,14 @@ TEST_CASE("templates know every documented variable") {
   r.finalize();
   auto t = Template::parse(
       "${sender}|${sender_domain}|${recipient}|${recipient_domain}|${client_address}|${client_name}|"
-      "${helo_name}|${sasl_username}|${encryption_protocol}|${encryption_cipher}|${rule}|${reason}");
+      "${helo_name}|${sasl_username}|${encryption_protocol}|${encryption_cipher}|${rule}|${reason}|${client}");
   REQUIRE(std::holds_alternative<Template>(t));
   std::string out;
   const Failure why{RequirementKey::Aead, Unmet::NotAead, "AES128-SHA", {}};
   std::get<Template>(t).render(out, RenderContext{r, "rule1", &why});
   CHECK(out ==
         "s@sd.example|sd.example|r@rd.example|rd.example|192.0.2.1|cn.example|helo.example|user|TLSv1.2|"
-        "AES128-SHA|rule1|cipher AES128-SHA not AEAD");
+        "AES128-SHA|rule1|cipher AES128-SHA not AEAD|cn.example[192.0.2.1]");
 }
 
 TEST_CASE("every template variable's name finds the variable") {
@@ -36,7 +36,7 @@ TEST_CASE("every template variable's name finds the variable") {
     CHECK(find_template_var(template_var_name(var)) == var);
   }
   CHECK(template_var_name(TemplateVar::Rule) == "rule");
-  CHECK_FALSE(find_template_var("client"));
+  CHECK_FALSE(find_template_var("client_id"));
 }
 
 TEST_CASE("templates keep a lone '$' literal") {
@@ -46,4 +46,26 @@ TEST_CASE("templates keep a lone '$' literal") {
   std::string out;
   std::get<Template>(t).render(out, RenderContext{r, "x", nullptr});
   CHECK(out == "cost $5 and x$");
+}
+
+TEST_CASE("${client} is the client as Postfix logs it; an empty value leaves no double space") {
+  auto render = [](std::string_view text, std::string_view name, std::string_view sender = "") {
+    Request r;
+    r.set(Attr::ClientName, name);
+    r.set(Attr::ClientAddress, "192.0.2.7");
+    r.set(Attr::Sender, sender);
+    r.finalize();
+    auto t = Template::parse(text);
+    REQUIRE(std::holds_alternative<Template>(t));
+    std::string out = "defer ";
+    std::get<Template>(t).render(out, RenderContext{r, "x", nullptr});
+    return out;
+  };
+  CHECK(render("TLS from ${client} before", "mx.example.net") == "defer TLS from mx.example.net[192.0.2.7] before");
+  CHECK(render("TLS from ${client} before", "unknown") == "defer TLS from unknown[192.0.2.7] before");
+  CHECK(render("TLS from ${client} before", "") == "defer TLS from unknown[192.0.2.7] before");
+  CHECK(render("TLS from ${client_name} before", "") == "defer TLS from before");
+  CHECK(render("${sender} needs TLS", "") == "defer needs TLS");
+  CHECK(render("from ${sender} ${client_name} now", "") == "defer from now");
+  CHECK(render("keeps  two  spaces ${rule}", "") == "defer keeps  two  spaces x");
 }
