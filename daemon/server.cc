@@ -299,7 +299,7 @@ void Server::apply_reload(config::LoadResult result) {
                            result.config->log.ident != config_->log.ident;
   if (history_ && result.config->downgrade) {
     if (result.config->downgrade->store != history_->store()) {  // config_ may have no downgrade: now
-      logger_->warn("downgrade.store changed; the new store is used after a restart");
+      logger_->warn("downgrade.store or its password changed; the new store or password is used after a restart");
     }
     history_->reconfigure(*result.config->downgrade);
   } else if (result.config->downgrade && !history_) {

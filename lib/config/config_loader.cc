@@ -57,6 +57,7 @@ class Loader {
     if (!config_.process.user.empty() && owners_.user_id) {
       if (auto uid = owners_.user_id(config_.process.user)) list_owners.push_back(*uid);
     }
+    secret_owners_ = list_owners;  // and the password file
     lists_.set_owners(std::move(list_owners));
     if (auto n = root["metrics"]) read_metrics(n);
     if (auto n = root["listen"]) read_listen(n);
@@ -553,13 +554,13 @@ class Loader {
 
   void read_downgrade(const YAML::Node& node) {
     if (!r_.check_map(node, "downgrade",
-                      {"store", "key", "retention", "min_observations", "mode", "action", "exempt", "cache_entries",
-                       "lookup_timeout"})) {
+                      {"store", "password_file", "key", "retention", "min_observations", "mode", "action", "exempt",
+                       "cache_entries", "lookup_timeout"})) {
       return;
     }
     DowngradeSettings d;
     d.action = std::get<Action>(Action::parse(DefaultDowngradeAction));
-    if (auto n = node["store"]) read_store(n, d);
+    read_store(node, d);
     if (auto n = node["key"]) {
       d.key.clear();
       auto take = [&](const YAML::Node& item) {
@@ -612,20 +613,71 @@ class Loader {
     config_.downgrade = std::move(d);
   }
 
-  void read_store(const YAML::Node& n, DowngradeSettings& d) {
-    auto text = r_.scalar(n, "downgrade.store");
-    if (!text) return;
-    auto parsed = history::StoreAddress::parse(*text, "downgrade.store");
-    if (auto* err = std::get_if<std::string>(&parsed)) {
-      r_.error(n, *err);
-    } else {
+  // downgrade.store, and its Redis password from downgrade.password_file. A
+  // password in both, or a Redis user with none, is an error.
+  void read_store(const YAML::Node& node, DowngradeSettings& d) {
+    const YAML::Node n = node["store"];
+    if (n) {
+      auto text = r_.scalar(n, "downgrade.store");
+      if (!text) return;
+      auto parsed = history::StoreAddress::parse(*text, "downgrade.store");
+      if (auto* err = std::get_if<std::string>(&parsed)) {
+        r_.error(n, *err);
+        return;
+      }
       d.store = std::move(std::get<history::StoreAddress>(parsed));
     }
+    const bool redis = d.store.kind == history::StoreAddress::Kind::Redis;
+    if (auto f = node["password_file"]) {
+      if (!redis) {
+        r_.error(f, "downgrade.password_file is for a Redis store (redis:// or redis+unix://)");
+      } else if (!d.store.password.empty()) {
+        r_.error(f, "downgrade.password_file: downgrade.store has a password already; keep one of the two");
+      } else if (auto password = read_password_file(f)) {
+        d.store.password = std::move(*password);
+      }
+    } else if (redis && !d.store.user.empty() && d.store.password.empty()) {
+      r_.error(n, "downgrade.store names a Redis user but no password: write USER:PASSWORD@ or set "
+                  "downgrade.password_file");
+    }
+  }
+
+  // The password in the file `f` names: its one line, without the newline. The
+  // file is a secret: root's or the daemon user's, readable by its owner alone.
+  std::optional<std::string> read_password_file(const YAML::Node& f) {
+    auto written = r_.scalar(f, "downgrade.password_file");
+    if (!written) return std::nullopt;
+    if (written->empty()) {
+      r_.error(f, "downgrade.password_file needs a path");
+      return std::nullopt;
+    }
+    const std::string path = written->front() == '/' ? *written : directory_of(config_.path) + "/" + *written;
+    std::string text;
+    std::string err;
+    try {
+      err = util::read_file(path, text,
+                            util::ReadOptions{.max_bytes = 4096, .owners = &secret_owners_, .secret = true});
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    if (err.find("readable by") != std::string::npos) err += ": a password file must be readable by its owner alone";
+    if (err.empty()) {
+      if (text.ends_with('\n')) text.pop_back();
+      if (text.ends_with('\r')) text.pop_back();
+      if (text.empty()) err = "is empty";
+      if (text.find('\n') != std::string::npos) err = "has more than one line (the password is the one line)";
+    }
+    if (!err.empty()) {
+      r_.error(f, "cannot read downgrade.password_file " + path + ": " + err);
+      return std::nullopt;
+    }
+    return text;
   }
 
   YamlReader r_;
   ListCompiler lists_;
   const FileOwners& owners_;
+  std::vector<uid_t> secret_owners_;  // who may own downgrade.password_file
   Config config_;
   std::map<std::string, std::shared_ptr<const Requirement>> profiles_;
   std::shared_ptr<const tls::CipherCatalog> catalog_;

@@ -96,9 +96,23 @@ void append(redisContext* c, const std::vector<std::string>& args) {
 
 }  // namespace
 
-RedisStore::RedisStore(std::string host, std::uint16_t port, unsigned db, std::chrono::seconds retention)
-    : address_(StoreAddress::redis(std::move(host), port, db)), name_(address_.to_string()), retention_(retention) {
+RedisStore::RedisStore(StoreAddress address, std::chrono::seconds retention)
+    : address_(std::move(address)), name_(address_.to_string()), retention_(retention) {
   connect();
+}
+
+std::string RedisStore::failure(std::string error) const {
+  // Redis does not echo a password, but nothing it says reaches the log unchecked.
+  if (!address_.password.empty()) {
+    for (auto at = error.find(address_.password); at != std::string::npos; at = error.find(address_.password, at)) {
+      error.replace(at, address_.password.size(), "***");
+    }
+  }
+  if (error.starts_with("WRONGPASS") || error.starts_with("NOAUTH")) {
+    error = "authentication failed (" + error + ")";
+    if (address_.password.empty()) error += "; no password is configured for it";
+  }
+  return name_ + ": " + error;
 }
 
 RedisStore::~RedisStore() { disconnect(); }
@@ -110,7 +124,9 @@ void RedisStore::disconnect() {
 
 void RedisStore::connect() {
   disconnect();
-  ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, to_tv(ConnectTimeout));
+  ctx_ = address_.socket.empty()
+             ? redisConnectWithTimeout(address_.host.c_str(), address_.port, to_tv(ConnectTimeout))
+             : redisConnectUnixWithTimeout(address_.socket.c_str(), to_tv(ConnectTimeout));
   if (ctx_ == nullptr || ctx_->err != 0) {
     std::string err = ctx_ != nullptr ? ctx_->errstr : "out of memory";
     disconnect();
@@ -124,11 +140,19 @@ void RedisStore::connect() {
     Reply r(static_cast<redisReply*>(raw));
     if (!r || r->type == REDIS_REPLY_ERROR) {
       std::string err = r ? std::string(r->str, r->len) : std::string(ctx_->errstr);
+      if (r && args.front() == "AUTH" && !err.starts_with("WRONGPASS")) err = "authentication failed (" + err + ")";
       disconnect();
-      throw StoreError(name_ + ": " + err);
+      throw StoreError(failure(std::move(err)));
     }
     return r;
   };
+  // On every (re)connection: AUTH first, as Redis 6 ACL users or the requirepass password.
+  if (!address_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!address_.user.empty()) auth.push_back(address_.user);
+    auth.push_back(address_.password);
+    run(auth);
+  }
   run({"SELECT", std::to_string(address_.db)});
   Reply sha = run({"SCRIPT", "LOAD", AddScript});
   script_sha_.assign(sha->str, sha->len);
@@ -148,15 +172,22 @@ std::vector<std::optional<Record>> RedisStore::get(const std::vector<std::string
   }
   std::vector<std::optional<Record>> out;
   out.reserve(keys.size());
+  std::string error;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(c, &raw) != REDIS_OK) {
       std::string err = c->errstr;
       disconnect();
-      throw StoreError(name_ + ": " + err);
+      throw StoreError(failure(std::move(err)));
     }
     Reply r(static_cast<redisReply*>(raw));
+    // An error (NOAUTH, NOPERM, WRONGTYPE) is no "no record": the store failed.
+    if (r && r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
     out.push_back(record_of(r.get()));
+  }
+  if (!error.empty()) {
+    disconnect();
+    throw StoreError(failure(std::move(error)));
   }
   return out;
 }
@@ -184,14 +215,14 @@ void RedisStore::add(const Batch& batch) {
     if (redisGetReply(c, &raw) != REDIS_OK) {
       std::string err = c->errstr;
       disconnect();
-      throw StoreError(name_ + ": " + err);
+      throw StoreError(failure(std::move(err)));
     }
     Reply r(static_cast<redisReply*>(raw));
     if (r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
   }
   if (!error.empty()) {
     disconnect();  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
-    throw StoreError(name_ + ": " + error);
+    throw StoreError(failure(std::move(error)));
   }
 }
 
@@ -207,7 +238,7 @@ void RedisStore::scan(const std::function<bool(const std::string&, const Record&
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
       std::string err = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string(c->errstr);
       disconnect();
-      throw StoreError(name_ + ": " + err);
+      throw StoreError(failure(std::move(err)));
     }
     cursor.assign(r->element[0]->str, r->element[0]->len);
     std::vector<std::string> keys;

@@ -14,6 +14,11 @@
 // applied is completed. Limit: a retry more than BatchMemory after the first
 // attempt could count twice. Every call has a timeout (ConnectTimeout,
 // IoTimeout); after a failure the next call reconnects.
+//
+// Over TCP or a unix socket; with a password, every connection sends AUTH [USER]
+// PASSWORD first. A refused AUTH, or NOAUTH on a later command, is a StoreError
+// "NAME: authentication failed (...)". Errors name the store by its masked
+// address and never contain the password.
 #pragma once
 
 #include <chrono>
@@ -34,8 +39,9 @@ class RedisStore final : public Store {
   static constexpr std::chrono::seconds BatchMemory{86400};
   static constexpr std::size_t ChunkKeys = 256;
 
-  // Connects at once; throws StoreError when Redis cannot be reached.
-  RedisStore(std::string host, std::uint16_t port, unsigned db, std::chrono::seconds retention);
+  // Connects at once; throws StoreError when Redis cannot be reached or refuses
+  // the credentials.
+  RedisStore(StoreAddress address, std::chrono::seconds retention);
   ~RedisStore() override;
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
@@ -50,6 +56,8 @@ class RedisStore final : public Store {
   void connect();
   void disconnect();
   redisContext* context();
+  // "NAME: ERROR", the password masked, authentication errors said so.
+  [[nodiscard]] std::string failure(std::string error) const;
 
   StoreAddress address_;
   std::string name_;  // address_.to_string(), for error messages

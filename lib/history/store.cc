@@ -14,7 +14,7 @@ std::unique_ptr<Store> open_store(const StoreAddress& address, std::chrono::seco
   switch (address.kind) {
     case Kind::Memory: return std::make_unique<MemoryStore>();
     case Kind::Lmdb: return std::make_unique<LmdbStore>(address.path, read_only);
-    case Kind::Redis: return std::make_unique<RedisStore>(address.host, address.port, address.db, retention);
+    case Kind::Redis: return std::make_unique<RedisStore>(address, retention);
   }
   throw StoreError("unknown store");
 }

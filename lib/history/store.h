@@ -4,7 +4,7 @@
 //   memory            a map in this process (tests; lost at restart)
 //   lmdb:PATH         LMDB in directory PATH: survives restarts and crashes; the map
 //                     grows as needed, and when it cannot grow the oldest records go
-//   redis://H:P/DB    Redis, shared by several MX hosts; records are hashes under
+//   redis://H:P/DB    Redis (or redis+unix://PATH), shared by several MX hosts; records are hashes under
 //                     "tlspolicyd:history:KEY" that deltas are added to in a Lua
 //                     script, and that expire after the retention
 //

@@ -63,6 +63,10 @@ std::string read_file(const std::string& path, std::string& out, const ReadOptio
   if (options.owners != nullptr) {
     if (std::string why = untrusted_reason(st.st_uid, st.st_mode, *options.owners); !why.empty()) return why;
   }
+  if (options.secret) {
+    if ((st.st_mode & S_IROTH) != 0) return "is readable by others (mode " + mode_text(st.st_mode) + ")";
+    if ((st.st_mode & S_IRGRP) != 0) return "is readable by its group (mode " + mode_text(st.st_mode) + ")";
+  }
   if (static_cast<std::size_t>(st.st_size) > options.max_bytes) return "file too large";
   out.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];

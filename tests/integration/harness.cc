@@ -346,11 +346,36 @@ void wait_for_port(int port) {
 
 RedisServer::RedisServer() : RedisServer(free_port()) {}
 
-RedisServer::RedisServer(int port) : port_(port) {
-  process_ = std::make_unique<Process>(std::vector<std::string>{
-      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-      "--protected-mode", "no", "--daemonize", "no"});
+RedisServer::RedisServer(int port) : RedisServer(port, Options{}) {}
+
+RedisServer::RedisServer(int port, Options options) : port_(port), options_(std::move(options)) {
+  std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                   "--save", "", "--appendonly", "no", "--protected-mode", "no",
+                                   "--daemonize", "no"};
+  if (!options_.requirepass.empty()) argv.insert(argv.end(), {"--requirepass", options_.requirepass});
+  if (!options_.user.empty()) {
+    argv.insert(argv.end(), {"--user", options_.user, "on", ">" + options_.user_password, "~tlspolicyd:*", "+@all"});
+  }
+  if (!options_.unix_socket.empty()) {
+    argv.insert(argv.end(), {"--unixsocket", options_.unix_socket, "--unixsocketperm", "700"});
+  }
+  process_ = std::make_unique<Process>(std::move(argv));
   wait_for_port(port_);
+  if (!options_.unix_socket.empty()) {
+    const auto until = std::chrono::steady_clock::now() + Deadline;
+    struct stat st {};
+    while (::stat(options_.unix_socket.c_str(), &st) != 0) {
+      REQUIRE_MESSAGE(std::chrono::steady_clock::now() < until, "redis-server made no socket " << options_.unix_socket);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+std::vector<std::string> RedisServer::cli(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port_)};
+  if (!options_.requirepass.empty()) argv.insert(argv.end(), {"-a", options_.requirepass, "--no-auth-warning"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
 
 void RedisServer::kill() {

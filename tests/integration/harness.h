@@ -152,16 +152,26 @@ void wait_for_port(int port);
 // A redis-server on a free loopback port, without persistence, for the test.
 class RedisServer {
  public:
+  struct Options {
+    std::string requirepass;    // the default user's password; empty: none
+    std::string user;           // an ACL user (keys tlspolicyd:* only, all commands); empty: none
+    std::string user_password;  // its password
+    std::string unix_socket;    // also listens on this unix socket (mode 0700); empty: no socket
+  };
   RedisServer();
   explicit RedisServer(int port);
+  RedisServer(int port, Options options);
   [[nodiscard]] int port() const { return port_; }
   void kill();  // SIGKILL, and wait for it
   // SIGSTOP / SIGCONT: a store that stops answering without closing anything.
   void freeze() const { process_->signal(SIGSTOP); }
   void thaw() const { process_->signal(SIGCONT); }
+  // "redis-cli -p PORT" (with the default user's password, if any) and `args`.
+  [[nodiscard]] std::vector<std::string> cli(std::vector<std::string> args) const;
 
  private:
   int port_;
+  Options options_;
   std::unique_ptr<Process> process_;
 };
 

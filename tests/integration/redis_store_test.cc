@@ -23,7 +23,8 @@ Record seen(TlsVersion v, int n, std::int64_t t) {
 
 TEST_CASE("redis store: deltas add; the same batch id twice counts once, a half-applied batch is completed") {
   RedisServer redis;
-  history::RedisStore store("127.0.0.1", static_cast<std::uint16_t>(redis.port()), 0, std::chrono::hours(2));
+  history::RedisStore store(history::StoreAddress::redis("127.0.0.1", static_cast<std::uint16_t>(redis.port()), 0),
+                            std::chrono::hours(2));
   history::BatchIds ids;
   const history::Batch first{ids.next(), {{"p", seen(TlsVersion::TLSv1_3, 6, 1000)}, {"q", seen(TlsVersion::Plaintext, 1, 900)}}};
   store.add(first);

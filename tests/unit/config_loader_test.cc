@@ -364,7 +364,7 @@ downgrade:
   CHECK(errs[5] == "t.yaml:7:9: downgrade.mode must be enforce, warn or observe, not \"maybe\"");
   CHECK(errs[6].starts_with("t.yaml:8:11: downgrade.action: reject takes only 5.x.x"));
   CHECK(errors_of("rules: []\ndowngrade: { store: \"redis://:x/y\" }\n").at(0) ==
-        "t.yaml:2:21: downgrade.store: expected redis://HOST:PORT/DB");
+        "t.yaml:2:21: downgrade.store: expected redis://[[USER]:PASSWORD@]HOST:PORT/DB");
   CHECK(c->downgrade->lookup_timeout == std::chrono::milliseconds(200));
   CHECK(good("rules: []\ndowngrade: { lookup_timeout: 50ms }\n")->downgrade->lookup_timeout ==
         std::chrono::milliseconds(50));

@@ -171,9 +171,122 @@ TEST_CASE("store address: parse, to_string, equality") {
   CHECK(address("memory") == StoreAddress::memory());
 
   CHECK(error("lmdb:relative") == "downgrade.store: lmdb:PATH needs an absolute path");
-  CHECK(error("redis://:x/y") == "downgrade.store: expected redis://HOST:PORT/DB");
-  CHECK(error("redis://h:0") == "downgrade.store: expected redis://HOST:PORT/DB");
-  CHECK(error("postgres://h") == "downgrade.store must be memory, lmdb:PATH or redis://HOST:PORT/DB");
+  CHECK(error("redis://:x/y") == "downgrade.store: expected redis://[[USER]:PASSWORD@]HOST:PORT/DB");
+  CHECK(error("redis://h:0") == "downgrade.store: expected redis://[[USER]:PASSWORD@]HOST:PORT/DB");
+  CHECK(error("postgres://h") ==
+        "downgrade.store must be memory, lmdb:PATH, redis://HOST:PORT/DB or redis+unix:///PATH?db=DB");
+}
+
+TEST_CASE("store address: Redis credentials are percent-decoded, compared, and never printed") {
+  using history::StoreAddress;
+  auto parse = [](std::string_view text) { return StoreAddress::parse(text, "downgrade.store"); };
+  auto address = [&](std::string_view text) {
+    auto p = parse(text);
+    REQUIRE_MESSAGE(std::holds_alternative<StoreAddress>(p), std::get<std::string>(p));
+    return std::get<StoreAddress>(p);
+  };
+  auto error = [&](std::string_view text) {
+    auto p = parse(text);
+    REQUIRE(std::holds_alternative<std::string>(p));
+    return std::get<std::string>(p);
+  };
+
+  const auto pw = address("redis://:s3cret@127.0.0.1:6379/0");
+  CHECK(pw.user.empty());
+  CHECK(pw.password == "s3cret");
+  CHECK(pw.host == "127.0.0.1");
+  CHECK(pw.to_string() == "redis://:***@127.0.0.1:6379/0");
+
+  const auto acl = address("redis://tlspolicyd:p%40ss%3Aw%2Frd%25@[::1]:6380/3");
+  CHECK(acl.user == "tlspolicyd");
+  CHECK(acl.password == "p@ss:w/rd%");
+  CHECK(acl.host == "::1");
+  CHECK(acl.port == 6380);
+  CHECK(acl.db == 3);
+  CHECK(acl.to_string() == "redis://tlspolicyd:***@::1:6380/3");
+
+  // Everything before the last '@' is USER:PASSWORD: unencoded '@', '/' and ':' work too.
+  const auto raw = address("redis://u:a@b/c:d@h/1");
+  CHECK(raw.user == "u");
+  CHECK(raw.password == "a@b/c:d");
+  CHECK(raw.host == "h");
+  CHECK(raw.db == 1);
+
+  // A user alone (its password from downgrade.password_file); a user name is shown, encoded.
+  const auto user_only = address("redis://mx%20one@h");
+  CHECK(user_only.user == "mx one");
+  CHECK(user_only.password.empty());
+  CHECK(user_only.to_string() == "redis://mx%20one@h:6379/0");
+  CHECK(address(user_only.to_string()) == user_only);
+
+  // No message shows the password, even one that is a common word.
+  for (const char* text : {"redis://:hunter2@h:6379/0", "redis://u:hunter2@h:1/2", "redis+unix://:hunter2@/run/r.sock",
+                           "redis://:hunter2@h:99999/0", "redis://:hunter2%zz@h", "redis+unix://:hunter2@/s?x=1"}) {
+    CAPTURE(text);
+    const auto p = parse(text);
+    const std::string shown = std::holds_alternative<StoreAddress>(p) ? std::get<StoreAddress>(p).to_string()
+                                                                       : std::get<std::string>(p);
+    CHECK(shown.find("hunter2") == std::string::npos);
+  }
+
+  // Credentials count in equality: a changed password needs a restart.
+  CHECK(address("redis://:a@h") != address("redis://:b@h"));
+  CHECK(address("redis://u:a@h") != address("redis://v:a@h"));
+  CHECK(address("redis://:a@h") != address("redis://h"));
+  CHECK(address("redis://:a@h:6379/0") == address("redis://:a@h"));
+
+  CHECK(error("redis://:a%4@h") ==
+        "downgrade.store: a '%' in USER:PASSWORD must start %XX (write a '%' itself as %25)");
+  CHECK(error("redis://%g0:a@h") ==
+        "downgrade.store: a '%' in USER:PASSWORD must start %XX (write a '%' itself as %25)");
+  CHECK(error("redis://u:@h") == "downgrade.store: the password after ':' is empty");
+  CHECK(error("redis://@h") == "downgrade.store: nothing before '@' (expected USER@, :PASSWORD@ or USER:PASSWORD@)");
+  CHECK(error("redis://:pw@") == "downgrade.store: expected redis://[[USER]:PASSWORD@]HOST:PORT/DB");
+}
+
+TEST_CASE("store address: a Redis unix socket is redis+unix:///PATH?db=DB") {
+  using history::StoreAddress;
+  auto parse = [](std::string_view text) { return StoreAddress::parse(text, "downgrade.store"); };
+  auto address = [&](std::string_view text) {
+    auto p = parse(text);
+    REQUIRE_MESSAGE(std::holds_alternative<StoreAddress>(p), std::get<std::string>(p));
+    return std::get<StoreAddress>(p);
+  };
+  auto error = [&](std::string_view text) {
+    auto p = parse(text);
+    REQUIRE(std::holds_alternative<std::string>(p));
+    return std::get<std::string>(p);
+  };
+
+  const auto plain = address("redis+unix:///run/redis/redis-server.sock?db=2");
+  CHECK(plain.kind == StoreAddress::Kind::Redis);
+  CHECK(plain.socket == "/run/redis/redis-server.sock");
+  CHECK(plain.host.empty());
+  CHECK(plain.db == 2);
+  CHECK(plain == StoreAddress::redis_unix("/run/redis/redis-server.sock", 2));
+  CHECK(plain.to_string() == "redis+unix:///run/redis/redis-server.sock?db=2");
+  CHECK(address(plain.to_string()) == plain);
+  CHECK(address("redis+unix:///run/r.sock").to_string() == "redis+unix:///run/r.sock?db=0");
+  CHECK(address("redis+unix:///run/r.sock") != address("redis+unix:///run/s.sock"));
+  CHECK(address("redis+unix:///run/r.sock") != address("redis://localhost"));
+
+  const auto acl = address("redis+unix://tlspolicyd:a%40b@/run/r.sock?db=1");
+  CHECK(acl.user == "tlspolicyd");
+  CHECK(acl.password == "a@b");
+  CHECK(acl.socket == "/run/r.sock");
+  CHECK(acl.to_string() == "redis+unix://tlspolicyd:***@/run/r.sock?db=1");
+  CHECK(address("redis+unix://:p@w@/run/r.sock").password == "p@w");
+
+  const std::string expected = "downgrade.store: expected redis+unix://[[USER]:PASSWORD@]/PATH?db=DB";
+  CHECK(error("redis+unix://run/r.sock") == expected + " (an absolute socket path)");
+  CHECK(error("redis+unix://") == expected + " (an absolute socket path)");
+  CHECK(error("redis+unix:///r.sock?database=1") == expected + " (the only parameter is db=N)");
+  CHECK(error("redis+unix:///r.sock?db=x") == expected + " (the only parameter is db=N)");
+  // Other clients' spellings are pointed to this one.
+  for (const char* other : {"unix:///run/r.sock", "redis+socket:///run/r.sock", "redis-socket:///run/r.sock"}) {
+    CHECK(error(other) == "downgrade.store: a Redis unix socket is written redis+unix:///PATH?db=DB");
+  }
+  CHECK(error("redis:///run/r.sock") == "downgrade.store: no HOST; a Redis unix socket is written redis+unix:///PATH?db=DB");
 }
 
 TEST_CASE("tracker: a transaction counts once, requests before MAIL not at all") {
