@@ -21,7 +21,8 @@ const std::string PasswordInUrl = "Pw%3Awith%40signs-9f3K";
 const std::string AclPassword = "acl-Secret-77Qz";
 
 const std::string DefaultDefer =
-    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example used stronger TLS before; please try again later\n\n";
+    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
+    "again later\n\n";
 
 std::string config(const std::string& sock, const std::string& store, const std::string& extra = {}) {
   return "listen: [ \"unix:" + sock + "\" ]\n"
