@@ -3,6 +3,7 @@
 // and a real redis-server, alone and beside a running daemon.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -197,7 +198,7 @@ TEST_CASE("history forget and rebaseline take effect in running daemons within 5
     CHECK(ask(ca, transaction("p.0", "")) == DefaultDefer);
     std::optional<Client> cb;
     if (b) {
-      cb = Client::unix_socket(sock_b);
+      cb.emplace(Client::unix_socket(sock_b));
       CHECK(ask(*cb, transaction("p.1", "")) == DefaultDefer);  // B has the peer in its cache too
     }
     wait_for_show(cfg, std::string("plaintext:    ") + (redis ? "2" : "1") + "\nTLS:          3\n");
