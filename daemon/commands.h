@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // commands: the tlspolicyd subcommands (SPEC section 2), each returning its exit
-// code. serve runs the daemon; check and query never open a socket, report opens
-// the history store (a Redis store is a TCP connection), doctor runs postconf and
-// probes the policy endpoint it finds.
+// code. serve runs the daemon; check and query never open a socket, report and
+// history open the history store (a Redis store is a TCP connection), doctor runs
+// postconf and probes the policy endpoint it finds.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tlspolicyd::daemon {
@@ -43,6 +44,17 @@ struct ReportArgs {
   std::string since;  // a duration; empty: everything
 };
 
+// `history SUBCOMMAND`: look at and correct the TLS history store.
+enum class HistoryAction { Show, Forget, Rebaseline, Export, Import };
+[[nodiscard]] std::string_view to_string(HistoryAction action);  // "show", ...
+
+struct HistoryArgs {
+  HistoryAction action = HistoryAction::Show;
+  std::string config_path;
+  std::vector<std::string> keys;  // show, forget, rebaseline: as report prints them (escaped)
+  std::string file;               // import: a file that export wrote ("-": stdin)
+};
+
 struct DoctorArgs {
   std::string config_path;
   std::string postconf = "postconf";  // run as POSTCONF -n, -M, -h NAME
@@ -51,6 +63,7 @@ struct DoctorArgs {
 int run_serve(const ServeArgs& args);
 int run_doctor(const DoctorArgs& args);
 int run_report(const ReportArgs& args);
+int run_history(const HistoryArgs& args);
 int run_check(const std::string& config_path);
 int run_query(const QueryArgs& args);
 

@@ -13,7 +13,7 @@ using protocol::Attr;
 std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 history::Tracker::Settings tracker_settings(const config::DowngradeSettings& s) {
-  return history::Tracker::Settings{s.key, s.min_observations, s.cache_entries};
+  return history::Tracker::Settings{s.key, s.min_observations, s.cache_entries, s.rebaseline_after.count()};
 }
 
 // The warning for a downgrade: the key, what was seen before, what arrived.
@@ -35,6 +35,16 @@ std::string downgrade_line(const history::Finding& f, const protocol::Request& r
   line.add("recipient", "<" + std::string(r.get(Attr::Recipient)) + ">");
   line.add_raw("mode", policy::to_string(mode));
   return line.str();
+}
+
+std::string escaped(const std::string& key) {
+  std::string out;
+  log::append_escaped(out, key);
+  return out;
+}
+
+std::string version_text(const std::optional<tls::TlsVersion>& v) {
+  return v ? std::string(tls::to_string(*v)) : "none";
 }
 
 }  // namespace
@@ -152,6 +162,15 @@ std::optional<policy::Failure> HistoryService::observe(const protocol::Request& 
   const bool exempt = settings.has_exempt && settings.exempt.matches(request).yes();
   auto finding = tracker_.observe(request, wall_now(), exempt);
   if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
+  for (auto& r : tracker_.take_rebaselined()) {
+    const std::string key = escaped(r.key);
+    logger_->warn("history: key={} rebaselined: every transaction since {} was below its best {} "
+                  "(downgrade.rebaseline_after {}s); its best is now {}; by hand: tlspolicyd history rebaseline {}",
+                  key, history::format_time(r.below_since), version_text(r.best), settings.rebaseline_after.count(),
+                  version_text(r.new_best), key);
+    if (metrics_ != nullptr) metrics_->history_rebaselined();
+    rebaselined_.push_back(std::move(r.key));
+  }
   if (!finding) return std::nullopt;
   if (finding->first_in_transaction) {
     logger_->warn("{}", downgrade_line(*finding, request, settings.mode));
@@ -180,6 +199,8 @@ void HistoryService::tick_cb(evutil_socket_t, short, void* arg) { static_cast<Hi
 
 void HistoryService::tick() {
   if (auto dirty = tracker_.take_dirty(); !dirty.empty()) post(Write{std::move(dirty)});
+  if (!rebaselined_.empty()) post(LogChanges{std::exchange(rebaselined_, {})});  // after their write
+  post(Poll{});
   if (Clock::now() >= next_expire_) {
     post(Expire{wall_now() - settings_.retention.count()});
     next_expire_ = Clock::now() + ExpireInterval;
@@ -226,6 +247,18 @@ void HistoryService::deliver(std::vector<Result> results) {
       }
     } else if (auto* ex = std::get_if<Expired>(&result)) {
       if (ex->count > 0) logger_->info("history: expired {} record(s) not seen for {}s", ex->count, settings_.retention.count());
+    } else if (auto* changed = std::get_if<Changed>(&result)) {
+      if (!changed->complete) {
+        logger_->warn("history: the change log of {} was trimmed past what this daemon read; fetching every "
+                      "cached record again", store_name_);
+        tracker_.reload_all();
+      }
+      for (const auto& key : changed->keys) tracker_.reload(key);
+      if (!changed->keys.empty()) {
+        logger_->info("history: {} record(s) changed in the store (history forget, rebaseline or import); fetching "
+                      "them again (the last: key={})", changed->keys.size(), escaped(changed->keys.back()));
+      }
+      if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
     } else if (auto* lost = std::get_if<Lost>(&result)) {
       logger_->warn("history: {} unwritten record(s) dropped: the store has been unavailable too long", lost->count);
     }
@@ -305,12 +338,36 @@ void HistoryService::flush_unwritten() {
     inbox_.post(Written{in_flight_->deltas.size()});
     in_flight_.reset();
   }
+  if (changes_to_log_.empty() || !store_ready()) return;
+  try {
+    store_->log_changes(changes_to_log_);
+    store_worked();
+    changes_to_log_.clear();
+  } catch (const history::StoreError& e) {
+    store_failed(e.what());
+  }
+}
+
+void HistoryService::poll_changes() {
+  if (!store_ready()) return;
+  try {
+    auto changes = store_->changes_since(change_seq_);
+    store_worked();
+    const bool started = change_seq_.has_value();
+    change_seq_ = changes.last;
+    if (started && (!changes.keys.empty() || !changes.complete)) {
+      inbox_.post(Changed{std::move(changes.keys), changes.complete});
+    }
+  } catch (const history::StoreError& e) {
+    store_failed(e.what());
+  }
 }
 
 void HistoryService::work(Job& job) {
   if (auto* barrier = std::get_if<Barrier>(&job)) {
     barrier->reached->set_value();
   } else if (auto* load = std::get_if<Load>(&job)) {
+    if (!change_seq_) poll_changes();  // records read from here on are newer than the log's start
     if (store_ready()) {
       try {
         auto records = store_->get(load->keys);
@@ -344,7 +401,13 @@ void HistoryService::work(Job& job) {
     } catch (const history::StoreError& e) {
       store_failed(e.what());
     }
+  } else if (std::holds_alternative<Poll>(job)) {
+    poll_changes();
+  } else if (auto* changes = std::get_if<LogChanges>(&job)) {
+    changes_to_log_.insert(changes_to_log_.end(), changes->keys.begin(), changes->keys.end());
+    flush_unwritten();
   } else if (auto* warm = std::get_if<WarmUp>(&job)) {
+    poll_changes();  // first: a change after the records are read is not missed
     if (!store_ready()) return;
     Warm out;
     try {

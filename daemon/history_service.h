@@ -23,6 +23,14 @@
 // throughout, by the rules, without history. At start the worker reads up to the
 // cache size of the most recently seen records ahead (warm start) and expires
 // old ones, then hourly.
+//
+// Changes by hand: every tick the worker also reads the store's change log
+// (history/store.h; `tlspolicyd history forget|rebaseline|import` on any host)
+// and the keys changed are fetched again (Tracker::reload; what was counted here
+// and not written stays, and is written), so a change takes effect within about
+// two ticks. A key rebaselined by downgrade.rebaseline_after is logged (warning,
+// with the command that does it by hand), counted, and appended to the change
+// log once its new baseline is written, so the other hosts follow.
 #pragma once
 
 #include <event2/event.h>
@@ -103,12 +111,16 @@ class HistoryService {
   struct WarmUp {
     std::size_t limit;
   };
+  struct Poll {};  // read the change log
+  struct LogChanges {
+    std::vector<std::string> keys;
+  };
   struct Stop {};
   // Reached once every job posted before it is done (shutdown waits for it).
   struct Barrier {
     std::shared_ptr<std::promise<void>> reached;
   };
-  using Job = std::variant<Load, Write, Expire, WarmUp, Stop, Barrier>;
+  using Job = std::variant<Load, Write, Expire, WarmUp, Poll, LogChanges, Stop, Barrier>;
 
   struct Loaded {
     std::vector<std::string> keys;
@@ -132,7 +144,11 @@ class HistoryService {
   struct Lost {
     std::size_t count;
   };
-  using Result = std::variant<Loaded, Written, Warm, StoreState, Expired, Lost>;
+  struct Changed {
+    std::vector<std::string> keys;
+    bool complete = true;  // false: the log was trimmed past what was read: every key
+  };
+  using Result = std::variant<Loaded, Written, Warm, StoreState, Expired, Lost, Changed>;
 
   static void tick_cb(evutil_socket_t, short, void* arg);
   void tick();
@@ -152,6 +168,9 @@ class HistoryService {
   void store_failed(const std::string& error);
   void store_worked();
   void flush_unwritten();
+  // Reads the change log from where it was read last (the first call only finds
+  // where that is).
+  void poll_changes();
 
   Logger logger_;
   metrics::Metrics* metrics_;
@@ -175,6 +194,7 @@ class HistoryService {
   Clock::time_point timeout_logged_{};
   std::chrono::steady_clock::time_point next_expire_{};
   std::uint64_t dropped_logged_ = 0;
+  std::vector<std::string> rebaselined_;  // for the change log, after their next write
   Inbox<Result> inbox_;
 
   // Shared with the worker.
@@ -191,6 +211,8 @@ class HistoryService {
   history::BatchIds batch_ids_;
   std::optional<history::Batch> in_flight_;  // tried and failed: retried as it is
   std::map<std::string, history::Record> unwritten_;  // deltas for the next batch, added by key
+  std::optional<std::uint64_t> change_seq_;  // the last change log entry read
+  std::vector<std::string> changes_to_log_;  // once unwritten_ is written
   std::thread worker_;
 };
 

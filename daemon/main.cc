@@ -19,7 +19,7 @@ using namespace tlspolicyd::daemon;
 namespace {
 
 bool is_subcommand(std::string_view arg) {
-  for (std::string_view name : {"serve", "check", "query", "report", "doctor"}) {
+  for (std::string_view name : {"serve", "check", "query", "report", "history", "doctor"}) {
     if (arg == name) return true;
   }
   return false;
@@ -75,6 +75,31 @@ int main(int argc, char** argv) {
   report_cmd->add_flag("--json", report.json, "Print one JSON object");
   report_cmd->add_option("--since", report.since, "Only peers seen within DURATION (e.g. 7d)");
 
+  HistoryArgs history;
+  history.config_path = default_config;
+  auto* history_cmd = app.add_subcommand("history", "Look at and correct the TLS history store");
+  history_cmd->require_subcommand(1);
+  struct HistorySub {
+    HistoryAction action;
+    const char* help;
+  };
+  for (const HistorySub& sub :
+       {HistorySub{HistoryAction::Show, "Print the record of each KEY"},
+        HistorySub{HistoryAction::Forget, "Remove the record of each KEY (running daemons drop it within 5 s)"},
+        HistorySub{HistoryAction::Rebaseline, "Accept each KEY's last protocol as its best (running daemons follow)"},
+        HistorySub{HistoryAction::Export, "Print every record as JSON Lines"},
+        HistorySub{HistoryAction::Import, "Add the records of FILE (what export wrote) to the store"}}) {
+    const std::string name(to_string(sub.action));
+    auto* cmd = history_cmd->add_subcommand(name, sub.help);
+    cmd->add_option("-c,--config", history.config_path, "Configuration file")->capture_default_str();
+    cmd->callback([&history, action = sub.action] { history.action = action; });
+    if (sub.action == HistoryAction::Import) {
+      cmd->add_option("file", history.file, "A file that export wrote, - for stdin")->required();
+    } else if (sub.action != HistoryAction::Export) {
+      cmd->add_option("keys", history.keys, "Keys as report prints them")->required();
+    }
+  }
+
   DoctorArgs doctor;
   doctor.config_path = default_config;
   auto* doctor_cmd = app.add_subcommand("doctor", "Check how Postfix is wired to tlspolicyd");
@@ -93,6 +118,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return run_check(check_config);
   if (*query_cmd) return run_query(query);
   if (*report_cmd) return run_report(report);
+  if (*history_cmd) return run_history(history);
   if (*doctor_cmd) return run_doctor(doctor);
   return exit_code::Usage;
 }

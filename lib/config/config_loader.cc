@@ -555,7 +555,7 @@ class Loader {
   void read_downgrade(const YAML::Node& node) {
     if (!r_.check_map(node, "downgrade",
                       {"store", "password_file", "key", "retention", "min_observations", "mode", "action", "exempt",
-                       "cache_entries", "lookup_timeout"})) {
+                       "cache_entries", "lookup_timeout", "rebaseline_after"})) {
       return;
     }
     DowngradeSettings d;
@@ -609,6 +609,9 @@ class Loader {
           d.lookup_timeout = *v;
         }
       }
+    }
+    if (auto n = node["rebaseline_after"]) {
+      if (auto v = r_.duration(n, "downgrade.rebaseline_after")) d.rebaseline_after = *v;
     }
     config_.downgrade = std::move(d);
   }

@@ -4,7 +4,8 @@
 // Without the section no TLS history is kept. Defaults: store
 // lmdb:/var/lib/tlspolicyd/history, key [sender_domain, client], retention 90d,
 // min_observations 3, mode observe, action a 4xx defer, no exemptions, 100 000
-// cached keys, a 200ms wait for a record not in memory. The store's address and the key's parts are history's vocabulary
+// cached keys, a 200ms wait for a record not in memory, a key downgraded for 3d
+// rebaselined. The store's address and the key's parts are history's vocabulary
 // (history/store_address.h, history/key.h); this section only holds them.
 #pragma once
 
@@ -34,6 +35,10 @@ struct DowngradeSettings {
   // How long a request whose key is not in memory waits for the store's record
   // before it is answered without history (0: never waits).
   std::chrono::milliseconds lookup_timeout{200};
+  // A key whose every transaction has been a downgrade for this long is
+  // rebaselined (history/tracker.h; 0: never). Shorter than Postfix's 5-day
+  // maximal_queue_lifetime, so a peer that lost its TLS is not locked out for good.
+  std::chrono::seconds rebaseline_after{3 * 86400};
 };
 
 inline constexpr const char* DefaultDowngradeAction =

@@ -37,6 +37,35 @@ class Txn {
 MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
+constexpr const char* ChangesDb = "tlspolicyd-changes\\";
+
+std::string sequence_key(std::uint64_t n) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, n >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
+  return out;
+}
+
+std::uint64_t sequence_of(const MDB_val& v) {
+  std::uint64_t n = 0;
+  const auto* p = static_cast<const unsigned char*>(v.mv_data);
+  for (std::size_t i = 0; i < v.mv_size && i < 8; ++i) n = n << 8 | p[i];
+  return n;
+}
+
+// A cursor closed at the end of the scope.
+class Cursor {
+ public:
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &cursor_), "lmdb cursor"); }
+  ~Cursor() { mdb_cursor_close(cursor_); }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  int get(MDB_val& k, MDB_val& v, MDB_cursor_op op) { return mdb_cursor_get(cursor_, &k, &v, op); }
+  MDB_cursor* get() const { return cursor_; }
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+};
+
 void make_dirs(const std::string& path) {
   for (std::size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
     std::string dir = path.substr(0, pos);
@@ -56,6 +85,7 @@ LmdbStore::LmdbStore(std::string path, bool read_only, std::size_t max_map_bytes
   try {
     check(mdb_env_set_mapsize(env_, map_bytes_), "lmdb map size");
     check(mdb_env_set_maxreaders(env_, 126), "lmdb readers");
+    check(mdb_env_set_maxdbs(env_, 1), "lmdb databases");
     check(mdb_env_open(env_, path_.c_str(), read_only ? MDB_RDONLY : 0, 0640), "lmdb open " + path_);
     // The file may be larger than our first map (it grew in an earlier run).
     MDB_envinfo info{};
@@ -63,6 +93,13 @@ LmdbStore::LmdbStore(std::string path, bool read_only, std::size_t max_map_bytes
     map_bytes_ = std::max(map_bytes_, info.me_mapsize);
     Txn txn(env_, read_only ? MDB_RDONLY : 0);
     check(mdb_dbi_open(txn.get(), nullptr, 0, &dbi_), "lmdb database");
+    MDB_dbi changes = 0;
+    const int rc = mdb_dbi_open(txn.get(), ChangesDb, read_only ? 0 : MDB_CREATE, &changes);
+    if (rc == MDB_SUCCESS) {
+      changes_dbi_ = changes;
+    } else if (rc != MDB_NOTFOUND) {
+      check(rc, "lmdb change log");
+    }
     check(txn.commit(), "lmdb commit");
   } catch (...) {
     mdb_env_close(env_);
@@ -168,6 +205,21 @@ void LmdbStore::add(const Batch& batch) {
   applied_.remember(batch.id);  // committed: from here on nothing throws
 }
 
+std::size_t LmdbStore::remove(const std::vector<std::string>& keys) {
+  Txn txn(env_, 0);
+  std::size_t n = 0;
+  for (const auto& key : keys) {
+    if (key.empty() || key.size() > 511) continue;  // never kept (write_batch)
+    MDB_val k = val(key);
+    const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
+    if (rc == MDB_NOTFOUND) continue;
+    check(rc, "lmdb delete");
+    ++n;
+  }
+  check(txn.commit(), "lmdb commit");
+  return n;
+}
+
 std::size_t LmdbStore::expire(std::int64_t cutoff) {
   std::vector<std::string> old;
   scan([&](const std::string& key, const Record& r) {
@@ -187,6 +239,54 @@ std::size_t LmdbStore::expire(std::int64_t cutoff) {
     check(txn.commit(), "lmdb commit");
   }
   return old.size();
+}
+
+void LmdbStore::log_changes(const std::vector<std::string>& keys) {
+  if (!changes_dbi_) throw StoreError("lmdb change log: " + path_ + " is open read-only");
+  Txn txn(env_, 0);
+  std::uint64_t last = 0;
+  {
+    Cursor cursor(txn.get(), *changes_dbi_);
+    MDB_val k{}, v{};
+    if (cursor.get(k, v, MDB_LAST) == MDB_SUCCESS) last = sequence_of(k);
+    for (const auto& key : keys) {
+      const std::string seq = sequence_key(++last);
+      MDB_val sk = val(seq), data = val(key);
+      check(mdb_put(txn.get(), *changes_dbi_, &sk, &data, MDB_APPEND), "lmdb change log");
+    }
+    MDB_stat st{};
+    check(mdb_stat(txn.get(), *changes_dbi_, &st), "lmdb change log");
+    for (std::size_t n = st.ms_entries; n > ChangesKept; --n) {
+      if (cursor.get(k, v, MDB_FIRST) != MDB_SUCCESS) break;
+      check(mdb_cursor_del(cursor.get(), 0), "lmdb change log");
+    }
+  }
+  check(txn.commit(), "lmdb commit");
+}
+
+Changes LmdbStore::changes_since(std::optional<std::uint64_t> after) {
+  Changes out;
+  if (!changes_dbi_) {
+    out.complete = !after || *after == 0;
+    return out;
+  }
+  Txn txn(env_, MDB_RDONLY);
+  Cursor cursor(txn.get(), *changes_dbi_);
+  MDB_val k{}, v{};
+  if (cursor.get(k, v, MDB_LAST) == MDB_SUCCESS) out.last = sequence_of(k);
+  if (!after || *after == out.last) return out;
+  std::uint64_t first = 0;
+  if (cursor.get(k, v, MDB_FIRST) == MDB_SUCCESS) first = sequence_of(k);
+  if (*after > out.last || first == 0 || *after + 1 < first) {
+    out.complete = false;
+    return out;
+  }
+  const std::string from = sequence_key(*after + 1);
+  k = val(from);
+  for (int rc = cursor.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cursor.get(k, v, MDB_NEXT)) {
+    out.keys.emplace_back(view(v));
+  }
+  return out;
 }
 
 void LmdbStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {

@@ -19,6 +19,7 @@
 
 #include <lmdb.h>
 
+#include <optional>
 #include <string>
 
 #include "history/store.h"
@@ -38,7 +39,10 @@ class LmdbStore final : public Store {
 
   std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
   void add(const Batch& batch) override;
+  std::size_t remove(const std::vector<std::string>& keys) override;
   std::size_t expire(std::int64_t cutoff) override;
+  void log_changes(const std::vector<std::string>& keys) override;
+  Changes changes_since(std::optional<std::uint64_t> after) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
 
   // How many records were removed to make room, since opening.
@@ -58,6 +62,7 @@ class LmdbStore final : public Store {
   std::size_t evicted_ = 0;
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;
+  std::optional<MDB_dbi> changes_dbi_;  // none: read-only and never written
   RecentBatches applied_;
 };
 

@@ -22,8 +22,34 @@ void MemoryStore::add(const Batch& batch) {
   applied_.remember(batch.id);
 }
 
+std::size_t MemoryStore::remove(const std::vector<std::string>& keys) {
+  std::size_t n = 0;
+  for (const auto& key : keys) n += records_.erase(key);
+  return n;
+}
+
 std::size_t MemoryStore::expire(std::int64_t cutoff) {
   return std::erase_if(records_, [&](const auto& kv) { return kv.second.last_seen < cutoff; });
+}
+
+void MemoryStore::log_changes(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    changes_.push_back(key);
+    ++changes_last_;
+    if (changes_.size() > ChangesKept) changes_.pop_front();
+  }
+}
+
+Changes MemoryStore::changes_since(std::optional<std::uint64_t> after) {
+  Changes out{changes_last_, {}, true};
+  if (!after || *after == changes_last_) return out;
+  const std::uint64_t first = changes_last_ - changes_.size() + 1;
+  if (*after > changes_last_ || *after + 1 < first) {
+    out.complete = false;
+    return out;
+  }
+  out.keys.assign(changes_.begin() + static_cast<std::ptrdiff_t>(*after + 1 - first), changes_.end());
+  return out;
 }
 
 void MemoryStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {

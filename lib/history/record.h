@@ -10,6 +10,18 @@
 // sharing one store) add up exactly, and no writer can erase another's evidence
 // of TLS. Adding the same delta twice counts it twice: stores keep writes
 // idempotent by batch id (store.h). Times are Unix seconds; 0 is unset.
+//
+// The baseline (history rebaseline, downgrade.rebaseline_after) is an epoch: the
+// time it was set (0: never), and with it the fields judged against it: the best
+// protocol, the TLS transactions since, the last transaction at the best level
+// and the first downgrade after that one. A writer's delta carries the epoch its
+// view had when it counted. Combining, the newer epoch wins these fields whole
+// (an older epoch's are dropped: they were counted before the rebaseline, or by a
+// host that had not heard of it yet, which then counts too little, never too
+// much); the same epoch adds and takes maxima as above. The lifetime fields
+// (counts, times, downgrades, last) are never reset. Limit: of two writers'
+// downgrade clocks only the one after the later at-best transaction survives,
+// so a lost one restarts at the next downgrade (later, never earlier).
 #pragma once
 
 #include <array>
@@ -34,6 +46,10 @@ struct Record {
   std::uint8_t best = 0;  // slot of the best TLS version seen; 0 = none
   std::uint8_t last = 0;  // slot of the last transaction's protocol
   std::uint64_t downgrades = 0;
+  std::int64_t baseline = 0;         // when the baseline was set; 0: never
+  std::uint64_t baseline_tls = 0;    // TLS transactions counted in this baseline
+  std::int64_t at_best_last = 0;     // the last transaction at the best level (the counter's judgement)
+  std::int64_t below_since = 0;      // the first downgrade after at_best_last; 0: none since
 
   [[nodiscard]] std::uint64_t plaintext() const { return counts[0]; }
   [[nodiscard]] std::uint64_t tls() const;  // every TLS transaction, unknown spellings included
@@ -43,18 +59,33 @@ struct Record {
   [[nodiscard]] std::uint64_t below(tls::TlsVersion floor) const;
   [[nodiscard]] std::optional<tls::TlsVersion> best_version() const;
   [[nodiscard]] tls::TlsVersion last_version() const { return version_of_slot(last); }
+  // TLS transactions that count towards min_observations: since the baseline, or
+  // all of them when there never was one (records written before baselines existed).
+  [[nodiscard]] std::uint64_t tls_since_baseline() const { return baseline == 0 ? tls() : baseline_tls; }
 
-  // Counts one transaction with protocol `v` at time `now`.
+  // Counts one transaction with protocol `v` at time `now` (in this baseline).
   void add(tls::TlsVersion v, std::int64_t now);
+  // A transaction at the best level (the end of any downgrade streak), or a
+  // downgrade (the streak's start, unless one is running), at `now`.
+  void mark_at_best(std::int64_t now);
+  void mark_below(std::int64_t now);
+  // Starts baseline `epoch` with best slot `best`; its other fields start at zero.
+  void start_baseline(std::int64_t epoch, std::uint8_t best_slot);
+  // The next baseline of this record at `now`: strictly newer than its own, with
+  // the last protocol seen as the best (none after plaintext).
+  void rebaseline(std::int64_t now);
   bool operator==(const Record&) const = default;
 };
 
-// `base` plus `delta` (see above): counts and downgrades add; best and last_seen
-// by maximum; first_seen by minimum (0 = unset); `last` from the record seen
-// later (from `delta` on a tie).
+// `base` plus `delta` (see above): counts and downgrades add; last_seen by
+// maximum; first_seen by minimum (0 = unset); `last` from the record seen later
+// (from `delta` on a tie); the baseline's fields from the newer baseline, or, in
+// the same one, baseline_tls adds, best and at_best_last by maximum, below_since
+// the earliest that is still after at_best_last.
 [[nodiscard]] Record combine(const Record& base, const Record& delta);
 
-// A fixed little-endian binary form for stores that keep bytes (LMDB).
+// A fixed little-endian binary form for stores that keep bytes (LMDB): format 2;
+// decode also reads format 1 (no baseline fields: they read as zero).
 [[nodiscard]] std::string encode(const Record& r);
 [[nodiscard]] std::optional<Record> decode(std::string_view bytes);
 

@@ -12,13 +12,15 @@ namespace tlspolicyd::history {
 namespace {
 
 // Field names of a record's hash, in Record order.
-constexpr std::array<const char*, 13> Fields = {"f", "l", "c0", "c1", "c2", "c3", "c4",
-                                                 "c5", "c6", "c7", "b", "lp", "d"};
+// A hash written before baselines existed has no "bl", "bt", "ab", "bs": they
+// read as 0 (no baseline: record.h's tls_since_baseline() counts every TLS one).
+constexpr std::array<const char*, 17> Fields = {"f",  "l",  "c0", "c1", "c2", "c3", "c4", "c5", "c6",
+                                                 "c7", "b",  "lp", "d",  "bl", "bt", "ab", "bs"};
 
 // Adds one chunk of a batch, once. KEYS[1] the chunk's marker, KEYS[2..] the
 // records' keys; ARGV[1] the marker's life in seconds (0: no marker, not
-// idempotent), ARGV[2] the records' retention, then 13 fields (in Fields order)
-// per record. The marker is set first, in the same script: Redis runs a script
+// idempotent), ARGV[2] the records' retention, then 17 fields (in Fields order)
+// per record, combined as record.h's combine() does. The marker is set first, in the same script: Redis runs a script
 // atomically, so a chunk is applied whole and once, or not at all. Returns 1
 // when applied, 0 when skipped as a repeat.
 constexpr const char* AddScript = R"lua(
@@ -26,29 +28,65 @@ if tonumber(ARGV[1]) > 0 then
   if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 end
 for k = 2, #KEYS do
-  local cur = redis.call('HMGET', KEYS[k], 'f','l','c0','c1','c2','c3','c4','c5','c6','c7','b','lp','d')
+  local cur = redis.call('HMGET', KEYS[k], 'f','l','c0','c1','c2','c3','c4','c5','c6','c7','b','lp','d',
+                         'bl','bt','ab','bs')
   local function old(i) return tonumber(cur[i] or '0') or 0 end
   local new = {}
-  for i = 1, 13 do new[i] = tonumber(ARGV[2 + (k - 2) * 13 + i]) end
+  for i = 1, 17 do new[i] = tonumber(ARGV[2 + (k - 2) * 17 + i]) end
   local out = {}
   local of, nf = old(1), new[1]
   if of == 0 or (nf ~= 0 and nf < of) then out[1] = nf else out[1] = of end
   out[2] = math.max(old(2), new[2])
   for i = 3, 10 do out[i] = old(i) + new[i] end
-  out[11] = math.max(old(11), new[11])
   if new[2] ~= 0 and new[2] >= old(2) then out[12] = new[12] else out[12] = old(12) end
   out[13] = old(13) + new[13]
+  -- The baseline: the newer one wins its fields whole; the same one adds up.
+  if new[14] ~= old(14) then
+    local from_new = new[14] > old(14)
+    for _, i in ipairs({11, 14, 15, 16, 17}) do
+      if from_new then out[i] = new[i] else out[i] = old(i) end
+    end
+  else
+    out[11] = math.max(old(11), new[11])
+    out[14] = old(14)
+    out[15] = old(15) + new[15]
+    out[16] = math.max(old(16), new[16])
+    out[17] = 0
+    for _, since in ipairs({old(17), new[17]}) do
+      if since > out[16] and (out[17] == 0 or since < out[17]) then out[17] = since end
+    end
+  end
   redis.call('HSET', KEYS[k], 'f',out[1],'l',out[2],'c0',out[3],'c1',out[4],'c2',out[5],'c3',out[6],'c4',out[7],
-             'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13])
+             'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13],
+             'bl',out[14],'bt',out[15],'ab',out[16],'bs',out[17])
   redis.call('EXPIRE', KEYS[k], ARGV[2])
 end
 return 1
 )lua";
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+using Reply = std::unique_ptr<redisReply, RedisStore::FreeReply>;
+
+// Appends each key to the change log. KEYS[1] the log, KEYS[2] its counter;
+// ARGV the keys, then how many entries to keep.
+constexpr const char* LogChangesScript = R"lua(
+for i = 1, #ARGV - 1 do
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('ZADD', KEYS[1], seq, seq .. ':' .. ARGV[i])
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[#ARGV]) + 1))
+return 1
+)lua";
+
+// {last sequence, first sequence kept (0: none), members after ARGV[1]...}, at one instant.
+constexpr const char* ChangesScript = R"lua(
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local out = {last, tonumber(first[2] or '0')}
+if ARGV[1] ~= '' then
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')) do out[#out + 1] = m end
+end
+return out
+)lua";
 
 timeval to_tv(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -67,6 +105,10 @@ std::vector<std::string> fields_of(const Record& r) {
   out.push_back(std::to_string(r.best));
   out.push_back(std::to_string(r.last));
   out.push_back(std::to_string(r.downgrades));
+  out.push_back(std::to_string(r.baseline));
+  out.push_back(std::to_string(r.baseline_tls));
+  out.push_back(std::to_string(r.at_best_last));
+  out.push_back(std::to_string(r.below_since));
   return out;
 }
 
@@ -80,6 +122,10 @@ std::optional<Record> record_of(const redisReply* r) {
   rec.best = static_cast<std::uint8_t>(std::min<std::uint64_t>(number(r->element[10]), ProtocolSlots - 1));
   rec.last = static_cast<std::uint8_t>(std::min<std::uint64_t>(number(r->element[11]), ProtocolSlots - 1));
   rec.downgrades = number(r->element[12]);
+  rec.baseline = static_cast<std::int64_t>(number(r->element[13]));
+  rec.baseline_tls = number(r->element[14]);
+  rec.at_best_last = static_cast<std::int64_t>(number(r->element[15]));
+  rec.below_since = static_cast<std::int64_t>(number(r->element[16]));
   return rec;
 }
 
@@ -95,6 +141,8 @@ void append(redisContext* c, const std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+void RedisStore::FreeReply::operator()(redisReply* r) const { freeReplyObject(r); }
 
 RedisStore::RedisStore(StoreAddress address, std::chrono::seconds retention)
     : address_(std::move(address)), name_(address_.to_string()), retention_(retention) {
@@ -224,6 +272,63 @@ void RedisStore::add(const Batch& batch) {
     disconnect();  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
     throw StoreError(failure(std::move(error)));
   }
+}
+
+Reply RedisStore::command(const std::vector<std::string>& args) {
+  redisContext* c = context();
+  append(c, args);
+  void* raw = nullptr;
+  if (redisGetReply(c, &raw) != REDIS_OK) {
+    std::string err = c->errstr;
+    disconnect();
+    throw StoreError(failure(std::move(err)));
+  }
+  Reply r(static_cast<redisReply*>(raw));
+  if (r->type == REDIS_REPLY_ERROR) {
+    std::string err(r->str, r->len);
+    disconnect();
+    throw StoreError(failure(std::move(err)));
+  }
+  return r;
+}
+
+std::size_t RedisStore::remove(const std::vector<std::string>& keys) {
+  if (keys.empty()) return 0;
+  std::vector<std::string> args = {"DEL"};
+  for (const auto& key : keys) args.push_back(Prefix + key);
+  Reply r = command(args);
+  return r->type == REDIS_REPLY_INTEGER ? static_cast<std::size_t>(r->integer) : 0;
+}
+
+void RedisStore::log_changes(const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  std::vector<std::string> args = {"EVAL", LogChangesScript, "2", ChangesKey, ChangesSeqKey};
+  args.insert(args.end(), keys.begin(), keys.end());
+  args.push_back(std::to_string(ChangesKept));
+  (void)command(args);
+}
+
+Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
+  Reply r = command({"EVAL", ChangesScript, "2", ChangesKey, ChangesSeqKey, after ? std::to_string(*after) : ""});
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+      r->element[1]->type != REDIS_REPLY_INTEGER) {
+    disconnect();
+    throw StoreError(failure("unexpected reply to the change log script"));
+  }
+  Changes out;
+  out.last = static_cast<std::uint64_t>(r->element[0]->integer);
+  const auto first = static_cast<std::uint64_t>(r->element[1]->integer);
+  if (!after || *after == out.last) return out;
+  if (*after > out.last || first == 0 || *after + 1 < first) {
+    out.complete = false;
+    return out;
+  }
+  for (std::size_t i = 2; i < r->elements; ++i) {
+    const std::string_view member(r->element[i]->str, r->element[i]->len);
+    const auto colon = member.find(':');
+    if (colon != std::string_view::npos) out.keys.emplace_back(member.substr(colon + 1));
+  }
+  return out;
 }
 
 std::size_t RedisStore::expire(std::int64_t) { return 0; }

@@ -2,9 +2,10 @@
 // redis_store: history in Redis, shared by several MX hosts.
 //
 // A record is a hash under "tlspolicyd:history:KEY" with one field per Record
-// member. Writes go through a Lua script that adds each delta (counts and
-// downgrades add; best and last seen by maximum; first seen by minimum; the last
-// protocol of the newer) and sets the key to expire after the retention, so
+// member. Writes go through a Lua script that adds each delta as record.h's
+// combine() does (counts and downgrades add; last seen by maximum; first seen by
+// minimum; the last protocol of the newer; the baseline's fields from the newer
+// baseline, or added up within one) and sets the key to expire after the retention, so
 // concurrent writers' counts add up exactly and old peers disappear by themselves.
 //
 // A batch goes in chunks of ChunkKeys keys, pipelined; each chunk is one script
@@ -22,11 +23,13 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "history/store.h"
 
 struct redisContext;
+struct redisReply;
 
 namespace tlspolicyd::history {
 
@@ -38,6 +41,8 @@ class RedisStore final : public Store {
   static constexpr const char* BatchPrefix = "tlspolicyd:batch:";
   static constexpr std::chrono::seconds BatchMemory{86400};
   static constexpr std::size_t ChunkKeys = 256;
+  static constexpr const char* ChangesKey = "tlspolicyd:changes";  // members "SEQ:KEY", scored by SEQ
+  static constexpr const char* ChangesSeqKey = "tlspolicyd:changes:seq";
 
   // Connects at once; throws StoreError when Redis cannot be reached or refuses
   // the credentials.
@@ -48,11 +53,20 @@ class RedisStore final : public Store {
 
   std::vector<std::optional<Record>> get(const std::vector<std::string>& keys) override;
   void add(const Batch& batch) override;
+  std::size_t remove(const std::vector<std::string>& keys) override;
   // Redis expires records by itself; this removes nothing.
   std::size_t expire(std::int64_t cutoff) override;
+  void log_changes(const std::vector<std::string>& keys) override;
+  Changes changes_since(std::optional<std::uint64_t> after) override;
   void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
 
+  struct FreeReply {
+    void operator()(redisReply* r) const;
+  };
+
  private:
+  // Runs one command; throws StoreError (and disconnects) on a failure or an error reply.
+  std::unique_ptr<redisReply, FreeReply> command(const std::vector<std::string>& args);
   void connect();
   void disconnect();
   redisContext* context();

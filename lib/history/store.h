@@ -24,6 +24,16 @@
 // remembers ids for a day, in the store; memory and LMDB remember the last
 // RecentBatches::Remembered ids of this handle, and an LMDB write that throws has
 // changed nothing (its transaction did not commit).
+//
+// The change log: `tlspolicyd history` (forget, rebaseline, import) and a daemon
+// that rebaselined a key by itself append the keys they changed, each under the
+// next sequence number; running daemons poll it (changes_since) and fetch those
+// keys again, so a change by hand takes effect without a restart, on every host
+// sharing the store. The log keeps the last ChangesKept entries: a reader that
+// fell further behind is told (complete = false) and drops its whole cache.
+// LMDB keeps it in a named database ("tlspolicyd-changes\", a name no history
+// key can have: keys end in an escaped pair, history/key.h), Redis in the sorted
+// set tlspolicyd:changes and the counter tlspolicyd:changes:seq.
 #pragma once
 
 #include <chrono>
@@ -47,8 +57,15 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct Changes {
+  std::uint64_t last = 0;         // the last sequence number in the log
+  std::vector<std::string> keys;  // changed after the one asked about, in order
+  bool complete = true;           // false: entries were trimmed (or the log restarted) since
+};
+
 class Store {
  public:
+  static constexpr std::size_t ChangesKept = 10000;
   virtual ~Store() = default;
 
   // The stored records of `keys`, in order (nullopt: none).
@@ -57,8 +74,15 @@ class Store {
   // unless a batch with this id was applied before; all or nothing per batch for
   // memory and LMDB, per chunk of RedisStore::ChunkKeys keys for Redis.
   virtual void add(const Batch& batch) = 0;
+  // Removes the records of `keys` (history forget); returns how many there were.
+  virtual std::size_t remove(const std::vector<std::string>& keys) = 0;
   // Removes the records last seen before `cutoff`; returns how many went.
   virtual std::size_t expire(std::int64_t cutoff) = 0;
+  // Appends `keys` to the change log (see above).
+  virtual void log_changes(const std::vector<std::string>& keys) = 0;
+  // The keys logged after sequence number `after`; nullopt: none, only `last` (a
+  // reader's start).
+  virtual Changes changes_since(std::optional<std::uint64_t> after) = 0;
   // Calls `fn` for every record until it returns false.
   virtual void scan(const std::function<bool(const std::string& key, const Record& record)>& fn) = 0;
 };

@@ -87,14 +87,26 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
   Entry& e = touch(key);
   const tls::TlsVersion arrived = request.tls_version();
 
+  // No permanent lockout: downgrades only, for rebaseline_after.
+  if (e.ready && settings_.rebaseline_after > 0 && e.record.below_since != 0 &&
+      now - e.record.below_since >= settings_.rebaseline_after) {
+    Rebaselined note{key, e.record.best_version(), e.record.below_since, std::nullopt};
+    e.record.rebaseline(now);
+    e.delta.start_baseline(e.record.baseline, e.record.best);  // carries the baseline to the store
+    note.new_best = e.record.best_version();
+    rebaselined_.push_back(std::move(note));
+    if (!e.dirty) dirty_keys_.push_back(key);
+    e.dirty = true;
+  }
+
   std::optional<Finding> finding;
   if (e.ready && !exempt) {
     const Record& before = e.record;
     const auto best = before.best_version();
-    if (arrived == tls::TlsVersion::Plaintext && before.tls() >= settings_.min_observations) {
+    if (arrived == tls::TlsVersion::Plaintext && best && before.tls_since_baseline() >= settings_.min_observations) {
       finding = Finding{key, before, arrived,
                         policy::Failure{policy::RequirementKey::Downgrade, policy::Unmet::PlaintextAfterTls,
-                                        std::to_string(before.tls()), std::string(tls::to_string(*best))},
+                                        std::to_string(before.tls_since_baseline()), std::string(tls::to_string(*best))},
                         true};
     } else if (best && tls::tls_rank(arrived) && *tls::tls_rank(arrived) < *tls::tls_rank(*best)) {
       finding = Finding{key, before, arrived,
@@ -107,16 +119,41 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
   const bool first = first_time(instance);
   if (finding) finding->first_in_transaction = first;
   if (first) {
+    // The delta counts in the view's baseline (a new one, fetched, starts it afresh).
+    if (e.delta.baseline != e.record.baseline) e.delta.start_baseline(e.record.baseline, 0);
     e.record.add(arrived, now);
     e.delta.add(arrived, now);
+    const std::size_t slot = slot_of(arrived);
     if (finding) {
       ++e.record.downgrades;
       ++e.delta.downgrades;
+      e.record.mark_below(now);
+      e.delta.mark_below(now);
+    } else if (slot >= 2 && slot >= e.record.best) {
+      e.record.mark_at_best(now);
+      e.delta.mark_at_best(now);
     }
     if (!e.dirty) dirty_keys_.push_back(key);
     e.dirty = true;
   }
   return finding;
+}
+
+void Tracker::reload(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !it->second.ready) return;
+  Entry& e = it->second;
+  // As before the first fetch: the view holds only what is not written yet.
+  e.record = e.delta;
+  e.ready = false;
+  e.gave_up = false;
+  loads_.push_back(key);
+}
+
+void Tracker::reload_all() {
+  for (auto& [key, e] : entries_) {
+    if (e.ready) reload(key);
+  }
 }
 
 std::vector<std::string> Tracker::take_loads() {

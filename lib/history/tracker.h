@@ -18,8 +18,17 @@
 // refreshed from the store after it is loaded: other hosts' later counts are seen
 // only once the key is evicted and fetched again.
 //
-// Downgrade (SPEC 6): plaintext after min_observations TLS transactions, or a
-// protocol below the best seen for the key.
+// Downgrade (SPEC 6): plaintext after min_observations TLS transactions since
+// the key's baseline, or a protocol below the best seen in it.
+//
+// No permanent lockout: when every transaction of a key has been a downgrade for
+// rebaseline_after (none at the best level in between; the clock starts at the
+// first downgrade, Record::below_since), the next transaction rebaselines the
+// key (Record::rebaseline: the last protocol becomes the best) instead of being
+// a downgrade; take_rebaselined() says which keys, and the delta carries the new
+// baseline to the store. reload() drops a key's view when the store's record was
+// changed by hand (history forget, rebaseline): it is fetched again, and what was
+// counted here and not yet written is kept and written.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +62,14 @@ class Tracker {
     std::vector<KeyPart> key = DefaultKey;
     std::uint32_t min_observations = 3;
     std::size_t capacity = 100000;  // cached keys
+    std::int64_t rebaseline_after = 3 * 86400;  // seconds; 0: never
+  };
+  // A key rebaselined by rebaseline_after.
+  struct Rebaselined {
+    std::string key;
+    std::optional<tls::TlsVersion> best;     // the best before
+    std::int64_t below_since = 0;            // when the downgrades began
+    std::optional<tls::TlsVersion> new_best; // the last protocol seen
   };
   static constexpr std::size_t RecentTransactions = 65536;
 
@@ -75,6 +92,14 @@ class Tracker {
   // Counts the request's transaction (once) and returns a downgrade, if any; an
   // exempt request is counted but never a downgrade.
   std::optional<Finding> observe(const protocol::Request& request, std::int64_t now, bool exempt = false);
+
+  // The keys rebaselined since the last call.
+  std::vector<Rebaselined> take_rebaselined() { return std::exchange(rebaselined_, {}); }
+  // The store's record of `key` was changed by hand: fetch it again (take_loads),
+  // keeping what was counted here and not yet written. A key not cached, or being
+  // fetched, needs nothing. reload_all() does it for every cached key.
+  void reload(const std::string& key);
+  void reload_all();
 
   // Keys to fetch from the store (each once).
   std::vector<std::string> take_loads();
@@ -121,6 +146,7 @@ class Tracker {
   std::unordered_set<std::uint64_t> instances_;
   std::deque<std::uint64_t> instance_order_;
   std::uint64_t dropped_ = 0;
+  std::vector<Rebaselined> rebaselined_;
 };
 
 // "2026-11-28T20:10:00Z"

@@ -197,6 +197,37 @@ void append_escaped(std::string& out, std::string_view value) {
   out.resize(static_cast<std::size_t>(put_value(out.data() + size, value) - out.data()));
 }
 
+std::optional<std::string> parse_escaped(std::string_view text) {
+  if (!text.starts_with('"')) return std::string(text);
+  if (text.size() < 2 || !text.ends_with('"')) return std::nullopt;
+  text = text.substr(1, text.size() - 2);
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') return std::nullopt;  // a quote inside must be escaped
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    if (++i == text.size()) return std::nullopt;
+    if (text[i] == '"' || text[i] == '\\') {
+      out.push_back(text[i]);
+    } else if (text[i] == 'x' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
 void append_pair(std::string& out, std::string_view key, std::string_view value) { KvWriter(out).pair(key, value); }
 
 void append_raw_pair(std::string& out, std::string_view key, std::string_view value) {

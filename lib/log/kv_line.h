@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ class KvWriter {
 
 // Appends `value` escaped as described above.
 void append_escaped(std::string& out, std::string_view value);
+// The inverse, for text a person copied from the log or `report`: a quoted value
+// ("..." with \" \\ \xNN) is unescaped; anything that does not start with '"' is
+// taken as it is. nullopt: a quoted value that is malformed.
+[[nodiscard]] std::optional<std::string> parse_escaped(std::string_view text);
 // Appends one pair (see KvWriter::pair and raw_pair).
 void append_pair(std::string& out, std::string_view key, std::string_view value);
 void append_raw_pair(std::string& out, std::string_view key, std::string_view value);

@@ -125,6 +125,9 @@ std::string Metrics::render() const {
   }
   family(out, "tlspolicyd_downgrades_total", "counter", "TLS downgrades detected (per transaction).");
   sample(out, "tlspolicyd_downgrades_total", "", static_cast<double>(downgrades_));
+  family(out, "tlspolicyd_history_rebaselined_total", "counter",
+         "Keys rebaselined because every transaction was a downgrade for downgrade.rebaseline_after.");
+  sample(out, "tlspolicyd_history_rebaselined_total", "", static_cast<double>(history_rebaselined_));
   family(out, "tlspolicyd_connections_total", "counter", "Connections accepted.");
   sample(out, "tlspolicyd_connections_total", "", static_cast<double>(connections_total_));
   family(out, "tlspolicyd_connections_open", "gauge", "Connections open now.");

@@ -5,7 +5,7 @@
 // answers by action, rule and mode; violations; match errors (a /regex/ the
 // engine gave up on) by rule; the TLS protocols and ciphers
 // clients negotiated; downgrades; connections; request latency; reloads and the
-// configuration generation; history store errors. Label values come from a
+// configuration generation; history store errors and automatic rebaselines. Label values come from a
 // bounded vocabulary (rule names, known cipher names, protocol names), so a
 // hostile client cannot grow the page: an unknown cipher is counted as "other".
 // Single-threaded, like the event loop that updates it.
@@ -36,6 +36,8 @@ class Metrics {
   // The negotiated protocol ("none" for plaintext) and cipher ("" for none).
   void negotiated(std::string_view protocol, std::string_view cipher);
   void downgrade() { ++downgrades_; }
+  // A key rebaselined by downgrade.rebaseline_after.
+  void history_rebaselined() { ++history_rebaselined_; }
   void connection_opened() { ++connections_total_; ++connections_open_; }
   void connection_closed() { --connections_open_; }
   void connection_refused() { ++connections_refused_; }
@@ -74,6 +76,7 @@ class Metrics {
   double latency_sum_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t downgrades_ = 0;
+  std::uint64_t history_rebaselined_ = 0;
   std::uint64_t connections_total_ = 0;
   std::int64_t connections_open_ = 0;
   std::uint64_t connections_refused_ = 0;

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+// Integration: `tlspolicyd history show|forget|rebaseline|export|import` on LMDB
+// and a real redis-server, alone and beside a running daemon.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "harness.h"
+
+using namespace tlspolicyd::test;
+
+namespace {
+
+const std::string Key = "partner.example|mx.partner.example";
+const std::string DefaultDefer =
+    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
+    "again later\n\n";
+
+std::string config(const std::string& sock, const std::string& store, const std::string& extra = {}) {
+  return "listen: [ \"unix:" + sock + "\" ]\n"
+         "rules: []\n"
+         "downgrade:\n"
+         "  store: \"" + store + "\"\n"
+         "  mode: enforce\n"
+         "  retention: 2h\n" + extra;
+}
+
+std::string transaction(const std::string& instance, const std::string& protocol,
+                        const std::string& sender = "a@partner.example", const std::string& client = "mx.partner.example") {
+  return request({{"instance", instance},
+                  {"sender", sender},
+                  {"client_name", client},
+                  {"encryption_protocol", protocol},
+                  {"encryption_cipher", protocol.empty() ? "" : "TLS_AES_256_GCM_SHA384"},
+                  {"encryption_keysize", protocol.empty() ? "0" : "256"}});
+}
+
+std::string ask(Client& c, const std::string& req) {
+  REQUIRE(c.send(req));
+  auto a = c.answer();
+  REQUIRE(a.has_value());
+  return *a;
+}
+
+// A store of each kind, for SUBCASEs: LMDB in `dir`, or the Redis server.
+struct Stores {
+  TempDir dir;
+  RedisServer redis;
+  std::string lmdb() const { return "lmdb:" + dir.path() + "/history"; }
+  std::string redis_url(int db = 0) const { return "redis://127.0.0.1:" + std::to_string(redis.port()) + "/" + std::to_string(db); }
+};
+
+// Fills `store` through a daemon: 3 TLSv1.3 transactions and a plaintext one from
+// the partner, a key with a space and a quote, and one TLSv1.2 peer.
+void fill(const TempDir& dir, const std::string& store) {
+  const std::string sock = dir.path() + "/fill.sock";
+  Daemon d({"-c", dir.write("fill.yaml", config(sock, store)), "--log-level", "debug"});
+  Client c = Client::unix_socket(sock);
+  for (int i = 0; i < 3; ++i) CHECK(ask(c, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  d.wait_for_log("history: wrote 1 record(s)");
+  CHECK(ask(c, transaction("p.0", "")) == DefaultDefer);
+  ask(c, transaction("q.0", "TLSv1.2", "x@odd.example", "mx \"odd\".example"));
+  ask(c, transaction("o.0", "TLSv1.2", "x@other.example", "mx.other.example"));
+  d.signal(SIGTERM);  // writes what is unwritten
+  CHECK(d.wait_exit() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("history show, forget, export and import: LMDB and Redis") {
+  Stores stores;
+  for (const bool redis : {false, true}) {
+    CAPTURE(redis);
+    const std::string store = redis ? stores.redis_url(1) : stores.lmdb();
+    const std::string empty_store = redis ? stores.redis_url(2) : "lmdb:" + stores.dir.path() + "/empty";
+    fill(stores.dir, store);
+    const std::string cfg = stores.dir.write("c.yaml", config(stores.dir.path() + "/p.sock", store));
+    const std::string empty_cfg = stores.dir.write("e.yaml", config(stores.dir.path() + "/p.sock", empty_store));
+
+    RunResult show = run({"history", "show", "-c", cfg, Key});
+    CHECK(show.exit_code == 0);
+    CHECK(show.out.find("key:          partner.example|mx.partner.example\n") != std::string::npos);
+    CHECK(show.out.find("plaintext:    1\nTLS:          3\nper protocol: none=1 TLSv1.3=3\nbest:         TLSv1.3\n"
+                        "last:         none\ndowngrades:   1\n") != std::string::npos);
+    CHECK(show.out.find("first seen:   20") != std::string::npos);
+    // The escaped spelling report prints is accepted.
+    RunResult odd = run({"history", "show", "-c", cfg, "\"odd.example|mx \\\"odd\\\".example\""});
+    CHECK(odd.exit_code == 0);
+    CHECK(odd.out.find("key:          \"odd.example|mx \\\"odd\\\".example\"\n") != std::string::npos);
+    RunResult none = run({"history", "show", "-c", cfg, "nobody.example|mx.nobody.example"});
+    CHECK(none.exit_code == 1);
+    CHECK(none.err == "tlspolicyd history show: no record for nobody.example|mx.nobody.example\n");
+    CHECK(run({"history", "show", "-c", cfg, "\"unterminated"}).exit_code == 64);
+
+    // export, then import into an empty store: report says the same.
+    RunResult exported = run({"history", "export", "-c", cfg});
+    CHECK(exported.exit_code == 0);
+    CHECK(exported.out.find("{\"key\":\"partner.example|mx.partner.example\",\"first_seen\":") != std::string::npos);
+    CHECK(exported.out.find("\"counts\":{\"none\":1,\"unknown\":0,\"SSLv2\":0,\"SSLv3\":0,\"TLSv1\":0,\"TLSv1.1\":0,"
+                            "\"TLSv1.2\":0,\"TLSv1.3\":3},\"best\":\"TLSv1.3\",\"last\":\"none\",\"downgrades\":1") !=
+          std::string::npos);
+    CHECK(std::count(exported.out.begin(), exported.out.end(), '\n') == 3);
+    const std::string file = stores.dir.write("export.jsonl", exported.out);
+    RunResult imported = run({"history", "import", "-c", empty_cfg, file});
+    CHECK(imported.exit_code == 0);
+    CHECK(imported.out == "imported 3 record(s)\n");
+    RunResult before = run({"report", "-c", cfg}), after = run({"report", "-c", empty_cfg});
+    CHECK(before.exit_code == 0);
+    CHECK(before.out.find("3 peer(s), 6 transaction(s)") != std::string::npos);
+    CHECK(after.out == before.out);
+    CHECK(run({"history", "export", "-c", empty_cfg}).out == exported.out);
+    // A broken line imports nothing and names the line.
+    const std::string bad = stores.dir.write("bad.jsonl", exported.out + "{\"key\":\"x\",\"first_seen\":-1}\n");
+    RunResult refused = run({"history", "import", "-c", empty_cfg, bad});
+    CHECK(refused.exit_code == 65);
+    CHECK(refused.err.find(bad + ":4: \"first_seen\" is not a non-negative integer; nothing imported") != std::string::npos);
+    CHECK(run({"history", "export", "-c", empty_cfg}).out == exported.out);
+
+    // forget: gone from show, export and report; a missing key is exit 1.
+    RunResult forgot = run({"history", "forget", "-c", cfg, Key, "nobody.example|x"});
+    CHECK(forgot.exit_code == 1);
+    CHECK(forgot.out == "forgot partner.example|mx.partner.example\n");
+    CHECK(forgot.err == "tlspolicyd history forget: no record for nobody.example|x\n");
+    CHECK(run({"history", "show", "-c", cfg, Key}).exit_code == 1);
+    CHECK(run({"history", "export", "-c", cfg}).out.find(Key) == std::string::npos);
+    CHECK(run({"history", "forget", "-c", cfg, "mx.other.example"}).exit_code == 1);
+  }
+}
+
+TEST_CASE("history commands: a memory store, no downgrade section, an unreachable Redis") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  RunResult memory = run({"history", "show", "-c", dir.write("m.yaml", config(sock, "memory")), Key});
+  CHECK(memory.exit_code == 69);
+  CHECK(memory.err.find("the memory store lives inside the daemon; another process cannot read or change it") !=
+        std::string::npos);
+  CHECK(run({"history", "export", "-c", dir.write("n.yaml", "rules: []\n")}).exit_code == 69);
+  RunResult down = run({"history", "forget", "-c",
+                        dir.write("r.yaml", config(sock, "redis://127.0.0.1:" + std::to_string(free_port()) + "/0")),
+                        Key});
+  CHECK(down.exit_code == 69);
+  CHECK(down.err.find("tlspolicyd history forget: cannot connect to redis://127.0.0.1:") != std::string::npos);
+  CHECK(run({"history", "-c", dir.path() + "/m.yaml"}).exit_code == 64);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `history ACTION -c CFG KEY` and waits until every daemon in `daemons` has
+// logged that it fetches KEY again; returns how long that took.
+Clock::duration change_and_wait(const std::string& action, const std::string& cfg, std::vector<Daemon*> daemons) {
+  const auto started = Clock::now();
+  RunResult r = run({"history", action, "-c", cfg, Key});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "");
+  for (Daemon* d : daemons) {
+    const std::string line = d->wait_for_log("record(s) changed in the store");
+    CHECK(line.find("(the last: key=" + Key + ")") != std::string::npos);
+  }
+  return Clock::now() - started;
+}
+
+// Waits until `history show KEY` prints `needle` (the daemons have written).
+void wait_for_show(const std::string& cfg, const std::string& needle) {
+  std::string out;
+  for (const auto until = Clock::now() + Deadline; Clock::now() < until;) {
+    out = run({"history", "show", "-c", cfg, Key}).out;
+    if (out.find(needle) != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("history show never printed " << needle << "; last: " << out);
+}
+
+}  // namespace
+
+TEST_CASE("history forget and rebaseline take effect in running daemons within 5 s (LMDB; Redis, two hosts)") {
+  Stores stores;
+  for (const bool redis : {false, true}) {
+    CAPTURE(redis);
+    const std::string store = redis ? stores.redis_url(3) : "lmdb:" + stores.dir.path() + "/running";
+    const std::string sock_a = stores.dir.path() + "/a.sock", sock_b = stores.dir.path() + "/b.sock";
+    const std::string cfg = stores.dir.write("a.yaml", config(sock_a, store));
+    Daemon a({"-c", cfg, "--log-level", "debug"});
+    std::unique_ptr<Daemon> b;
+    if (redis) b = std::make_unique<Daemon>(std::vector<std::string>{"-c", stores.dir.write("b.yaml", config(sock_b, store)), "--log-level", "debug"});
+    std::vector<Daemon*> daemons = {&a};
+    if (b) daemons.push_back(b.get());
+    Client ca = Client::unix_socket(sock_a);
+    for (int i = 0; i < 3; ++i) CHECK(ask(ca, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+    a.wait_for_log("history: wrote 1 record(s)");
+    CHECK(ask(ca, transaction("p.0", "")) == DefaultDefer);
+    std::optional<Client> cb;
+    if (b) {
+      cb.emplace(Client::unix_socket(sock_b));
+      CHECK(ask(*cb, transaction("p.1", "")) == DefaultDefer);  // B has the peer in its cache too
+    }
+    wait_for_show(cfg, std::string("plaintext:    ") + (redis ? "2" : "1") + "\nTLS:          3\n");
+
+    // rebaseline: plaintext is no downgrade until 3 new TLS transactions.
+    CHECK(change_and_wait("rebaseline", cfg, daemons) < std::chrono::seconds(5));
+    CHECK(ask(ca, transaction("p.2", "")) == "action=DUNNO\n\n");
+    if (cb) CHECK(ask(*cb, transaction("p.3", "")) == "action=DUNNO\n\n");
+    for (int i = 0; i < 3; ++i) CHECK(ask(ca, transaction("n." + std::to_string(i), "TLSv1.2")) == "action=DUNNO\n\n");
+    CHECK(ask(ca, transaction("p.4", "")) == DefaultDefer);
+    CHECK(ask(ca, transaction("o.0", "TLSv1.1")) == DefaultDefer);  // TLSv1.2 is the best now
+    wait_for_show(cfg, std::string("plaintext:    ") + (redis ? "5" : "3") + "\nTLS:          7\n");
+
+    // forget: the peer is new again everywhere, and no daemon writes the old counts back.
+    CHECK(change_and_wait("forget", cfg, daemons) < std::chrono::seconds(5));
+    CHECK(ask(ca, transaction("p.5", "")) == "action=DUNNO\n\n");
+    if (cb) CHECK(ask(*cb, transaction("p.6", "")) == "action=DUNNO\n\n");
+    cb.reset();
+    for (Daemon* d : daemons) {
+      d->signal(SIGTERM);  // writes what is unwritten: only what was counted since
+      CHECK(d->wait_exit() == 0);
+    }
+    RunResult show = run({"history", "show", "-c", cfg, Key});
+    CHECK(show.exit_code == 0);
+    CHECK(show.out.find(std::string("plaintext:    ") + (redis ? "2" : "1") + "\nTLS:          0\n") != std::string::npos);
+    CHECK(show.out.find("downgrades:   0\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("downgrade.rebaseline_after: 3s lifts a lockout with a warning; 1h does not (LMDB and Redis)") {
+  Stores stores;
+  int round = 0;
+  for (const bool redis : {false, true}) {
+    for (const std::string after : {"3s", "1h"}) {
+      CAPTURE(redis);
+      CAPTURE(after);
+      ++round;
+      const std::string store = redis ? stores.redis_url(3 + round) : "lmdb:" + stores.dir.path() + "/r" + std::to_string(round);
+      const std::string sock = stores.dir.path() + "/p.sock";
+      const std::string cfg = stores.dir.write("c.yaml", config(sock, store, "  rebaseline_after: " + after + "\n"));
+      Daemon d({"-c", cfg, "--log-level", "debug"});
+      Client c = Client::unix_socket(sock);
+      for (int i = 0; i < 3; ++i) CHECK(ask(c, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+      const auto locked = Clock::now();
+      CHECK(ask(c, transaction("p.0", "")) == DefaultDefer);  // the clock starts here
+      // Postfix retries: plaintext again and again, paced (the pace is no pass condition).
+      std::string answer = DefaultDefer;
+      int n = 0;
+      while (answer == DefaultDefer && Clock::now() - locked < std::chrono::seconds(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        answer = ask(c, transaction("p." + std::to_string(++n), ""));
+      }
+      if (after == "1h") {
+        CHECK(answer == DefaultDefer);
+        CHECK(d.log().find("rebaselined") == std::string::npos);
+        continue;
+      }
+      CHECK(answer == "action=DUNNO\n\n");
+      CHECK(Clock::now() - locked >= std::chrono::seconds(2));  // whole seconds: at least 2 s after the first
+      const std::string line = d.wait_for_log("rebaselined");
+      CHECK(line.find("warning: history: key=" + Key + " rebaselined: every transaction since ") != std::string::npos);
+      CHECK(line.find("was below its best TLSv1.3 (downgrade.rebaseline_after 3s); its best is now none; by hand: "
+                      "tlspolicyd history rebaseline " + Key) != std::string::npos);
+      // The other hosts follow through the change log; the new baseline is stored.
+      d.wait_for_log("record(s) changed in the store");
+      CHECK(ask(c, transaction("q.0", "")) == "action=DUNNO\n\n");
+      d.signal(SIGTERM);
+      CHECK(d.wait_exit() == 0);
+      RunResult show = run({"history", "show", "-c", cfg, Key});
+      CHECK(show.out.find("best:         none\n") != std::string::npos);
+      CHECK(show.out.find("TLS since baseline: 0\n") != std::string::npos);
+      CHECK(show.out.find("baseline:     20") != std::string::npos);
+    }
+  }
+}
