@@ -49,7 +49,7 @@ class Responder;
 // serves all alike.
 enum class Priority : std::uint8_t { First, Normal, Last };
 inline constexpr int PriorityCount = 3;
-inline constexpr int MaxCallbacksPerTurn = 16;
+inline constexpr int MaxCallbacksPerTurn = 64;
 
 // What a connection needs from its owner (Connections in the daemon).
 class ConnectionHost {
