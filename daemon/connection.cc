@@ -56,7 +56,8 @@ Connection::~Connection() {
   if (out_fd_ != in_fd_) ::close(out_fd_);
 }
 
-bool Connection::start(Priority priority) {
+bool Connection::start(Priority priority, bool history) {
+  history_ = history;
   if (!set_nonblocking(in_fd_) || !set_nonblocking(out_fd_)) return false;
   in_socket_ = is_socket(in_fd_);
   out_socket_ = is_socket(out_fd_);
@@ -193,7 +194,7 @@ void Connection::answer_buffered() {
       return;
     }
     ++requests_;
-    if (!responder_.ready(request, id_)) {
+    if (history_ && !responder_.ready(request, id_)) {
       // Its TLS history is on its way: keep a copy (the parser moves on) and read
       // nothing more until resume().
       if (!waiting_request_) waiting_request_ = std::make_unique<protocol::OwnedRequest>();
@@ -201,7 +202,7 @@ void Connection::answer_buffered() {
       waiting_ = true;
       return;
     }
-    if (!responder_.answer(request, out_, id_, peer_)) {
+    if (!responder_.answer(request, out_, id_, peer_, nullptr, history_)) {
       drain();
       return;
     }

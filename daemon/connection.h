@@ -86,8 +86,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Registers the events, served at `priority`; false when the descriptors
-  // cannot be watched.
-  [[nodiscard]] bool start(Priority priority = Priority::Normal);
+  // cannot be watched. Without `history`, requests are answered by the rules
+  // alone: the TLS history neither counts nor checks them (a local user who is
+  // not Postfix must not write the history other peers are judged by).
+  [[nodiscard]] bool start(Priority priority = Priority::Normal, bool history = true);
   // The TLS history of the waiting request is here (or will not come): answers it
   // and goes on.
   void resume();
@@ -137,6 +139,7 @@ class Connection {
   bool write_timed_ = false;  // ... with DrainTimeout
   bool held_back_ = false;    // complete requests wait in the parser for room
   bool waiting_ = false;      // waiting_request_ waits for its TLS history
+  bool history_ = true;       // requests use the TLS history
   std::size_t out_pos_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t reads_ = 0;  // reads, for the idle check

@@ -18,7 +18,10 @@ Connections::~Connections() {
 bool Connections::add(int in_fd, int out_fd, Peer peer) {
   const bool reserved = limits().reserved.contains(peer.uid, peer.address);
   auto conn = std::make_unique<Connection>(*this, responder_, next_id_++, in_fd, out_fd, std::move(peer.name));
-  if (!conn->start(reserved ? Priority::First : Priority::Last)) {
+  // A local process that is not Postfix (limits.reserved_for) neither writes nor
+  // waits for the TLS history; remote peers (other MX hosts) do.
+  const bool history = !peer.uid || reserved || limits().reserved.uids.empty();
+  if (!conn->start(reserved ? Priority::First : Priority::Last, history)) {
     log_.error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
     return false;  // its destructor closes the descriptors
   }

@@ -110,7 +110,7 @@ void HistoryService::stop_waiting() {
   deadlines_.clear();
 }
 
-void HistoryService::end_wait(const std::string& key, bool timed_out) {
+void HistoryService::end_wait(std::string key, bool timed_out) {  // a copy: the entry it may name goes
   auto it = waiting_.find(key);
   if (it == waiting_.end()) return;
   const std::vector<std::uint64_t> conns = std::move(it->second.conns);
@@ -206,7 +206,8 @@ void HistoryService::tick() {
     next_expire_ = Clock::now() + ExpireInterval;
   }
   if (tracker_.dropped() > dropped_logged_) {
-    logger_->warn("history: {} unwritten update(s) lost: the cache was full while the store was unavailable",
+    logger_->warn("history: {} unwritten update(s) lost: the cache was full of records not yet written (the store "
+                  "unavailable or slower than the traffic)",
                   tracker_.dropped() - dropped_logged_);
     dropped_logged_ = tracker_.dropped();
   }
@@ -241,6 +242,9 @@ void HistoryService::deliver(std::vector<Result> results) {
       }
       if (st->up) {
         logger_->info("history store {} available again", store_name_);
+        // What was answered "unavailable" meanwhile has a stored record to add in.
+        tracker_.refetch_unavailable();
+        if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
       } else {
         logger_->warn("history store {} unavailable: {}; answering without history, retrying in {}s", store_name_,
                       st->error, st->retry.count());

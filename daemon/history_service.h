@@ -157,7 +157,7 @@ class HistoryService {
   void wait_expired();
   void arm_wait_timer();
   // The waits for `key` are over: resumes its connections.
-  void end_wait(const std::string& key, bool timed_out);
+  void end_wait(std::string key, bool timed_out);
   void post(Job job);
   void deliver(std::vector<Result> results);
 

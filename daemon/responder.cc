@@ -18,10 +18,11 @@ bool Responder::ready(const protocol::Request& request, std::uint64_t conn) {
 }
 
 std::optional<policy::Decision> Responder::answer(const protocol::Request& request, std::string& out,
-                                                  std::uint64_t conn, std::string_view peer, policy::Trace* trace) {
+                                                  std::uint64_t conn, std::string_view peer, policy::Trace* trace,
+                                                  bool history) {
   const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   std::optional<policy::Failure> downgrade;
-  if (history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
+  if (history && history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
   policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr);
   if (!protocol::append_reply(out, decision.answer.verb, decision.answer.text)) {
     if (log_ != nullptr) {

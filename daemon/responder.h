@@ -49,9 +49,10 @@ class Responder {
   // Answers `request`: appends its reply to `out`, logs and counts the decision,
   // fills `trace` when it is not null. nullopt on an internal error (logged,
   // naming connection `conn` and `peer`): the caller must close without an answer.
+  // Without `history` the TLS history is not asked (see Connection::start).
   [[nodiscard]] std::optional<policy::Decision> answer(const protocol::Request& request, std::string& out,
                                                        std::uint64_t conn, std::string_view peer,
-                                                       policy::Trace* trace = nullptr);
+                                                       policy::Trace* trace = nullptr, bool history = true);
 
   // A connection broke the protocol or a limit (for the metrics).
   void protocol_error() {

@@ -80,7 +80,7 @@ struct ProcessSettings {
 // take theirs. A local process is known by its uid (on unix and inet listeners
 // alike), a remote one by its address.
 struct ReservedPeers {
-  std::vector<std::string> users;  // as configured; default "postfix"
+  std::vector<std::string> users;  // as configured; default "postfix", "root"
   std::vector<uid_t> uids;         // those of `users` found on this host
   match::IpSet networks;           // remote peers (other MX hosts)
 

@@ -323,12 +323,14 @@ class Loader {
     for_each_item(node, one);
   }
 
-  // Unless configured: Postfix's own user, when this host has it.
+  // Unless configured: Postfix's own user and root, those this host has.
   void reserve_default_user() {
     ReservedPeers& reserved = config_.limits.reserved;
-    reserved.users.emplace_back("postfix");
-    if (!owners_.user_id) return;
-    if (auto uid = owners_.user_id("postfix")) reserved.uids.push_back(*uid);
+    for (const char* user : {"postfix", "root"}) {
+      reserved.users.emplace_back(user);
+      if (!owners_.user_id) continue;
+      if (auto uid = owners_.user_id(user)) reserved.uids.push_back(*uid);
+    }
   }
 
   // ---- requirements

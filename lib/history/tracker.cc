@@ -183,8 +183,16 @@ void Tracker::preload(const std::string& key, const Record& stored) {
 void Tracker::unavailable(const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
     auto it = entries_.find(key);
-    if (it != entries_.end()) it->second.ready = true;
+    if (it == entries_.end()) continue;
+    it->second.ready = true;
+    unfetched_.push_back(key);
   }
+}
+
+void Tracker::refetch_unavailable() {
+  std::vector<std::string> keys;
+  keys.swap(unfetched_);
+  for (const auto& key : keys) reload(key);  // gone meanwhile: nothing to do
 }
 
 std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {

@@ -108,8 +108,10 @@ class Tracker {
   // A record read ahead of use (warm start); ignored for keys already cached or
   // when the cache is full.
   void preload(const std::string& key, const Record& stored);
-  // The store could not answer for these keys: go on with what is known here.
+  // The store could not answer for these keys: go on with what is known here,
+  // and fetch them again at refetch_unavailable() (the store is back).
   void unavailable(const std::vector<std::string>& keys);
+  void refetch_unavailable();
   // What was counted since the last call, per key (deltas, reset here), to be
   // added to the store. Keys whose stored record has not arrived wait for it, so
   // that the record fetched never holds this process's own deltas; unless `all`
@@ -140,6 +142,7 @@ class Tracker {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // most recently used first
   std::vector<std::string> loads_;
+  std::vector<std::string> unfetched_;  // answered "unavailable": fetched again when the store is back
   std::vector<std::string> dirty_keys_;  // keys that became dirty, for take_dirty()
   // Recent transactions by the hash of their instance: a collision (about 1 in
   // 10^10 at this size) would skip one count, never invent a downgrade.

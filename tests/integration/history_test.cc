@@ -377,3 +377,42 @@ TEST_CASE("history (redis): a store that stops answering costs lookup_timeout, t
         std::string::npos);
   redis.thaw();
 }
+
+// Attacker re-review: stopping while requests wait for the store used a key after
+// freeing it (exit 139, no answers).
+TEST_CASE("history (redis): stopping while requests wait for the store answers them and exits 0") {
+  RedisServer redis;
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string store = "redis://127.0.0.1:" + std::to_string(redis.port()) + "/0";
+  Daemon d({"-c", dir.write("c.yaml", config(sock, store, "enforce", "  lookup_timeout: 10s\n"))});
+  redis.freeze();
+  std::vector<Client> waiting;
+  for (int i = 0; i < 20; ++i) {
+    waiting.push_back(Client::unix_socket(sock));
+    REQUIRE(waiting.back().send(transaction("s." + std::to_string(i), "", "a@p" + std::to_string(i % 3) + ".example")));
+  }
+  d.wait_for_log_any({"unavailable", "history:"});  // the worker is stuck on Redis: they wait
+  d.signal(SIGTERM);
+  for (auto& c : waiting) CHECK(c.answer() == "action=DUNNO\n\n");
+  CHECK(d.wait_exit() == 0);
+  redis.thaw();
+}
+
+// Attacker re-review: on an inet listener a local user who is not Postfix
+// (limits.reserved_for: postfix, root) claimed TLSv1.3 for a peer, and Postfix's
+// real TLSv1.2 mail was then deferred as a downgrade for the retention.
+TEST_CASE("history: a local user who is not Postfix neither writes nor reads the TLS history") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
+                                          " ]\nrules: []\ndowngrade: { store: memory, mode: enforce, "
+                                          "min_observations: 1 }\n")});
+  Client nobody = Client::tcp_from("127.0.0.1", "127.0.0.1", port, 65534);
+  for (int i = 0; i < 3; ++i) CHECK(ask(nobody, transaction("n." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  Client postfix = Client::tcp("127.0.0.1", port);  // root: reserved by default, as postfix is
+  CHECK(ask(postfix, transaction("p.0", "TLSv1.2")) == "action=DUNNO\n\n");  // nobody's TLSv1.3 does not count
+  CHECK(ask(postfix, transaction("p.1", "")) == DefaultDefer);                // Postfix's own history does
+  CHECK(ask(nobody, transaction("n.3", "")) == "action=DUNNO\n\n");         // and is never asked for nobody
+  CHECK(d.log().find("before_best=TLSv1.3") == std::string::npos);
+}

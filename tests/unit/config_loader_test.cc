@@ -116,7 +116,7 @@ TEST_CASE("config: limits.reserved_for: Postfix's user unless set; users looked 
   auto load = [&](std::string_view yaml) { return load_config_text(yaml, "t.yaml", host); };
   auto plain = load("rules: []\n");
   REQUIRE(plain.config);
-  CHECK(plain.config->limits.reserved.users == std::vector<std::string>{"postfix"});
+  CHECK(plain.config->limits.reserved.users == std::vector<std::string>{"postfix", "root"});
   CHECK(plain.config->limits.reserved.uids == std::vector<uid_t>{107});
   CHECK(plain.config->limits.reserved.contains(107, std::nullopt));
   CHECK_FALSE(plain.config->limits.reserved.contains(0, std::nullopt));

@@ -446,6 +446,28 @@ TEST_CASE("tracker: shutdown writes deltas whose stored record has not arrived")
   CHECK(t.take_dirty(true).empty());
 }
 
+TEST_CASE("tracker: keys answered 'unavailable' are fetched again when the store is back") {
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
+  Req q;
+  q.protocol = "";
+  q.instance = "u.1";
+  CHECK(t.lookup(q.build()).wait);
+  t.unavailable(t.take_loads());  // the store is down: answered with what is known here
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  CHECK_FALSE(t.observe(q.build(), 10));
+  t.refetch_unavailable();  // back: the stored record (5 TLS transactions) comes in
+  CHECK(t.take_loads() == std::vector<std::string>{"partner.example"});
+  CHECK(t.lookup(q.build()).wait);
+  t.loaded("partner.example", record_with({{TlsVersion::TLSv1_3, 5}}));
+  q.instance = "u.2";
+  auto f = t.observe(q.build(), 20);
+  REQUIRE(f.has_value());  // the plaintext after it is a downgrade again
+  CHECK(f->before.tls() == 5);
+  CHECK(f->before.plaintext() == 1);  // the one counted while the store was down, not lost
+  t.refetch_unavailable();
+  CHECK(t.take_loads().empty());  // once
+}
+
 TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted") {
   history::Tracker t({{history::KeyPart::Sender}, 3, 2});
   for (int i = 0; i < 5; ++i) {
