@@ -201,6 +201,11 @@ void HistoryService::tick() {
   if (auto dirty = tracker_.take_dirty(); !dirty.empty()) post(Write{std::move(dirty)});
   if (!rebaselined_.empty()) post(LogChanges{std::exchange(rebaselined_, {})});  // after their write
   post(Poll{});
+  if (metrics_ != nullptr) {
+    using Segment = history::Tracker::Segment;
+    metrics_->history_cache({tracker_.size(Segment::Probation), tracker_.evictions(Segment::Probation)},
+                            {tracker_.size(Segment::Protected), tracker_.evictions(Segment::Protected)});
+  }
   if (Clock::now() >= next_expire_) {
     post(Expire{wall_now() - settings_.retention.count()});
     next_expire_ = Clock::now() + ExpireInterval;

@@ -70,7 +70,8 @@ class HistoryService {
   // Opens the store. Throws history::StoreError when an LMDB store cannot be
   // opened (a misconfiguration: exit 69) or the loop cannot take its events; an
   // unreachable Redis is retried later.
-  // `metrics` (may be null) counts downgrades and store errors; `startup_level`
+  // `metrics` (may be null) counts downgrades and store errors, and gets the
+  // cache's figures every FlushInterval; `startup_level`
   // is the level of its start-up lines (debug for a process spawned per
   // connection).
   HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,

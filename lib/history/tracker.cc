@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "history/tracker.h"
 
+#include <algorithm>
 #include <ctime>
 #include <utility>
 
@@ -23,7 +24,7 @@ std::string format_time(std::int64_t t) {
 void Tracker::set_settings(Settings settings) {
   if (settings.key != settings_.key) {
     entries_.clear();
-    lru_.clear();
+    for (auto& lru : lru_) lru.clear();
     loads_.clear();
     dirty_keys_.clear();
   }
@@ -31,28 +32,50 @@ void Tracker::set_settings(Settings settings) {
   evict();
 }
 
+std::size_t Tracker::protected_capacity() const {
+  const std::size_t capacity = settings_.capacity;
+  return capacity < 2 ? 0 : capacity - std::max<std::size_t>(1, capacity / 5);
+}
+
 Tracker::Entry& Tracker::touch(const std::string& key) {
   auto it = entries_.find(key);
   if (it != entries_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    use(it->second);
     return it->second;
   }
-  lru_.push_front(key);
+  auto& probation = lru_[index(Segment::Probation)];
+  probation.push_front(key);
   Entry& e = entries_[key];
-  e.lru = lru_.begin();
+  e.lru = probation.begin();
   loads_.push_back(key);
   evict();
   return entries_.at(key);
 }
 
+void Tracker::use(Entry& e) {
+  const Segment to = e.earned ? Segment::Protected : Segment::Probation;
+  auto& lru = lru_[index(to)];
+  lru.splice(lru.begin(), lru_[index(e.segment)], e.lru);
+  if (to == e.segment) return;
+  e.segment = to;
+  evict();  // the protected segment may overflow
+}
+
 void Tracker::evict() {
-  // Oldest first; the entry just used is at the front and never goes.
-  while (entries_.size() > settings_.capacity && lru_.size() > 1) {
-    const std::string& victim = lru_.back();
-    auto it = entries_.find(victim);
+  auto& probation = lru_[index(Segment::Probation)];
+  auto& guarded = lru_[index(Segment::Protected)];
+  // Protected overflow is demoted, to be used again or go after the strangers before it.
+  while (guarded.size() > protected_capacity()) {
+    entries_.at(guarded.back()).segment = Segment::Probation;
+    probation.splice(probation.begin(), guarded, std::prev(guarded.end()));
+  }
+  // The oldest of probation go; the entry just used is at a front and never goes.
+  while (entries_.size() > settings_.capacity && probation.size() > 1) {
+    auto it = entries_.find(probation.back());
     if (it->second.dirty) ++dropped_;
+    ++evictions_[index(it->second.earned ? Segment::Protected : Segment::Probation)];
     entries_.erase(it);
-    lru_.pop_back();
+    probation.pop_back();
   }
 }
 
@@ -135,6 +158,10 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
     }
     if (!e.dirty) dirty_keys_.push_back(key);
     e.dirty = true;
+    if (!e.earned && e.record.total() >= 2) {
+      e.earned = true;
+      use(e);
+    }
   }
   return finding;
 }
@@ -167,17 +194,28 @@ void Tracker::loaded(const std::string& key, const std::optional<Record>& stored
   if (it == entries_.end() || it->second.ready) return;
   // Until now the view holds only this entry's own counts, none of them written
   // (take_dirty waits for ready), so the stored record cannot hold them yet.
-  if (stored) it->second.record = combine(*stored, it->second.record);
-  it->second.ready = true;
+  Entry& e = it->second;
+  if (stored) e.record = combine(*stored, e.record);
+  e.ready = true;
+  if (!e.earned && ((stored && stored->tls() > 0) || e.record.total() >= 2)) {
+    e.earned = true;
+    use(e);
+  }
 }
 
 void Tracker::preload(const std::string& key, const Record& stored) {
   if (entries_.size() >= settings_.capacity || entries_.count(key) != 0) return;
-  lru_.push_back(key);  // least recently used: real traffic comes first
+  const bool earned = stored.tls() > 0 || stored.total() >= 2;
+  const Segment segment =
+      earned && size(Segment::Protected) < protected_capacity() ? Segment::Protected : Segment::Probation;
+  auto& lru = lru_[index(segment)];
+  lru.push_back(key);  // least recently used: real traffic comes first
   Entry& e = entries_[key];
   e.record = stored;
   e.ready = true;
-  e.lru = std::prev(lru_.end());
+  e.earned = earned;
+  e.segment = segment;
+  e.lru = std::prev(lru.end());
 }
 
 void Tracker::unavailable(const std::vector<std::string>& keys) {

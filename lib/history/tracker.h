@@ -18,6 +18,19 @@
 // refreshed from the store after it is loaded: other hosts' later counts are seen
 // only once the key is evicted and fetched again.
 //
+// The cache is a segmented LRU, so that strangers cannot flush it: sender
+// domains are the client's free choice, and a key seen once must not push out a
+// peer with history. A key starts in the probation segment; it earns the
+// protected segment (at most 4/5 of the capacity) once the store's record shows
+// TLS or it has been seen in 2 transactions (stored ones included). Preloaded
+// records that earned it go there too, while there is room. Overflow leaves from
+// probation's least recently used end, never from protected: there the least
+// recently used is demoted to probation's most recently used end, and is
+// protected again when used. Keys seen once can thus only push out each other
+// and demoted keys; pushing out a protected peer takes more than 4/5 of the
+// capacity in other keys earning protection (each seen twice) since that peer was
+// last used. Every step is O(1).
+//
 // Downgrade (SPEC 6): plaintext after min_observations TLS transactions since
 // the key's baseline, or a protocol below the best seen in it.
 //
@@ -31,6 +44,7 @@
 // counted here and not yet written is kept and written.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -72,6 +86,7 @@ class Tracker {
     std::optional<tls::TlsVersion> new_best; // the last protocol seen
   };
   static constexpr std::size_t RecentTransactions = 65536;
+  enum class Segment : std::uint8_t { Probation, Protected };
 
   explicit Tracker(Settings settings) : settings_(std::move(settings)) {}
   // New settings; a different key invalidates the cache.
@@ -105,8 +120,8 @@ class Tracker {
   std::vector<std::string> take_loads();
   // The store's answer for a key (nullopt: it has no record).
   void loaded(const std::string& key, const std::optional<Record>& stored);
-  // A record read ahead of use (warm start); ignored for keys already cached or
-  // when the cache is full.
+  // A record read ahead of use (warm start), as the least recently used of its
+  // segment; ignored for keys already cached or when the cache is full.
   void preload(const std::string& key, const Record& stored);
   // The store could not answer for these keys: go on with what is known here,
   // and fetch them again at refetch_unavailable() (the store is back).
@@ -119,6 +134,13 @@ class Tracker {
   std::vector<std::pair<std::string, Record>> take_dirty(bool all = false);
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size(Segment segment) const { return lru_[index(segment)].size(); }
+  // The protected segment's capacity: 4/5 of the cache, and room for one stranger.
+  [[nodiscard]] std::size_t protected_capacity() const;
+  // Keys that left the cache, by the segment they had earned: Protected counts
+  // keys with history (demoted, or preloaded past the protected segment's room)
+  // not used again before they left.
+  [[nodiscard]] std::uint64_t evictions(Segment segment) const { return evictions_[index(segment)]; }
   // Changes lost because the cache was full of unwritten records (store down).
   [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
   // The view of `key` (stored record plus what was counted here), or null.
@@ -131,16 +153,23 @@ class Tracker {
     bool ready = false;    // the store's record has been added in (or is known to be absent)
     bool gave_up = false;  // requests no longer wait for it
     bool dirty = false;    // delta holds something
+    bool earned = false;   // TLS in the store's record, or seen in 2 transactions
+    Segment segment = Segment::Probation;
     std::list<std::string>::iterator lru;
   };
+  static constexpr std::size_t index(Segment s) { return s == Segment::Probation ? 0 : 1; }
 
   Entry& touch(const std::string& key);
+  // Moves a used entry to the front of its segment, the protected one if earned.
+  void use(Entry& e);
+  // Demotes protected overflow, then evicts down to the capacity.
   void evict();
   bool first_time(std::string_view instance);
 
   Settings settings_;
   std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // most recently used first
+  std::array<std::list<std::string>, 2> lru_;  // per segment (index()), most recently used first
+  std::array<std::uint64_t, 2> evictions_{};
   std::vector<std::string> loads_;
   std::vector<std::string> unfetched_;  // answered "unavailable": fetched again when the store is back
   std::vector<std::string> dirty_keys_;  // keys that became dirty, for take_dirty()

@@ -122,6 +122,20 @@ std::string Metrics::render() const {
     sample(out, "tlspolicyd_history_waits_total", "result=\"arrived\"", static_cast<double>(history_waits_arrived_));
     sample(out, "tlspolicyd_history_waits_total", "result=\"timed_out\"",
            static_cast<double>(history_waits_timed_out_));
+    family(out, "tlspolicyd_history_cache_entries", "gauge",
+           "Keys in the TLS history cache, by segment: protected (TLS in the store, or seen in 2 transactions), "
+           "probation (the rest).");
+    sample(out, "tlspolicyd_history_cache_entries", "segment=\"probation\"",
+           static_cast<double>(cache_probation_.entries));
+    sample(out, "tlspolicyd_history_cache_entries", "segment=\"protected\"",
+           static_cast<double>(cache_protected_.entries));
+    family(out, "tlspolicyd_history_cache_evictions_total", "counter",
+           "Keys that left the TLS history cache (fetched again when they come back), by the segment they had "
+           "earned.");
+    sample(out, "tlspolicyd_history_cache_evictions_total", "segment=\"probation\"",
+           static_cast<double>(cache_probation_.evictions));
+    sample(out, "tlspolicyd_history_cache_evictions_total", "segment=\"protected\"",
+           static_cast<double>(cache_protected_.evictions));
   }
   family(out, "tlspolicyd_downgrades_total", "counter", "TLS downgrades detected (per transaction).");
   sample(out, "tlspolicyd_downgrades_total", "", static_cast<double>(downgrades_));

@@ -5,9 +5,10 @@
 // answers by action, rule and mode; violations; match errors (a /regex/ the
 // engine gave up on) by rule; the TLS protocols and ciphers
 // clients negotiated; downgrades; connections; request latency; reloads and the
-// configuration generation; history store errors and automatic rebaselines. Label values come from a
-// bounded vocabulary (rule names, known cipher names, protocol names), so a
-// hostile client cannot grow the page: an unknown cipher is counted as "other".
+// configuration generation; history store errors, waits, cache and automatic
+// rebaselines. Label values come from a bounded vocabulary (rule names, known
+// cipher names, protocol names), so a hostile client cannot grow the page: an
+// unknown cipher is counted as "other".
 // Single-threaded, like the event loop that updates it.
 #pragma once
 
@@ -50,6 +51,16 @@ class Metrics {
     (timed_out ? history_waits_timed_out_ : history_waits_arrived_) += requests;
   }
   void store_up(bool up) { store_up_ = up ? 1 : 0; }
+  // The TLS history cache's segments (history/tracker.h): keys cached now, and
+  // keys that left it so far (the tracker counts; this copies).
+  struct CacheSegment {
+    std::uint64_t entries = 0;
+    std::uint64_t evictions = 0;
+  };
+  void history_cache(CacheSegment probation, CacheSegment guarded) {
+    cache_probation_ = probation;
+    cache_protected_ = guarded;
+  }
 
   // Which cipher names are label values (the rest count as "other").
   void set_known_cipher(std::function<bool(std::string_view)> known) { known_cipher_ = std::move(known); }
@@ -85,6 +96,7 @@ class Metrics {
   std::uint64_t generation_ = 1;
   std::uint64_t store_errors_ = 0;
   std::uint64_t history_waits_arrived_ = 0, history_waits_timed_out_ = 0;
+  CacheSegment cache_probation_, cache_protected_;
   int store_up_ = -1;  // -1: no store
   std::function<bool(std::string_view)> known_cipher_;
   std::string scratch_;

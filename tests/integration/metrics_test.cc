@@ -83,7 +83,49 @@ TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ci
     CHECK(page.find(line) != std::string::npos);
   }
   CHECK(page.find("EVIL") == std::string::npos);  // client-chosen text never becomes a label
+  CHECK(page.find("tlspolicyd_history_cache") == std::string::npos);  // no history store
   CHECK(http_get(port, "/").find(" 404 ") != std::string::npos);
+}
+
+// Issue 18 items 2 and 8: keys seen once cannot push out a peer seen twice, and
+// the page shows it.
+TEST_CASE("metrics: the TLS history cache's entries and evictions by segment") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string sock = dir.path() + "/p.sock";
+  const std::string config = dir.write("c.yaml", "listen: [ \"unix:" + sock + "\" ]\n"
+                                                 "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(port) + "\" }\n"
+                                                 "rules: []\n"
+                                                 "downgrade: { store: memory, cache_entries: 100 }\n");
+  Daemon d({"-c", config});
+  d.wait_for_log("metrics on http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  Client c = Client::unix_socket(sock);
+  auto transaction = [&](const std::string& instance, const std::string& sender) {
+    REQUIRE(c.send(request({{"instance", instance}, {"sender", sender}})));
+    REQUIRE(c.answer() == "action=DUNNO\n\n");
+  };
+  transaction("p.1", "a@partner.example");
+  transaction("p.2", "a@partner.example");  // seen twice: protected
+  for (int i = 0; i < 150; ++i) transaction("f." + std::to_string(i), "x@flood" + std::to_string(i) + ".example");
+  // The service copies the figures once a second.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string page;
+  while ((page = http_get(port, "/metrics")).find("tlspolicyd_history_cache_entries{segment=\"protected\"} 1\n") ==
+             std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const char* line : {
+           "\n# TYPE tlspolicyd_history_cache_entries gauge\n",
+           "\ntlspolicyd_history_cache_entries{segment=\"probation\"} 99\n",
+           "\ntlspolicyd_history_cache_entries{segment=\"protected\"} 1\n",
+           "\n# TYPE tlspolicyd_history_cache_evictions_total counter\n",
+           "\ntlspolicyd_history_cache_evictions_total{segment=\"probation\"} 51\n",
+           "\ntlspolicyd_history_cache_evictions_total{segment=\"protected\"} 0\n",
+       }) {
+    CAPTURE(line);
+    CHECK(page.find(line) != std::string::npos);
+  }
 }
 
 TEST_CASE("metrics: a wildcard address is served, with a warning") {

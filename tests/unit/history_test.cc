@@ -482,6 +482,114 @@ TEST_CASE("tracker: the cache is bounded; unwritten records that go are counted"
   CHECK(t.size() == 2);  // full: preloading never evicts
 }
 
+namespace {
+
+using Segment = history::Tracker::Segment;
+
+// One transaction of `sender`, as the daemon sends it: lookup, the store's answer
+// (`stored`, nullopt: no record), observe.
+void transaction_of(history::Tracker& t, const std::string& sender, const std::string& instance,
+                    const std::optional<Record>& stored = std::nullopt) {
+  Req q;
+  q.sender = sender;
+  q.instance = instance;
+  (void)t.lookup(q.build());
+  for (const auto& key : t.take_loads()) t.loaded(key, stored);
+  (void)t.observe(q.build(), 3000);
+}
+
+}  // namespace
+
+TEST_CASE("tracker: 2 000 fresh keys through a 100-key cache leave peers with TLS history cached") {
+  history::Tracker t({{history::KeyPart::Sender}, 3, 100});
+  const std::string peer = "a@partner.example";
+  const std::string preloaded = "b@partner.example";  // read ahead at start, not used since
+  t.preload(preloaded, record_with({{TlsVersion::TLSv1_2, 1}}));
+  transaction_of(t, peer, "p.0", record_with({{TlsVersion::TLSv1_3, 5}}));
+  // Sender domains are the client's free choice: each is a new key, seen once.
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = std::to_string(i);
+    transaction_of(t, "x@flood" + n + ".example", "f." + n);
+  }
+  CHECK(t.size() == 100);
+  REQUIRE(t.find(peer) != nullptr);
+  CHECK(t.find(peer)->tls() == 6);
+  REQUIRE(t.find(preloaded) != nullptr);
+  CHECK(t.evictions(Segment::Probation) == 1902);
+  CHECK(t.evictions(Segment::Protected) == 0);
+  Req q;
+  q.sender = peer;
+  q.protocol = "";
+  q.instance = "p.1";
+  CHECK_FALSE(t.lookup(q.build()).wait);  // no store round trip
+  CHECK(t.take_loads().empty());
+  CHECK(t.observe(q.build(), 4000).has_value());  // plaintext after 6 TLS transactions
+  q.sender = preloaded;
+  CHECK_FALSE(t.lookup(q.build()).wait);
+}
+
+TEST_CASE("tracker: a key seen in 2 transactions, or with TLS in the store, is protected; once is not") {
+  history::Tracker t({{history::KeyPart::Sender}, 3, 10});
+  CHECK(t.protected_capacity() == 8);
+  transaction_of(t, "k@x.example", "k.1");
+  transaction_of(t, "k@x.example", "k.1");  // a second RCPT of the same transaction
+  CHECK(t.size(Segment::Probation) == 1);
+  CHECK(t.size(Segment::Protected) == 0);
+  transaction_of(t, "k@x.example", "k.2");
+  CHECK(t.size(Segment::Probation) == 0);
+  CHECK(t.size(Segment::Protected) == 1);
+  // Stored transactions count: one plaintext there and one here make two.
+  Req q;
+  q.sender = "p@x.example";
+  q.instance = "p.1";
+  (void)t.lookup(q.build());
+  t.loaded("p@x.example", record_with({{TlsVersion::Plaintext, 1}}));
+  CHECK(t.size(Segment::Protected) == 1);
+  (void)t.observe(q.build(), 3000);
+  CHECK(t.size(Segment::Protected) == 2);
+  transaction_of(t, "s@x.example", "s.1", record_with({{TlsVersion::TLSv1_3, 1}}));  // TLS in the store
+  CHECK(t.size(Segment::Protected) == 3);
+  for (int i = 0; i < 50; ++i) transaction_of(t, "x" + std::to_string(i) + "@flood.example", "f." + std::to_string(i));
+  CHECK(t.size(Segment::Protected) == 3);
+  CHECK(t.size(Segment::Probation) == 7);
+  for (const char* key : {"k@x.example", "p@x.example", "s@x.example"}) CHECK(t.find(key) != nullptr);
+  // Preloaded: with TLS (or 2 transactions) protected while there is room; the rest on probation.
+  history::Tracker warm({{history::KeyPart::Sender}, 3, 10});
+  for (int i = 0; i < 9; ++i) warm.preload("w" + std::to_string(i) + "@x.example", record_with({{TlsVersion::TLSv1_3, 1}}));
+  warm.preload("plain@x.example", record_with({{TlsVersion::Plaintext, 1}}));
+  CHECK(warm.size(Segment::Protected) == 8);
+  CHECK(warm.size(Segment::Probation) == 2);
+}
+
+TEST_CASE("tracker: protected overflow is demoted to probation's front; evictions are counted by segment") {
+  history::Tracker t({{history::KeyPart::Sender}, 3, 10});
+  auto key = [](const char* prefix, int i) { return std::string(prefix) + std::to_string(i) + "@x.example"; };
+  auto seen_twice = [&](int i) {
+    transaction_of(t, key("k", i), key("k", i) + ".1");
+    transaction_of(t, key("k", i), key("k", i) + ".2");
+  };
+  for (int i = 0; i < 8; ++i) seen_twice(i);
+  transaction_of(t, key("f", 0), "f.0");
+  CHECK(t.size(Segment::Protected) == 8);
+  seen_twice(8);  // k0, the least recently used protected key, is demoted
+  CHECK(t.size(Segment::Protected) == 8);
+  CHECK(t.size(Segment::Probation) == 2);
+  transaction_of(t, key("f", 1), "f.1");  // f0 goes: it was behind the demoted k0
+  CHECK(t.find(key("f", 0)) == nullptr);
+  CHECK(t.find(key("k", 0)) != nullptr);
+  CHECK(t.evictions(Segment::Probation) == 1);
+  transaction_of(t, key("k", 0), "k0.3");  // used again: protected again, k1 demoted
+  transaction_of(t, key("f", 2), "f.2");   // f1 goes
+  transaction_of(t, key("f", 3), "f.3");   // k1 goes
+  CHECK(t.find(key("k", 0)) != nullptr);
+  CHECK(t.find(key("k", 1)) == nullptr);
+  CHECK(t.find(key("f", 1)) == nullptr);
+  CHECK(t.evictions(Segment::Probation) == 2);
+  CHECK(t.evictions(Segment::Protected) == 1);
+  CHECK(t.dropped() == 3);  // all of them unwritten
+  CHECK(t.size() == 10);
+}
+
 TEST_CASE("stores: memory and LMDB add deltas, scan, expire; LMDB persists") {
   TempDir dir;
   Record old = record_with({{TlsVersion::TLSv1_3, 4}}, 100);
@@ -609,6 +717,8 @@ TEST_CASE("batch ids: unique per writer and per batch") {
 TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   TempDir dir;
   history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
+  // Written first, seen last: age by last seen, not by writing, decides.
+  s.add({"known", {{"known.example|mx.example", record_with({{TlsVersion::TLSv1_3, 50}}, 30000)}}});
   std::vector<std::pair<std::string, Record>> batch;
   for (int i = 0; i < 20000; ++i) {
     batch.emplace_back("peer-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, i));
@@ -620,6 +730,7 @@ TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   CHECK(s.evicted() > 0);
   // The newest are kept.
   CHECK(s.get({"peer-19999.example|mx.example"})[0].has_value());
+  CHECK(s.get({"known.example|mx.example"})[0].has_value());
   CHECK_FALSE(s.get({"peer-0.example|mx.example"})[0].has_value());
 }
 

@@ -30,4 +30,25 @@ TEST_CASE("metrics: counters by label, a cumulative histogram, bounded cipher la
   CHECK(page.find("tlspolicyd_tls_protocol_requests_total{protocol=\"TLSv1.2\"} 2\n") != std::string::npos);
   CHECK(page.find("x\ny") == std::string::npos);
   CHECK(page.find("tlspolicyd_history_store_up") == std::string::npos);  // no store, no gauge
+  CHECK(page.find("tlspolicyd_history_cache") == std::string::npos);
+}
+
+TEST_CASE("metrics: the history cache's entries and evictions by segment, with a store only") {
+  Metrics m;
+  m.history_cache({3, 40}, {5, 2});
+  CHECK(m.render().find("tlspolicyd_history_cache") == std::string::npos);
+  m.store_up(false);  // configured, even while down
+  m.history_cache({3, 40}, {5, 2});
+  const std::string page = m.render();
+  for (const char* line : {
+           "\n# TYPE tlspolicyd_history_cache_entries gauge\n",
+           "\ntlspolicyd_history_cache_entries{segment=\"probation\"} 3\n",
+           "\ntlspolicyd_history_cache_entries{segment=\"protected\"} 5\n",
+           "\n# TYPE tlspolicyd_history_cache_evictions_total counter\n",
+           "\ntlspolicyd_history_cache_evictions_total{segment=\"probation\"} 40\n",
+           "\ntlspolicyd_history_cache_evictions_total{segment=\"protected\"} 2\n",
+       }) {
+    CAPTURE(line);
+    CHECK(page.find(line) != std::string::npos);
+  }
 }
