@@ -12,40 +12,15 @@
 #include <thread>
 
 #include "harness.h"
+#include "history_support.h"
 
 using namespace tlspolicyd::test;
 
 namespace {
 
 const std::string Key = "partner.example|mx.partner.example";
-const std::string DefaultDefer =
-    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
-    "again later\n\n";
-
 std::string config(const std::string& sock, const std::string& store, const std::string& extra = {}) {
-  return "listen: [ \"unix:" + sock + "\" ]\n"
-         "rules: []\n"
-         "downgrade:\n"
-         "  store: \"" + store + "\"\n"
-         "  mode: enforce\n"
-         "  retention: 2h\n" + extra;
-}
-
-std::string transaction(const std::string& instance, const std::string& protocol,
-                        const std::string& sender = "a@partner.example", const std::string& client = "mx.partner.example") {
-  return request({{"instance", instance},
-                  {"sender", sender},
-                  {"client_name", client},
-                  {"encryption_protocol", protocol},
-                  {"encryption_cipher", protocol.empty() ? "" : "TLS_AES_256_GCM_SHA384"},
-                  {"encryption_keysize", protocol.empty() ? "0" : "256"}});
-}
-
-std::string ask(Client& c, const std::string& req) {
-  REQUIRE(c.send(req));
-  auto a = c.answer();
-  REQUIRE(a.has_value());
-  return *a;
+  return history_config(sock, store, "enforce", extra);
 }
 
 // A store of each kind, for SUBCASEs: LMDB in `dir`, or the Redis server.

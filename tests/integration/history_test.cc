@@ -9,42 +9,15 @@
 #include <thread>
 
 #include "harness.h"
+#include "history_support.h"
 
 using namespace tlspolicyd::test;
 
 namespace {
 
-const std::string DefaultDefer =
-    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
-    "again later\n\n";
-
 std::string config(const std::string& sock, const std::string& store, const std::string& mode,
                    const std::string& extra = {}) {
-  return "listen: [ \"unix:" + sock + "\" ]\n"
-         "log: { decisions: all }\n"
-         "rules: []\n"
-         "downgrade:\n"
-         "  store: \"" + store + "\"\n"
-         "  mode: " + mode + "\n"
-         "  retention: 2h\n" + extra;
-}
-
-// One transaction (a new instance) from the partner's MX with `protocol`.
-std::string transaction(const std::string& instance, const std::string& protocol,
-                        const std::string& sender = "a@partner.example", const std::string& client = "mx.partner.example") {
-  return request({{"instance", instance},
-                  {"sender", sender},
-                  {"client_name", client},
-                  {"encryption_protocol", protocol},
-                  {"encryption_cipher", protocol.empty() ? "" : "TLS_AES_256_GCM_SHA384"},
-                  {"encryption_keysize", protocol.empty() ? "0" : "256"}});
-}
-
-std::string ask(Client& c, const std::string& req) {
-  REQUIRE(c.send(req));
-  auto a = c.answer();
-  REQUIRE(a.has_value());
-  return *a;
+  return history_config(sock, store, mode, extra);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "history_support.h"
 
 using namespace tlspolicyd::test;
 
@@ -20,33 +21,8 @@ const std::string Password = "Pw:with@signs-9f3K";
 const std::string PasswordInUrl = "Pw%3Awith%40signs-9f3K";
 const std::string AclPassword = "acl-Secret-77Qz";
 
-const std::string DefaultDefer =
-    "action=DEFER 4.7.0 Possible TLS downgrade: mx.partner.example[192.0.2.10] used stronger TLS before; please try "
-    "again later\n\n";
-
 std::string config(const std::string& sock, const std::string& store, const std::string& extra = {}) {
-  return "listen: [ \"unix:" + sock + "\" ]\n"
-         "rules: []\n"
-         "downgrade:\n"
-         "  store: \"" + store + "\"\n"
-         "  mode: enforce\n"
-         "  retention: 2h\n" + extra;
-}
-
-std::string transaction(const std::string& instance, const std::string& protocol) {
-  return request({{"instance", instance},
-                  {"sender", "a@partner.example"},
-                  {"client_name", "mx.partner.example"},
-                  {"encryption_protocol", protocol},
-                  {"encryption_cipher", protocol.empty() ? "" : "TLS_AES_256_GCM_SHA384"},
-                  {"encryption_keysize", protocol.empty() ? "0" : "256"}});
-}
-
-std::string ask(Client& c, const std::string& req) {
-  REQUIRE(c.send(req));
-  auto a = c.answer();
-  REQUIRE(a.has_value());
-  return *a;
+  return history_config(sock, store, "enforce", extra);
 }
 
 // Neither password in any spelling.
@@ -178,7 +154,7 @@ TEST_CASE("redis auth: check refuses a password file its group may read, and acc
       "c.yaml", config(dir.path() + "/p.sock", "redis://127.0.0.1:6379/0", "  password_file: " + password_file + "\n"));
   RunResult r = run({"check", "-c", cfg});
   CHECK(r.exit_code == 78);
-  CHECK(r.err == cfg + ":7:18: cannot read downgrade.password_file " + password_file +
+  CHECK(r.err == cfg + ":8:18: cannot read downgrade.password_file " + password_file +
                      ": is readable by its group (mode 0640): a password file must be readable by its owner alone\n");
   CHECK_FALSE(shows_a_password(r.out + r.err));
   REQUIRE(::chmod(password_file.c_str(), 0600) == 0);
