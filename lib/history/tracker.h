@@ -8,7 +8,8 @@
 // (take_loads / loaded): lookup() says so, and the caller holds the request back
 // until the record is here or it gives up waiting (give_up); a request observed
 // meanwhile is answered without history, and what was counted is added to the
-// stored record, once, when it arrives.
+// stored record, once, when it arrives. A key the store could not answer for
+// (unavailable) is fetched again when the store is back (refetch_unavailable).
 //
 // Per cached key it keeps two records: the view (the stored record plus all
 // counted here), which detection uses, and the delta (what was counted here since
