@@ -8,10 +8,11 @@
 // oldest connection of the peer that holds the most, if that peer holds at least
 // two more than the newcomer's (so peers in demand share the limit evenly); a
 // newcomer of limits.reserved_for (Postfix) takes the place of any other peer's,
-// and theirs never give way to others'. So no group of local users or hosts can
-// lock Postfix out, and their connections are served first (Priority). Else
-// the newcomer is refused. Refused or evicted: closed at
-// once, counted, logged at most every 10 s.
+// and theirs never give way to others': no group of local users or hosts can
+// lock Postfix out. Else the newcomer is refused. Refused or evicted: closed at
+// once, counted, logged at most every 10 s. Reserved peers' connections are
+// served first (Priority); a local process that is not reserved is answered
+// without the TLS history (Connection::start).
 // Every connection is destroyed through one path, which keeps the metrics' gauge
 // true, and `on_empty` runs when the last one goes (the Server stops the loop
 // then, when it is stopping or serves --stdio). As the ConnectionHost, it gives
