@@ -194,7 +194,8 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
   if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
     ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    peer = {std::string(host) + ":" + std::to_string(ntohs(in->sin_port)), host, std::nullopt, net::parse_ip(host)};
+    peer = {std::string(host) + ":" + std::to_string(ntohs(in->sin_port)), host, std::nullopt, net::parse_ip(host),
+            false};
   } else if (addr != nullptr && addr->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
@@ -204,15 +205,15 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
     char prefix[INET6_ADDRSTRLEN] = "?";
     ::inet_ntop(AF_INET6, &net, prefix, sizeof prefix);
     peer = {"[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port)), std::string(prefix) + "/64",
-            std::nullopt, net::parse_ip(host)};
+            std::nullopt, net::parse_ip(host), false};
   } else {
     ucred cred{};
     socklen_t cred_len = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
       return {"unix[pid:" + std::to_string(cred.pid) + ",uid:" + std::to_string(cred.uid) + "]",
-              "uid " + std::to_string(cred.uid), cred.uid, std::nullopt};
+              "uid " + std::to_string(cred.uid), cred.uid, std::nullopt, true};
     }
-    return {"unix", "unix", std::nullopt, std::nullopt};
+    return {"unix", "unix", std::nullopt, std::nullopt, true};
   }
   // A local process may connect from any of 127.0.0.0/8 (or the host's other
   // addresses): it is known by its user, as on a unix socket.
@@ -221,6 +222,14 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
     peer.share = "uid " + std::to_string(*uid);
     peer.uid = uid;
     peer.address.reset();
+    peer.local = true;
+  } else if (is_local_address(fd, addr)) {
+    // This host, but its socket is not to be found (gone already, or hidden):
+    // never taken for a remote host, all such in one share.
+    peer.name += "[uid:?]";
+    peer.share = "local, uid unknown";
+    peer.address.reset();
+    peer.local = true;
   }
   return peer;
 }

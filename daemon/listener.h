@@ -64,6 +64,7 @@ struct Peer {
   std::string share;
   std::optional<uid_t> uid;                // a local process's user
   std::optional<net::IpAddress> address;   // a remote peer's address
+  bool local = false;                      // a process on this host (uid, or "uid unknown")
 };
 [[nodiscard]] Peer identify_peer(int fd, const sockaddr* addr, int len);
 

@@ -140,7 +140,7 @@ int Server::open() {
     if (stopping_ || options_.stdio) event_base_loopbreak(base_);
   });
   if (history_) history_->set_resume([this](std::uint64_t conn) { connections_->resume(conn); });
-  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio", std::nullopt, std::nullopt}) ? 0 : 69;
+  if (options_.stdio) return connections_->add(STDIN_FILENO, STDOUT_FILENO, Peer{"stdio", "stdio", std::nullopt, std::nullopt, false}) ? 0 : 69;
   return open_listeners();
 }
 

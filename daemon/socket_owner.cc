@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -53,15 +54,10 @@ class Netlink {
   int fd_;
 };
 
-}  // namespace
-
-std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len) {
-  if (peer == nullptr || peer_len < static_cast<socklen_t>(sizeof(sockaddr_in))) return std::nullopt;
-  if (peer->sa_family == AF_INET6 && peer_len < static_cast<socklen_t>(sizeof(sockaddr_in6))) return std::nullopt;
-  sockaddr_storage ours{};
-  socklen_t ours_len = sizeof ours;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_len) != 0) return std::nullopt;
-
+// The owner of the socket `id` names, as the kernel finds it on interface
+// `ifindex` (0: any; a socket bound to a device is found only on that one).
+std::optional<uid_t> ask_kernel(const Netlink& netlink, std::uint8_t family, const inet_diag_sockid& id,
+                                std::uint32_t ifindex) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -69,15 +65,13 @@ std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer
   message.header.nlmsg_len = sizeof message;
   message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   message.header.nlmsg_flags = NLM_F_REQUEST;  // one socket by its four-tuple, not a dump
-  message.request.sdiag_family = static_cast<std::uint8_t>(peer->sa_family);
+  message.request.sdiag_family = family;
   message.request.sdiag_protocol = IPPROTO_TCP;
   message.request.idiag_states = ~0U;
+  message.request.id = id;
+  message.request.id.idiag_if = ifindex;
   message.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  if (!fill_id(message.request.id, peer, ours)) return std::nullopt;
-
-  Netlink netlink;
-  if (netlink.fd() < 0) return std::nullopt;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (::sendto(netlink.fd(), &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) !=
@@ -93,14 +87,62 @@ std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer
     return std::nullopt;  // NLMSG_ERROR: no such socket here (a remote peer)
   }
   const auto* found = reinterpret_cast<const inet_diag_msg*>(reply + NLMSG_ALIGN(sizeof(nlmsghdr)));
-  // Only the connection's own end counts: a listening or TIME_WAIT socket that
-  // the lookup might fall back to (the peer gone already) says nothing of it.
-  if (found->id.idiag_sport != message.request.id.idiag_sport ||
-      found->id.idiag_dport != message.request.id.idiag_dport || found->idiag_state == TCP_LISTEN ||
-      found->idiag_state == TCP_TIME_WAIT || found->idiag_state == TCP_CLOSE) {
+  // Only the connection's own, live end counts: a listening socket the lookup
+  // might fall back to, or a closed one (TIME_WAIT and the like report uid 0 and
+  // no inode), says nothing of who connected.
+  if (found->id.idiag_sport != id.idiag_sport || found->id.idiag_dport != id.idiag_dport ||
+      found->idiag_state == TCP_LISTEN || found->idiag_state == TCP_TIME_WAIT || found->idiag_state == TCP_CLOSE ||
+      found->idiag_inode == 0) {
     return std::nullopt;
   }
   return found->idiag_uid;
+}
+
+}  // namespace
+
+std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len) {
+  if (peer == nullptr || peer_len < static_cast<socklen_t>(sizeof(sockaddr_in))) return std::nullopt;
+  if (peer->sa_family == AF_INET6 && peer_len < static_cast<socklen_t>(sizeof(sockaddr_in6))) return std::nullopt;
+  sockaddr_storage ours{};
+  socklen_t ours_len = sizeof ours;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_len) != 0) return std::nullopt;
+  inet_diag_sockid id{};
+  if (!fill_id(id, peer, ours)) return std::nullopt;
+  const Netlink netlink;
+  if (netlink.fd() < 0) return std::nullopt;
+  const auto family = static_cast<std::uint8_t>(peer->sa_family);
+  if (auto uid = ask_kernel(netlink, family, id, 0)) return uid;
+  // A client bound to a device (SO_BINDTODEVICE needs no privilege) is found
+  // only there, and local traffic goes over lo.
+  if (const unsigned lo = ::if_nametoindex("lo"); lo != 0) return ask_kernel(netlink, family, id, lo);
+  return std::nullopt;
+}
+
+bool is_local_address(int fd, const sockaddr* peer) {
+  if (peer == nullptr) return false;
+  if (peer->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) return true;
+  } else if (peer->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(peer);
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127) return true;
+  } else {
+    return false;
+  }
+  // From the address it connected to: the host talking to itself.
+  sockaddr_storage ours{};
+  socklen_t ours_len = sizeof ours;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_len) != 0) return false;
+  if (peer->sa_family == AF_INET && ours.ss_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in*>(peer)->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(&ours)->sin_addr.s_addr;
+  }
+  if (peer->sa_family == AF_INET6 && ours.ss_family == AF_INET6) {
+    return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr,
+                       &reinterpret_cast<const sockaddr_in6*>(&ours)->sin6_addr, sizeof(in6_addr)) == 0;
+  }
+  return false;
 }
 
 std::string socket_owners_unknowable() {

@@ -3,9 +3,10 @@
 // connection, asked of the kernel (NETLINK_SOCK_DIAG, as `ss -e` does).
 //
 // A connection from a process on this host (over 127.0.0.1, ::1 or any of the
-// host's addresses) is found by its exact four-tuple and gives that socket's
-// owner; a remote peer's socket is not on this host, and gives nullopt (so does
-// any failure: the caller falls back to the address). Needs no privilege;
+// host's addresses) is found by its exact four-tuple (on any interface, then on
+// lo for a socket bound to a device) and gives that socket's owner; a remote
+// peer's socket is not on this host, and gives nullopt (so does any failure, and
+// a socket already closed). Needs no privilege;
 // a systemd unit must allow AF_NETLINK. One short-lived netlink socket per call.
 #pragma once
 
@@ -20,6 +21,11 @@ namespace tlspolicyd::daemon {
 // The uid owning the peer's socket of the TCP connection `fd`, whose peer address
 // is `peer`, when that socket is on this host.
 [[nodiscard]] std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len);
+
+// True when `peer` is this host itself: a loopback address, or the address the
+// connection `fd` was made to. Such a peer whose owner is not found is a local
+// process hiding its user, never a remote host.
+[[nodiscard]] bool is_local_address(int fd, const sockaddr* peer);
 
 // Why local_peer_uid() cannot ask the kernel here (a sandbox without AF_NETLINK),
 // or empty when it can.

@@ -63,7 +63,7 @@ struct Registry {
     int fds[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
     ours.push_back(fds[0]);
-    connections->accept(fds[1], daemon::Peer{"client of " + share, share, uid, address});
+    connections->accept(fds[1], daemon::Peer{"client of " + share, share, uid, address, uid.has_value()});
     return fds[0];
   }
   [[nodiscard]] bool metric(std::string_view line) const { return metrics.render().find(line) != std::string::npos; }

@@ -336,6 +336,11 @@ TEST_CASE("adversarial: one peer holding idle connections cannot lock another ou
   std::vector<Client> hog;
   for (int i = 0; i < 50; ++i) hog.push_back(Client::tcp_from("127.0.0.2", "127.0.0.1", port, Nobody));
   d.wait_for_log("connection limit per peer (uid 65534) of 10 reached");
+  // Bound to lo, a socket hides from the kernel's lookup on every interface: it
+  // is still found, and still nobody's (final attacker review).
+  Client hidden = Client::tcp_from("127.0.0.9", "127.0.0.1", port, Nobody, true);
+  hidden.send(request({{"sender", "h@example.org"}}));
+  CHECK_FALSE(hidden.answer().has_value());  // refused: over uid 65534's share
   // A port above 1023: any local user could take it while the daemon is down.
   d.wait_for_log("inet:127.0.0.1:" + std::to_string(port) +
                  ": any local user can take this port while tlspolicyd is not running");

@@ -210,7 +210,8 @@ Client Client::tcp(const std::string& host, int port) {
   return Client(fd);
 }
 
-Client Client::tcp_from(const std::string& source, const std::string& host, int port, std::optional<uid_t> as_uid) {
+Client Client::tcp_from(const std::string& source, const std::string& host, int port, std::optional<uid_t> as_uid,
+                        bool bound_to_lo) {
   sockaddr_in from{};
   from.sin_family = AF_INET;
   sockaddr_in to{};
@@ -227,6 +228,7 @@ Client Client::tcp_from(const std::string& source, const std::string& host, int 
     REQUIRE(::fstat(fd, &st) == 0);
     REQUIRE(st.st_uid == *as_uid);  // setfsuid() says nothing when it fails
   }
+  if (bound_to_lo) REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) == 0);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
       ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
     ::close(fd);

@@ -100,8 +100,10 @@ class Client {
   // From a chosen local address (127.0.0.2), and as the local user `as_uid` (the
   // socket's owner to the kernel, which the daemon asks: setfsuid() around
   // socket(); root only) rather than the test's own.
+  // `bound_to_lo`: with SO_BINDTODEVICE "lo", which hides the socket from a
+  // lookup on every interface (an attacker's trick).
   static Client tcp_from(const std::string& source, const std::string& host, int port,
-                         std::optional<uid_t> as_uid = std::nullopt);
+                         std::optional<uid_t> as_uid = std::nullopt, bool bound_to_lo = false);
   Client(Client&& other) noexcept;
   ~Client();
 

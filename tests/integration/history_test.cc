@@ -383,6 +383,10 @@ TEST_CASE("history: a local user who is not Postfix neither writes nor reads the
                                           "min_observations: 1 }\n")});
   Client nobody = Client::tcp_from("127.0.0.1", "127.0.0.1", port, 65534);
   for (int i = 0; i < 3; ++i) CHECK(ask(nobody, transaction("n." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  // A socket bound to a device hides from the kernel's lookup on every interface
+  // (final attacker review): it is still nobody's, or an unknown local user's.
+  Client hidden = Client::tcp_from("127.0.0.2", "127.0.0.1", port, 65534, true);
+  for (int i = 0; i < 3; ++i) CHECK(ask(hidden, transaction("h." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
   Client postfix = Client::tcp("127.0.0.1", port);  // root: reserved by default, as postfix is
   CHECK(ask(postfix, transaction("p.0", "TLSv1.2")) == "action=DUNNO\n\n");  // nobody's TLSv1.3 does not count
   CHECK(ask(postfix, transaction("p.1", "")) == DefaultDefer);                // Postfix's own history does
