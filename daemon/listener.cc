@@ -223,7 +223,7 @@ Peer identify_peer(int fd, const sockaddr* addr, int len) {
     peer.uid = uid;
     peer.address.reset();
     peer.local = true;
-  } else if (is_local_address(fd, addr)) {
+  } else if (is_local_address(addr)) {
     // This host, but its socket is not to be found (gone already, or hidden):
     // never taken for a remote host, all such in one share.
     peer.name += "[uid:?]";

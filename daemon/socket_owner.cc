@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -112,13 +114,16 @@ std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer
   if (netlink.fd() < 0) return std::nullopt;
   const auto family = static_cast<std::uint8_t>(peer->sa_family);
   if (auto uid = ask_kernel(netlink, family, id, 0)) return uid;
-  // A client bound to a device (SO_BINDTODEVICE needs no privilege) is found
-  // only there, and local traffic goes over lo.
-  if (const unsigned lo = ::if_nametoindex("lo"); lo != 0) return ask_kernel(netlink, family, id, lo);
+  // A client bound to a device (SO_BINDTODEVICE, or an IPv6 link-local address
+  // with its scope: no privilege needed) is found only on that device.
+  std::unique_ptr<struct if_nameindex, decltype(&if_freenameindex)> interfaces(::if_nameindex(), &if_freenameindex);
+  for (const struct if_nameindex* i = interfaces.get(); i != nullptr && i->if_index != 0; ++i) {
+    if (auto uid = ask_kernel(netlink, family, id, i->if_index)) return uid;
+  }
   return std::nullopt;
 }
 
-bool is_local_address(int fd, const sockaddr* peer) {
+bool is_local_address(const sockaddr* peer) {
   if (peer == nullptr) return false;
   if (peer->sa_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
@@ -130,17 +135,22 @@ bool is_local_address(int fd, const sockaddr* peer) {
   } else {
     return false;
   }
-  // From the address it connected to: the host talking to itself.
-  sockaddr_storage ours{};
-  socklen_t ours_len = sizeof ours;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_len) != 0) return false;
-  if (peer->sa_family == AF_INET && ours.ss_family == AF_INET) {
-    return reinterpret_cast<const sockaddr_in*>(peer)->sin_addr.s_addr ==
-           reinterpret_cast<const sockaddr_in*>(&ours)->sin_addr.s_addr;
-  }
-  if (peer->sa_family == AF_INET6 && ours.ss_family == AF_INET6) {
-    return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr,
-                       &reinterpret_cast<const sockaddr_in6*>(&ours)->sin6_addr, sizeof(in6_addr)) == 0;
+  // Any of this host's addresses: the host talking to itself.
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) return true;  // cannot tell: not taken for a remote host
+  std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> owned(all, &freeifaddrs);
+  for (const ifaddrs* a = all; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != peer->sa_family) continue;
+    if (peer->sa_family == AF_INET &&
+        reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr ==
+            reinterpret_cast<const sockaddr_in*>(peer)->sin_addr.s_addr) {
+      return true;
+    }
+    if (peer->sa_family == AF_INET6 &&
+        std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr,
+                    &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, sizeof(in6_addr)) == 0) {
+      return true;
+    }
   }
   return false;
 }

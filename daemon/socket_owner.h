@@ -4,7 +4,8 @@
 //
 // A connection from a process on this host (over 127.0.0.1, ::1 or any of the
 // host's addresses) is found by its exact four-tuple (on any interface, then on
-// lo for a socket bound to a device) and gives that socket's owner; a remote
+// each interface in turn, for a socket bound to a device) and gives that
+// socket's owner; a remote
 // peer's socket is not on this host, and gives nullopt (so does any failure, and
 // a socket already closed). Needs no privilege;
 // a systemd unit must allow AF_NETLINK. One short-lived netlink socket per call.
@@ -22,10 +23,10 @@ namespace tlspolicyd::daemon {
 // is `peer`, when that socket is on this host.
 [[nodiscard]] std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len);
 
-// True when `peer` is this host itself: a loopback address, or the address the
-// connection `fd` was made to. Such a peer whose owner is not found is a local
-// process hiding its user, never a remote host.
-[[nodiscard]] bool is_local_address(int fd, const sockaddr* peer);
+// True when `peer` is this host itself: a loopback address or any address of
+// its interfaces (getifaddrs; when they cannot be read, true). Such a peer whose
+// owner is not found is a local process hiding its user, never a remote host.
+[[nodiscard]] bool is_local_address(const sockaddr* peer);
 
 // Why local_peer_uid() cannot ask the kernel here (a sandbox without AF_NETLINK),
 // or empty when it can.
