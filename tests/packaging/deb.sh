@@ -174,7 +174,8 @@ for page in man8/tlspolicyd.8.gz man5/tlspolicyd.yaml.5.gz; do
   f=$ROOT/usr/share/man/$page
   warnings=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$f" 2>&1 >/dev/null)
   [ -z "$warnings" ] || fail "$page: troff warnings: $warnings"
-  zcat "$f" | grep -q "^\.TH .*\"tlspolicyd $VERSION\"" || fail "$page does not carry version $VERSION"
+  # Read whole: with pipefail, grep -q quitting early would fail zcat (SIGPIPE) once a page outgrows the pipe.
+  zcat "$f" | grep "^\.TH .*\"tlspolicyd $VERSION\"" >/dev/null || fail "$page does not carry version $VERSION"
 done
 sections() { zcat "$ROOT/usr/share/man/$1" | awk 'prev == ".SH" { print } { prev = $0 }' | tr '\n' ' '; }
 want8="NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS SIGNALS FILES EXIT STATUS SEE ALSO "
