@@ -178,7 +178,7 @@ for page in man8/tlspolicyd.8.gz man5/tlspolicyd.yaml.5.gz; do
   zcat "$f" | grep "^\.TH .*\"tlspolicyd $VERSION\"" >/dev/null || fail "$page does not carry version $VERSION"
 done
 sections() { zcat "$ROOT/usr/share/man/$1" | awk 'prev == ".SH" { print } { prev = $0 }' | tr '\n' ' '; }
-want8="NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS SIGNALS FILES EXIT STATUS SEE ALSO "
+want8="NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS SIGNALS FILES EXIT STATUS EXAMPLES SEE ALSO "
 [ "$(sections man8/tlspolicyd.8.gz)" = "$want8" ] || fail "tlspolicyd(8) sections: $(sections man8/tlspolicyd.8.gz)"
 s5=$(sections man5/tlspolicyd.yaml.5.gz)
 [[ $s5 == "NAME SYNOPSIS DESCRIPTION TOP LEVEL RULES MATCH KEYS "*" FILES SEE ALSO " ]] || fail "tlspolicyd.yaml(5) sections: $s5"
@@ -188,12 +188,13 @@ for p in /etc/tlspolicyd/tlspolicyd.yaml /var/spool/postfix/tlspolicyd/policy.so
   MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep -qF "$p" ||
     fail "tlspolicyd(8) FILES does not name $p"
 done
-# Markdown must not have eaten underscores as emphasis.
-! man -l "$ROOT"/usr/share/man/man*/*.gz 2>/dev/null | grep -q 'checkpolicyservice\|multiinstance\|runasroot' ||
+# Markdown must not have eaten underscores as emphasis. (No grep -q after a long producer: with pipefail its
+# early exit fails the producer, and "! pipeline" would then pass whatever was found.)
+! man -l "$ROOT"/usr/share/man/man*/*.gz 2>/dev/null | grep 'checkpolicyservice\|multiinstance\|runasroot' >/dev/null ||
   fail "a manual page lost the underscores of a Postfix or tlspolicyd name"
-! MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep -q /run/tlspolicyd ||
+! MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep /run/tlspolicyd >/dev/null ||
   fail "tlspolicyd(8) FILES still names /run/tlspolicyd"
-! zcat "$ROOT/usr/share/man/man5/tlspolicyd.yaml.5.gz" | grep -q /run/tlspolicyd || fail "tlspolicyd.yaml(5) still names /run/tlspolicyd"
+! zcat "$ROOT/usr/share/man/man5/tlspolicyd.yaml.5.gz" | grep /run/tlspolicyd >/dev/null || fail "tlspolicyd.yaml(5) still names /run/tlspolicyd"
 echo "deb: ok   manual pages: no troff warnings, version $VERSION, their sections, the installed paths"
 
 "$ROOT/usr/sbin/tlspolicyd" --version | grep -qx "tlspolicyd $VERSION" || fail "the packaged binary does not run"
