@@ -251,8 +251,9 @@ void HistoryService::deliver(std::vector<Result> results) {
         tracker_.refetch_unavailable();
         if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
       } else {
-        logger_->warn("history store {} unavailable: {}; answering without history, retrying in {}s", store_name_,
-                      st->error, st->retry.count());
+        // The error names the store.
+        logger_->warn("history store unavailable: {}; answering without history, retrying in {}s", st->error,
+                      st->retry.count());
       }
     } else if (auto* ex = std::get_if<Expired>(&result)) {
       if (ex->count > 0) logger_->info("history: expired {} record(s) not seen for {}s", ex->count, settings_.retention.count());

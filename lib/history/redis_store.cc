@@ -8,6 +8,8 @@
 #include <charconv>
 #include <memory>
 
+#include "util/text.h"
+
 namespace tlspolicyd::history {
 namespace {
 
@@ -156,11 +158,31 @@ std::string RedisStore::failure(std::string error) const {
       error.replace(at, address_.password.size(), "***");
     }
   }
+  // Whoever answers on Redis's port chooses this text: no control byte reaches a log or a terminal.
+  error = util::printable(error);
   if (error.starts_with("WRONGPASS") || error.starts_with("NOAUTH")) {
     error = "authentication failed (" + error + ")";
     if (address_.password.empty()) error += "; no password is configured for it";
   }
   return name_ + ": " + error;
+}
+
+void RedisStore::fail(std::string error) {
+  disconnect();
+  throw StoreError(failure(std::move(error)));
+}
+
+Reply RedisStore::next_reply() {
+  void* raw = nullptr;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) fail(ctx_->errstr);
+  return Reply(static_cast<redisReply*>(raw));
+}
+
+Reply RedisStore::command(const std::vector<std::string>& args) {
+  append(context(), args);
+  Reply r = next_reply();
+  if (r->type == REDIS_REPLY_ERROR) fail(std::string(r->str, r->len));
+  return r;
 }
 
 RedisStore::~RedisStore() { disconnect(); }
@@ -181,28 +203,20 @@ void RedisStore::connect() {
     throw StoreError("cannot connect to " + name_ + ": " + err);
   }
   redisSetTimeout(ctx_, to_tv(IoTimeout));
-  auto run = [&](const std::vector<std::string>& args) {
-    append(ctx_, args);
-    void* raw = nullptr;
-    redisGetReply(ctx_, &raw);
-    Reply r(static_cast<redisReply*>(raw));
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-      std::string err = r ? std::string(r->str, r->len) : std::string(ctx_->errstr);
-      if (r && args.front() == "AUTH" && !err.starts_with("WRONGPASS")) err = "authentication failed (" + err + ")";
-      disconnect();
-      throw StoreError(failure(std::move(err)));
-    }
-    return r;
-  };
   // On every (re)connection: AUTH first, as Redis 6 ACL users or the requirepass password.
   if (!address_.password.empty()) {
     std::vector<std::string> auth = {"AUTH"};
     if (!address_.user.empty()) auth.push_back(address_.user);
     auth.push_back(address_.password);
-    run(auth);
+    append(ctx_, auth);
+    Reply r = next_reply();
+    if (r->type == REDIS_REPLY_ERROR) {
+      std::string err(r->str, r->len);
+      fail(err.starts_with("WRONGPASS") ? err : "authentication failed (" + err + ")");
+    }
   }
-  run({"SELECT", std::to_string(address_.db)});
-  Reply sha = run({"SCRIPT", "LOAD", AddScript});
+  (void)command({"SELECT", std::to_string(address_.db)});
+  Reply sha = command({"SCRIPT", "LOAD", AddScript});
   script_sha_.assign(sha->str, sha->len);
 }
 
@@ -222,21 +236,12 @@ std::vector<std::optional<Record>> RedisStore::get(const std::vector<std::string
   out.reserve(keys.size());
   std::string error;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(c, &raw) != REDIS_OK) {
-      std::string err = c->errstr;
-      disconnect();
-      throw StoreError(failure(std::move(err)));
-    }
-    Reply r(static_cast<redisReply*>(raw));
+    Reply r = next_reply();
     // An error (NOAUTH, NOPERM, WRONGTYPE) is no "no record": the store failed.
     if (r && r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
     out.push_back(record_of(r.get()));
   }
-  if (!error.empty()) {
-    disconnect();
-    throw StoreError(failure(std::move(error)));
-  }
+  if (!error.empty()) fail(std::move(error));
   return out;
 }
 
@@ -259,37 +264,11 @@ void RedisStore::add(const Batch& batch) {
   }
   std::string error;
   for (std::size_t i = 0; i < chunks; ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(c, &raw) != REDIS_OK) {
-      std::string err = c->errstr;
-      disconnect();
-      throw StoreError(failure(std::move(err)));
-    }
-    Reply r(static_cast<redisReply*>(raw));
+    Reply r = next_reply();
     if (r->type == REDIS_REPLY_ERROR && error.empty()) error.assign(r->str, r->len);
   }
-  if (!error.empty()) {
-    disconnect();  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
-    throw StoreError(failure(std::move(error)));
-  }
-}
-
-Reply RedisStore::command(const std::vector<std::string>& args) {
-  redisContext* c = context();
-  append(c, args);
-  void* raw = nullptr;
-  if (redisGetReply(c, &raw) != REDIS_OK) {
-    std::string err = c->errstr;
-    disconnect();
-    throw StoreError(failure(std::move(err)));
-  }
-  Reply r(static_cast<redisReply*>(raw));
-  if (r->type == REDIS_REPLY_ERROR) {
-    std::string err(r->str, r->len);
-    disconnect();
-    throw StoreError(failure(std::move(err)));
-  }
-  return r;
+  // e.g. NOSCRIPT after a Redis restart: the next connect loads it again
+  if (!error.empty()) fail(std::move(error));
 }
 
 std::size_t RedisStore::remove(const std::vector<std::string>& keys) {
@@ -312,8 +291,7 @@ Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
   Reply r = command({"EVAL", ChangesScript, "2", ChangesKey, ChangesSeqKey, after ? std::to_string(*after) : ""});
   if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
       r->element[1]->type != REDIS_REPLY_INTEGER) {
-    disconnect();
-    throw StoreError(failure("unexpected reply to the change log script"));
+    fail("unexpected reply to the change log script");
   }
   Changes out;
   out.last = static_cast<std::uint64_t>(r->element[0]->integer);
@@ -324,6 +302,7 @@ Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
     return out;
   }
   for (std::size_t i = 2; i < r->elements; ++i) {
+    if (r->element[i]->type != REDIS_REPLY_STRING) continue;
     const std::string_view member(r->element[i]->str, r->element[i]->len);
     const auto colon = member.find(':');
     if (colon != std::string_view::npos) out.keys.emplace_back(member.substr(colon + 1));
@@ -334,22 +313,21 @@ Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
 std::size_t RedisStore::expire(std::int64_t) { return 0; }
 
 void RedisStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
-  redisContext* c = context();
   std::string cursor = "0";
   const std::string pattern = std::string(Prefix) + "*";
   do {
-    Reply r(static_cast<redisReply*>(
-        redisCommand(c, "SCAN %s MATCH %b COUNT 1000", cursor.c_str(), pattern.data(), pattern.size())));
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-      std::string err = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string(c->errstr);
-      disconnect();
-      throw StoreError(failure(std::move(err)));
+    Reply r = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+      fail("unexpected reply to SCAN");
     }
     cursor.assign(r->element[0]->str, r->element[0]->len);
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
       const redisReply* k = r->element[1]->element[i];
-      keys.emplace_back(std::string(k->str, k->len).substr(std::string_view(Prefix).size()));
+      if (k->type != REDIS_REPLY_STRING) continue;
+      const std::string_view name(k->str, k->len);
+      if (name.starts_with(Prefix)) keys.emplace_back(name.substr(std::string_view(Prefix).size()));
     }
     auto records = get(keys);
     for (std::size_t i = 0; i < keys.size(); ++i) {

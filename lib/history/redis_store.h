@@ -67,6 +67,10 @@ class RedisStore final : public Store {
  private:
   // Runs one command; throws StoreError (and disconnects) on a failure or an error reply.
   std::unique_ptr<redisReply, FreeReply> command(const std::vector<std::string>& args);
+  // The next reply of those queued; throws as above when the connection fails.
+  std::unique_ptr<redisReply, FreeReply> next_reply();
+  // Disconnects and throws StoreError(failure(error)).
+  [[noreturn]] void fail(std::string error);
   void connect();
   void disconnect();
   redisContext* context();

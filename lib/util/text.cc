@@ -16,12 +16,15 @@ std::string normalize_domain(std::string_view s) {
   return lower(s);
 }
 
-std::string quoted(std::string_view entry) {
+namespace {
+
+// Appends at most `max` bytes of `text`: '\\' and the quote (if any) escaped,
+// bytes outside printable ASCII as \xNN; "..." when cut.
+void append_escaped_prefix(std::string& out, std::string_view text, std::size_t max, char quote) {
   static constexpr char Hex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (const char ch : entry.substr(0, QuotedEntryBytes)) {
+  for (const char ch : text.substr(0, max)) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
+    if (c == '\\' || (quote != 0 && ch == quote)) {
       out.push_back('\\');
       out.push_back(ch);
     } else if (c >= 0x20 && c < 0x7f) {
@@ -32,8 +35,21 @@ std::string quoted(std::string_view entry) {
       out.push_back(Hex[c & 0xf]);
     }
   }
-  if (entry.size() > QuotedEntryBytes) out += "...";
+  if (text.size() > max) out += "...";
+}
+
+}  // namespace
+
+std::string quoted(std::string_view entry) {
+  std::string out = "\"";
+  append_escaped_prefix(out, entry, QuotedEntryBytes, '"');
   out.push_back('"');
+  return out;
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  append_escaped_prefix(out, text, max_bytes, 0);
   return out;
 }
 

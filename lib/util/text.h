@@ -6,7 +6,8 @@
 // changed (no locale is consulted). Nothing here allocates except to return a
 // new string. quoted() is how an error message shows a configured entry: a line
 // of a list file may be anything (a file named by mistake, a secret), so only a
-// short prefix, escaped, is ever shown.
+// short prefix, escaped, is ever shown; printable() is how a message shows what
+// another program said (a terminal control sequence never passes).
 #pragma once
 
 #include <cstddef>
@@ -30,5 +31,8 @@ inline constexpr std::size_t QuotedEntryBytes = 32;
 // `"entry"` for an error message: at most QuotedEntryBytes of it, '"' and '\\'
 // as \" and \\, bytes outside printable ASCII as \xNN (as the log escapes).
 [[nodiscard]] std::string quoted(std::string_view entry);
+// Text another program sent (a server's error reply) for a message: at most
+// `max_bytes` of it, bytes outside printable ASCII and '\\' as \xNN and \\, no quotes.
+[[nodiscard]] std::string printable(std::string_view text, std::size_t max_bytes = 256);
 
 }  // namespace tlspolicyd::util

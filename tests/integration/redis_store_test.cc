@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Integration: the Redis store's Lua script against a real redis-server: deltas
-// add, and a batch id applied before is skipped (the retry after a lost reply).
+// add, and a batch id applied before is skipped (the retry after a lost reply);
+// and against a fake one: what it says is escaped, a reply of the wrong shape is
+// no crash.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <thread>
 
 #include "harness.h"
 #include "history/redis_store.h"
@@ -62,4 +72,108 @@ TEST_CASE("redis store: deltas add; the same batch id twice counts once, a half-
   store.add({"", {{"q", seen(TlsVersion::Plaintext, 1, 950)}}});
   store.add({"", {{"q", seen(TlsVersion::Plaintext, 1, 950)}}});
   CHECK(store.get({"q"})[0]->plaintext() == 3);
+}
+
+namespace {
+
+// A stand-in for whoever answers on Redis's address: reads RESP commands and
+// answers each with reply(command name). One connection, until it closes.
+class FakeRedis {
+ public:
+  FakeRedis(const std::string& path, std::function<std::string(const std::string&)> reply)
+      : reply_(std::move(reply)) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener_, 4) == 0);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeRedis() {
+    ::shutdown(listener_, SHUT_RDWR);
+    if (conn_ >= 0) ::shutdown(conn_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+  FakeRedis(const FakeRedis&) = delete;
+  FakeRedis& operator=(const FakeRedis&) = delete;
+
+ private:
+  void serve() {
+    conn_ = ::accept(listener_, nullptr, nullptr);
+    if (conn_ < 0) return;
+    std::string in;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(conn_, buf, sizeof buf);
+      if (n <= 0) break;
+      in.append(buf, static_cast<std::size_t>(n));
+      // Whole commands only: *N, then N times $LEN CRLF DATA CRLF; the name is the first.
+      for (;;) {
+        std::size_t at = 0;
+        auto line = [&]() -> std::optional<std::string> {
+          const auto end = in.find("\r\n", at);
+          if (end == std::string::npos) return std::nullopt;
+          std::string l = in.substr(at, end - at);
+          at = end + 2;
+          return l;
+        };
+        auto head = line();
+        if (!head) break;
+        const int count = std::stoi(head->substr(1));
+        std::string name;
+        bool whole = true;
+        for (int i = 0; i < count && whole; ++i) {
+          auto len = line();
+          if (!len) { whole = false; break; }
+          const auto size = static_cast<std::size_t>(std::stoul(len->substr(1)));
+          if (in.size() < at + size + 2) { whole = false; break; }
+          if (i == 0) name = in.substr(at, size);
+          at += size + 2;
+        }
+        if (!whole) break;
+        in.erase(0, at);
+        const std::string out = reply_(name);
+        if (::write(conn_, out.data(), out.size()) < 0) return;
+      }
+    }
+  }
+
+  std::function<std::string(const std::string&)> reply_;
+  int listener_ = -1;
+  int conn_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("redis store: what a fake Redis says reaches no message raw (control bytes escaped, bounded)") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/redis.sock";
+  FakeRedis fake(path, [](const std::string&) { return "-ERR \x1b]0;pwned\x07\x1b[2J " + std::string(2000, 'x') + "\r\n"; });
+  try {
+    history::RedisStore store(history::StoreAddress::redis_unix(path, 0), std::chrono::hours(2));
+    FAIL("a store whose every reply is an error opened");
+  } catch (const history::StoreError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("ERR \\x1b]0;pwned\\x07\\x1b[2J x") != std::string::npos);
+    for (const char c : what) CHECK_FALSE((static_cast<unsigned char>(c) < 0x20 || c == 0x7f));
+    CHECK(what.size() < 400);
+    CHECK(what.ends_with("..."));
+  }
+}
+
+TEST_CASE("redis store: a key without the history prefix in a SCAN reply is skipped, not a crash") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/redis.sock";
+  FakeRedis fake(path, [](const std::string& name) -> std::string {
+    if (name == "SCRIPT") return "$40\r\n" + std::string(40, 'a') + "\r\n";
+    if (name == "SCAN") return "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nk\r\n:7\r\n";  // a short key, and no string at all
+    return "+OK\r\n";
+  });
+  history::RedisStore store(history::StoreAddress::redis_unix(path, 0), std::chrono::hours(2));
+  int seen = 0;
+  CHECK_NOTHROW(store.scan([&](const std::string&, const Record&) { return ++seen > 0; }));
+  CHECK(seen == 0);
 }

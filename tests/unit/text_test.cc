@@ -32,3 +32,11 @@ TEST_CASE("text: quoted() shows a short escaped prefix of an entry") {
   CHECK(quoted(std::string(40, 'x')) == "\"" + std::string(QuotedEntryBytes, 'x') + "...\"");
   CHECK(quoted("") == "\"\"");
 }
+
+TEST_CASE("text: printable() escapes what another program said, bounded, without quotes") {
+  CHECK(printable("ERR unknown command") == "ERR unknown command");
+  CHECK(printable("a\"b\\c") == "a\"b\\\\c");
+  CHECK(printable("\x1b]0;x\x07\r\n\xff") == "\\x1b]0;x\\x07\\x0d\\x0a\\xff");
+  CHECK(printable(std::string(300, 'x')) == std::string(256, 'x') + "...");
+  CHECK(printable("abcdef", 3) == "abc...");
+}
