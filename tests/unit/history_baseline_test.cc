@@ -3,13 +3,11 @@
 // their binary forms (2, and 1 still read), how they combine across writers, the
 // tracker's rebaseline_after and reload, and the stores' change log.
 #include <doctest/doctest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "history/lmdb_store.h"
 #include "history/memory_store.h"
 #include "history/tracker.h"
+#include "fixtures.h"
 
 using namespace tlspolicyd;
 using history::Record;
@@ -216,9 +214,8 @@ TEST_CASE("tracker: reload fetches a changed record again and keeps what was not
 }
 
 TEST_CASE("stores: the change log, in order, trimmed, and not a record") {
-  char tmpl[] = "/tmp/tlspolicyd-changes.XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::string dir = tmpl;
+  const test::TempDir temp;
+  const std::string& dir = temp.path;
   {
     history::MemoryStore memory;
     history::LmdbStore lmdb(dir + "/h", false);
@@ -251,5 +248,4 @@ TEST_CASE("stores: the change log, in order, trimmed, and not a record") {
   }
   history::LmdbStore again(dir + "/h", true);  // read-only: the log is there
   CHECK(again.changes_since(std::nullopt).last == 2 + history::Store::ChangesKept);
-  std::filesystem::remove_all(dir);
 }

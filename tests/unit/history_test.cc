@@ -2,15 +2,13 @@
 // TLS history: records, keys, the tracker, and the memory and LMDB stores.
 // (The Redis store is tested against a real redis-server in the integration tests.)
 #include <doctest/doctest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "history/key.h"
 #include "history/lmdb_store.h"
 #include "history/memory_store.h"
 #include "history/store_address.h"
 #include "history/tracker.h"
+#include "fixtures.h"
 
 using namespace tlspolicyd;
 using history::Record;
@@ -45,16 +43,6 @@ Record record_with(std::initializer_list<std::pair<TlsVersion, int>> seen, std::
   }
   return r;
 }
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/tlspolicyd-history.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
@@ -591,7 +579,7 @@ TEST_CASE("tracker: protected overflow is demoted to probation's front; eviction
 }
 
 TEST_CASE("stores: memory and LMDB add deltas, scan, expire; LMDB persists") {
-  TempDir dir;
+  test::TempDir dir;
   Record old = record_with({{TlsVersion::TLSv1_3, 4}}, 100);
   Record newer = record_with({{TlsVersion::TLSv1_2, 1}}, 5000);
   auto check_store = [&](history::Store& s) {
@@ -653,7 +641,7 @@ TEST_CASE("stores: a warm start reads the most recently seen records, whatever t
 }
 
 TEST_CASE("stores: two writers' counts add up exactly (6 + 6 = 12); a batch sent twice counts once") {
-  TempDir dir;
+  test::TempDir dir;
   const std::string key = "partner.example";
   // Two daemons (trackers) sharing one store, 6 TLS transactions each for one
   // peer, at the same time: each fetched the key before the other wrote.
@@ -715,7 +703,7 @@ TEST_CASE("batch ids: unique per writer and per batch") {
 }
 
 TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
-  TempDir dir;
+  test::TempDir dir;
   history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
   // Written first, seen last: age by last seen, not by writing, decides.
   s.add({"known", {{"known.example|mx.example", record_with({{TlsVersion::TLSv1_3, 50}}, 30000)}}});

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Named lists, file: lists and key values, through the configuration loader.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,27 +8,14 @@
 #include <fstream>
 
 #include "config/config_loader.h"
+#include "fixtures.h"
 
 using namespace tlspolicyd;
 using protocol::Attr;
 
 namespace {
 
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/tlspolicyd-unit.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Dir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path + "/" + name, std::ios::binary) << content;
-    return path + "/" + name;
-  }
-};
-
-config::LoadResult load_in(const Dir& dir, const std::string& yaml) {
+config::LoadResult load_in(const test::TempDir& dir, const std::string& yaml) {
   return config::load_config_file(dir.write("c.yaml", yaml));
 }
 
@@ -51,7 +37,7 @@ std::string answer(const config::Config& c, const std::string& sender, const std
 }  // namespace
 
 TEST_CASE("lists: file entries with comments, blanks, whitespace and '!' exclusions") {
-  Dir dir;
+  test::TempDir dir;
   dir.write("partners.txt",
             "# partner domains\n"
             "\n"
@@ -79,7 +65,7 @@ rules:
 }
 
 TEST_CASE("lists: '!' semantics of SPEC 3.2") {
-  Dir dir;
+  test::TempDir dir;
   auto r = load_in(dir, R"(
 lists:
   inside: [10.0.0.0/8]
@@ -113,7 +99,7 @@ rules:
 TEST_CASE("lists: one named list serves keys of different kinds") {
   // helo_name compiles the list as domains (case-insensitive), sasl_username as
   // text (case-sensitive): one list, two sets, each matching its own way.
-  Dir dir;
+  test::TempDir dir;
   auto r = load_in(dir, R"(
 lists:
   names: [Mx.Example.NET]
@@ -139,7 +125,7 @@ rules:
 }
 
 TEST_CASE("lists: bad entries are reported with FILE:LINE:COLUMN, unreadable files by name") {
-  Dir dir;
+  test::TempDir dir;
   std::string file = dir.write("nets.txt", "192.0.2.0/24\n  10.1.0.0/8\nnot-an-ip\n");
   auto r = load_in(dir, R"(
 lists:
@@ -167,7 +153,7 @@ rules:
 }
 
 TEST_CASE("lists: a file with many bad lines reports the first ones and a count") {
-  Dir dir;
+  test::TempDir dir;
   std::string content;
   for (int i = 0; i < 50; ++i) content += "bad entry " + std::to_string(i) + "\n";
   dir.write("bad.txt", content);
@@ -178,7 +164,7 @@ TEST_CASE("lists: a file with many bad lines reports the first ones and a count"
 }
 
 TEST_CASE("lists: YAML surprises are explained") {
-  Dir dir;
+  test::TempDir dir;
   auto r = load_in(dir, R"(
 rules:
   - name: a
@@ -204,7 +190,7 @@ rules:
 }
 
 TEST_CASE("lists: a million-entry file loads and answers") {
-  Dir dir;
+  test::TempDir dir;
   {
     std::ofstream out(dir.path + "/million.txt");
     for (int i = 0; i < 1000000; ++i) out << "host" << i << ".example\n";
@@ -224,7 +210,7 @@ rules:
 }
 
 TEST_CASE("lists: a FIFO, a directory or a device as a list file is refused, never read, and nothing hangs") {
-  Dir dir;
+  test::TempDir dir;
   REQUIRE(::mkfifo((dir.path + "/fifo.txt").c_str(), 0600) == 0);  // no writer: a blocking open would hang
   std::filesystem::create_directory(dir.path + "/dir.txt");
   auto r = load_in(dir, R"(
@@ -242,7 +228,7 @@ rules:
 }
 
 TEST_CASE("lists: a list file that is a symbolic link is refused, and its target's lines never show") {
-  Dir dir;
+  test::TempDir dir;
   std::string secret = dir.write("secret", "root:$y$j9T$SECRETSALT$SECRETHASH:19000:0:99999:7:::\n");
   ::chmod(secret.c_str(), 0600);
   std::filesystem::create_symlink(secret, dir.path + "/nets.txt");
@@ -255,7 +241,7 @@ TEST_CASE("lists: a list file that is a symbolic link is refused, and its target
 }
 
 TEST_CASE("lists: a bad line is quoted as a short escaped prefix, never whole") {
-  Dir dir;
+  test::TempDir dir;
   std::string file = dir.write("nets.txt", "\x1b[2J\r" + std::string(200, 'S') + "\n");
   auto r = load_in(dir, "rules:\n  - name: a\n    match: { client_address: file:nets.txt }\n    action: dunno\n");
   auto e = errors(r);
@@ -264,7 +250,7 @@ TEST_CASE("lists: a bad line is quoted as a short escaped prefix, never whole") 
 }
 
 TEST_CASE("lists: a list file another user could write is refused (StrictModes)") {
-  Dir dir;
+  test::TempDir dir;
   std::string nets = dir.write("nets.txt", "192.0.2.0/24\n");
   const std::string yaml =
       "user: daemonuser\nrules:\n  - name: a\n    match: { client_address: file:nets.txt }\n    action: dunno\n";
@@ -306,7 +292,7 @@ TEST_CASE("lists: a list file another user could write is refused (StrictModes)"
 }
 
 TEST_CASE("config: the configuration file may be a symbolic link; a FIFO is refused without hanging") {
-  Dir dir;
+  test::TempDir dir;
   std::string real = dir.write("real.yaml", "rules: []\n");
   std::filesystem::create_symlink(real, dir.path + "/link.yaml");
   CHECK(config::load_config_file(dir.path + "/link.yaml").config != nullptr);

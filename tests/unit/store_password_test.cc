@@ -1,38 +1,20 @@
 // SPDX-License-Identifier: MIT
 // downgrade.password_file and Redis credentials, through the configuration loader.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "config/config_loader.h"
+#include "fixtures.h"
 
 using namespace tlspolicyd;
 
 namespace {
 
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/tlspolicyd-unit.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Dir() { std::filesystem::remove_all(path); }
-  // A file of mode `mode` (0600 unless said).
-  std::string write(const std::string& name, const std::string& content, mode_t mode = 0600) const {
-    const std::string file = path + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
-    REQUIRE(::chmod(file.c_str(), mode) == 0);
-    return file;
-  }
-};
-
 // The configuration with this `downgrade:` section, loaded from dir/c.yaml.
-config::LoadResult load(const Dir& dir, const std::string& downgrade,
+config::LoadResult load(const test::TempDir& dir, const std::string& downgrade,
                         const config::FileOwners& owners = config::FileOwners::of_process()) {
   return config::load_config_file(dir.write("c.yaml", "rules: []\ndowngrade: " + downgrade + "\n", 0644), owners);
 }
@@ -49,8 +31,8 @@ const std::string Secret = "s3cret-Pa55";
 }  // namespace
 
 TEST_CASE("password_file: one line, its newline stripped, becomes the Redis password") {
-  Dir dir;
-  const std::string file = dir.write("redis.password", Secret + "\n");
+  test::TempDir dir;
+  const std::string file = dir.write("redis.password", Secret + "\n", 0600);
   auto r = load(dir, "{ store: \"redis://127.0.0.1:6379/0\", password_file: " + file + " }");
   REQUIRE_MESSAGE(r.config, errors(r));
   CHECK(r.config->downgrade->store.password == Secret);
@@ -58,7 +40,7 @@ TEST_CASE("password_file: one line, its newline stripped, becomes the Redis pass
   CHECK(r.config->downgrade->store.to_string() == "redis://:***@127.0.0.1:6379/0");
 
   SUBCASE("with an ACL user in the URL, a CRLF line, a path relative to the configuration") {
-    dir.write("pw", Secret + "\r\n");
+    dir.write("pw", Secret + "\r\n", 0600);
     auto u = load(dir, "{ store: \"redis+unix://tlspolicyd@/run/redis/redis-server.sock\", password_file: pw }");
     REQUIRE_MESSAGE(u.config, errors(u));
     CHECK(u.config->downgrade->store.user == "tlspolicyd");
@@ -66,7 +48,7 @@ TEST_CASE("password_file: one line, its newline stripped, becomes the Redis pass
     CHECK(u.config->downgrade->store.to_string() == "redis+unix://tlspolicyd:***@/run/redis/redis-server.sock?db=0");
   }
   SUBCASE("a changed password is a changed store") {
-    dir.write("redis.password", "other\n");
+    dir.write("redis.password", "other\n", 0600);
     auto changed = load(dir, "{ store: \"redis://127.0.0.1:6379/0\", password_file: " + file + " }");
     REQUIRE(changed.config);
     CHECK(changed.config->downgrade->store != r.config->downgrade->store);
@@ -74,8 +56,8 @@ TEST_CASE("password_file: one line, its newline stripped, becomes the Redis pass
 }
 
 TEST_CASE("password_file: a file its group or others may read or write is refused, its content never shown") {
-  Dir dir;
-  const std::string file = dir.write("redis.password", Secret + "\n");
+  test::TempDir dir;
+  const std::string file = dir.write("redis.password", Secret + "\n", 0600);
   const std::string yaml = "{ store: \"redis://127.0.0.1:6379/0\", password_file: " + file + " }";
   // "rules: []\ndowngrade: { store: ..., password_file: " puts the path at line 2, column 64.
   const std::string where = dir.path + "/c.yaml:2:64: cannot read downgrade.password_file " + file + ": ";
@@ -110,9 +92,9 @@ TEST_CASE("password_file: a file its group or others may read or write is refuse
               "/d: not a regular file (a directory)\n");
   }
   SUBCASE("empty, or more than one line") {
-    dir.write("redis.password", "\n");
+    dir.write("redis.password", "\n", 0600);
     CHECK(errors(load(dir, yaml)) == where + "is empty\n");
-    dir.write("redis.password", Secret + "\n" + Secret + "\n");
+    dir.write("redis.password", Secret + "\n" + Secret + "\n", 0600);
     const auto e = errors(load(dir, yaml));
     CHECK(e == where + "has more than one line (the password is the one line)\n");
     CHECK(e.find(Secret) == std::string::npos);
@@ -128,8 +110,8 @@ TEST_CASE("password_file: a file its group or others may read or write is refuse
 }
 
 TEST_CASE("password_file: only for Redis, not with a password in the URL; a Redis user needs a password") {
-  Dir dir;
-  const std::string file = dir.write("redis.password", Secret + "\n");
+  test::TempDir dir;
+  const std::string file = dir.write("redis.password", Secret + "\n", 0600);
   auto e = errors(load(dir, "{ store: \"redis://:" + Secret + "@h\", password_file: " + file + " }"));
   CHECK(e == dir.path + "/c.yaml:2:62: downgrade.password_file: downgrade.store has a password already; keep one "
                         "of the two\n");
