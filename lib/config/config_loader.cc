@@ -54,10 +54,14 @@ class Loader {
     if (auto n = root["run_as_root"]) config_.process.run_as_root = r_.boolean(n, "run_as_root").value_or(false);
     // Who may own list files: known now, before any list file is read.
     std::vector<uid_t> list_owners = owners_.uids;
-    if (!config_.process.user.empty() && owners_.user_id) {
-      if (auto uid = owners_.user_id(config_.process.user)) list_owners.push_back(*uid);
-    }
-    secret_owners_ = list_owners;  // and the password file
+    std::optional<uid_t> daemon_uid;
+    if (!config_.process.user.empty() && owners_.user_id) daemon_uid = owners_.user_id(config_.process.user);
+    if (daemon_uid) list_owners.push_back(*daemon_uid);
+    // The password file, readable by its owner alone, is read at every start and
+    // reload as the daemon's user (the packaged unit starts it as that user): so
+    // it must be that user's, even when root runs `check`.
+    secret_user_only_ = daemon_uid && *daemon_uid != 0 && !config_.process.run_as_root;
+    secret_owners_ = secret_user_only_ ? std::vector<uid_t>{*daemon_uid} : list_owners;
     lists_.set_owners(std::move(list_owners));
     if (auto n = root["metrics"]) read_metrics(n);
     if (auto n = root["listen"]) read_listen(n);
@@ -648,7 +652,8 @@ class Loader {
   }
 
   // The password in the file `f` names: its one line, without the newline. The
-  // file is a secret: root's or the daemon user's, readable by its owner alone.
+  // file is a secret, readable by its owner alone: the daemon user's (root's or
+  // the loading user's when there is no other daemon user).
   std::optional<std::string> read_password_file(const YAML::Node& f) {
     auto written = r_.scalar(f, "downgrade.password_file");
     if (!written) return std::nullopt;
@@ -666,6 +671,11 @@ class Loader {
       err = e.what();
     }
     if (err.find("readable by") != std::string::npos) err += ": a password file must be readable by its owner alone";
+    if (err.starts_with("is owned by") && secret_user_only_) {
+      const std::string& user = config_.process.user;
+      err = err.substr(0, err.find(',')) + ", not by " + user + ": the daemon reads it as " + user +
+            " at every start and reload (chown " + user + " " + path + ")";
+    }
     if (err.empty()) {
       if (text.ends_with('\n')) text.pop_back();
       if (text.ends_with('\r')) text.pop_back();
@@ -683,6 +693,7 @@ class Loader {
   ListCompiler lists_;
   const FileOwners& owners_;
   std::vector<uid_t> secret_owners_;  // who may own downgrade.password_file
+  bool secret_user_only_ = false;     // the daemon's user alone (another than root)
   Config config_;
   std::map<std::string, std::shared_ptr<const Requirement>> profiles_;
   std::shared_ptr<const tls::CipherCatalog> catalog_;

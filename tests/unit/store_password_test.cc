@@ -109,6 +109,34 @@ TEST_CASE("password_file: a file its group or others may read or write is refuse
   }
 }
 
+TEST_CASE("password_file: with user: set, it must be that user's, even when root checks it (it is read as that user)") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: giving a file to another user needs root");
+    return;
+  }
+  test::TempDir dir;
+  const std::string file = dir.write("redis.password", Secret + "\n", 0600);
+  config::FileOwners owners{{0}, [](const std::string& user) -> std::optional<uid_t> {
+                              return user == "tlspolicyd" ? std::optional<uid_t>(4243) : std::nullopt;
+                            }};
+  auto load_as = [&](const std::string& top) {
+    return config::load_config_file(
+        dir.write("c.yaml", top + "rules: []\ndowngrade: { store: \"redis://h\", password_file: redis.password }\n"),
+        owners);
+  };
+  const std::string where = dir.path + "/c.yaml:3:49: cannot read downgrade.password_file " + file + ": ";
+  // root's, 0600: the daemon, running as tlspolicyd, could not read it.
+  CHECK(errors(load_as("user: tlspolicyd\n")) ==
+        where + "is owned by uid 0, not by tlspolicyd: the daemon reads it as tlspolicyd at every start and reload "
+                "(chown tlspolicyd " + file + ")\n");
+  REQUIRE(::chown(file.c_str(), 4243, static_cast<gid_t>(-1)) == 0);
+  CHECK(errors(load_as("user: tlspolicyd\n")).empty());
+  // Staying root, or without user:, root's file is the one.
+  REQUIRE(::chown(file.c_str(), 0, static_cast<gid_t>(-1)) == 0);
+  CHECK(errors(load_as("user: tlspolicyd\nrun_as_root: true\n")).empty());
+  CHECK(errors(load_as("")).empty());
+}
+
 TEST_CASE("password_file: only for Redis, not with a password in the URL; a Redis user needs a password") {
   test::TempDir dir;
   const std::string file = dir.write("redis.password", Secret + "\n", 0600);
