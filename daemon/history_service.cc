@@ -232,7 +232,9 @@ void HistoryService::deliver(std::vector<Result> results) {
       if (!r->available) {
         tracker_.unavailable(r->keys);
       } else {
-        for (std::size_t i = 0; i < r->keys.size(); ++i) tracker_.loaded(r->keys[i], r->records[i]);
+        for (std::size_t i = 0; i < r->keys.size(); ++i) {
+          tracker_.loaded(r->keys[i], r->records[i], waiting_.contains(r->keys[i]));
+        }
       }
       for (const auto& key : r->keys) end_wait(key, false);
     } else if (auto* w = std::get_if<Written>(&result)) {

@@ -37,7 +37,7 @@ std::size_t Tracker::protected_capacity() const {
   return capacity < 2 ? 0 : capacity - std::max<std::size_t>(1, capacity / 5);
 }
 
-Tracker::Entry& Tracker::touch(const std::string& key) {
+Tracker::Entry& Tracker::touch(const std::string& key, bool fetch) {
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     use(it->second);
@@ -47,7 +47,7 @@ Tracker::Entry& Tracker::touch(const std::string& key) {
   probation.push_front(key);
   Entry& e = entries_[key];
   e.lru = probation.begin();
-  loads_.push_back(key);
+  if (fetch) loads_.push_back(key);
   evict();
   return entries_.at(key);
 }
@@ -189,12 +189,13 @@ std::vector<std::string> Tracker::take_loads() {
   return out;
 }
 
-void Tracker::loaded(const std::string& key, const std::optional<Record>& stored) {
+void Tracker::loaded(const std::string& key, const std::optional<Record>& stored, bool wanted) {
   auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.ready) return;
+  if (it == entries_.end() && !wanted) return;
   // Until now the view holds only this entry's own counts, none of them written
   // (take_dirty waits for ready), so the stored record cannot hold them yet.
-  Entry& e = it->second;
+  Entry& e = it != entries_.end() ? it->second : touch(key, false);
+  if (e.ready) return;
   if (stored) e.record = combine(*stored, e.record);
   e.ready = true;
   if (!e.earned && ((stored && stored->tls() > 0) || e.record.total() >= 2)) {

@@ -119,8 +119,10 @@ class Tracker {
 
   // Keys to fetch from the store (each once).
   std::vector<std::string> take_loads();
-  // The store's answer for a key (nullopt: it has no record).
-  void loaded(const std::string& key, const std::optional<Record>& stored);
+  // The store's answer for a key (nullopt: it has no record). A key evicted
+  // while it was fetched (a flood of new keys) is cached again when `wanted`
+  // (requests wait for it), so that they are answered with its history.
+  void loaded(const std::string& key, const std::optional<Record>& stored, bool wanted = false);
   // A record read ahead of use (warm start), as the least recently used of its
   // segment; ignored for keys already cached or when the cache is full.
   void preload(const std::string& key, const Record& stored);
@@ -160,7 +162,8 @@ class Tracker {
   };
   static constexpr std::size_t index(Segment s) { return s == Segment::Probation ? 0 : 1; }
 
-  Entry& touch(const std::string& key);
+  // The key's entry, used now; a new one is fetched (take_loads) unless `fetch` is false.
+  Entry& touch(const std::string& key, bool fetch = true);
   // Moves a used entry to the front of its segment, the protected one if earned.
   void use(Entry& e);
   // Demotes protected overflow, then evicts down to the capacity.

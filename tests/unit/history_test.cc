@@ -516,6 +516,28 @@ TEST_CASE("tracker: 2 000 fresh keys through a 100-key cache leave peers with TL
   CHECK_FALSE(t.lookup(q.build()).wait);
 }
 
+TEST_CASE("tracker: a key flooded out of the cache while its record was fetched is cached again for its waiters") {
+  history::Tracker t({{history::KeyPart::Sender}, 3, 100});
+  Req q;
+  q.sender = "a@partner.example";
+  q.protocol = "";  // the stripped delivery, waiting for the peer's record
+  q.instance = "v.1";
+  REQUIRE(t.lookup(q.build()).wait);
+  for (int i = 0; i < 200; ++i) {  // strangers meanwhile push it out of probation
+    const std::string n = std::to_string(i);
+    transaction_of(t, "x@flood" + n + ".example", "f." + n);
+  }
+  REQUIRE(t.find(q.sender) == nullptr);
+  t.loaded(q.sender, record_with({{TlsVersion::TLSv1_3, 5}}));  // nobody waits: not cached again
+  CHECK(t.find(q.sender) == nullptr);
+  t.loaded(q.sender, record_with({{TlsVersion::TLSv1_3, 5}}), true);
+  REQUIRE(t.find(q.sender) != nullptr);
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  CHECK(t.take_loads().empty());
+  CHECK(t.observe(q.build(), 4000).has_value());  // plaintext after 5 TLS transactions
+  CHECK(t.size() == 100);
+}
+
 TEST_CASE("tracker: a key seen in 2 transactions, or with TLS in the store, is protected; once is not") {
   history::Tracker t({{history::KeyPart::Sender}, 3, 10});
   CHECK(t.protected_capacity() == 8);
