@@ -14,6 +14,12 @@ void check(int rc, const std::string& what) {
   if (rc != MDB_SUCCESS) throw StoreError(what + ": " + mdb_strerror(rc));
 }
 
+// MDB_MAP_FULL as it is (the caller makes room and writes again); another error thrown.
+int full_or_checked(int rc, const std::string& what) {
+  if (rc != MDB_MAP_FULL) check(rc, what);
+  return rc;
+}
+
 // A transaction that aborts unless committed.
 class Txn {
  public:
@@ -140,14 +146,9 @@ int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& de
     }
     std::string bytes = encode(sum);
     MDB_val data = val(bytes);
-    rc = mdb_put(txn.get(), dbi_, &k, &data, 0);
-    if (rc == MDB_MAP_FULL) return rc;
-    check(rc, "lmdb put");
+    if (full_or_checked(mdb_put(txn.get(), dbi_, &k, &data, 0), "lmdb put") == MDB_MAP_FULL) return MDB_MAP_FULL;
   }
-  const int rc = txn.commit();
-  if (rc == MDB_MAP_FULL) return rc;
-  check(rc, "lmdb commit");
-  return MDB_SUCCESS;
+  return full_or_checked(txn.commit(), "lmdb commit");
 }
 
 std::size_t LmdbStore::used_bytes() {
@@ -192,31 +193,39 @@ void LmdbStore::make_room() {
   evict_oldest();
 }
 
-void LmdbStore::add(const Batch& batch) {
-  if (applied_.contains(batch.id)) return;
+void LmdbStore::write_with_room(const std::function<int()>& write) {
   // At its largest, the map keeps a fifth free: deleting needs free pages too.
   // Before the write, so that nothing can throw once it is committed.
   if (map_bytes_ >= max_map_bytes_ && used_bytes() > max_map_bytes_ / 10 * 8) evict_oldest();
   // A full map aborts the whole transaction: make room and write it again.
-  for (int attempt = 0; write_batch(batch.deltas) == MDB_MAP_FULL; ++attempt) {
+  for (int attempt = 0; write() == MDB_MAP_FULL; ++attempt) {
     if (attempt >= 16) throw StoreError("lmdb map full: " + path_);
     make_room();
   }
+}
+
+void LmdbStore::add(const Batch& batch) {
+  if (applied_.contains(batch.id)) return;
+  write_with_room([&] { return write_batch(batch.deltas); });
   applied_.remember(batch.id);  // committed: from here on nothing throws
 }
 
 std::size_t LmdbStore::remove(const std::vector<std::string>& keys) {
-  Txn txn(env_, 0);
   std::size_t n = 0;
-  for (const auto& key : keys) {
-    if (key.empty() || key.size() > 511) continue;  // never kept (write_batch)
-    MDB_val k = val(key);
-    const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
-    if (rc == MDB_NOTFOUND) continue;
-    check(rc, "lmdb delete");
-    ++n;
-  }
-  check(txn.commit(), "lmdb commit");
+  write_with_room([&] {
+    Txn txn(env_, 0);
+    n = 0;
+    for (const auto& key : keys) {
+      if (key.empty() || key.size() > 511) continue;  // never kept (write_batch)
+      MDB_val k = val(key);
+      const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
+      if (rc == MDB_NOTFOUND) continue;
+      if (rc == MDB_MAP_FULL) return rc;
+      check(rc, "lmdb delete");
+      ++n;
+    }
+    return full_or_checked(txn.commit(), "lmdb commit");
+  });
   return n;
 }
 
@@ -243,25 +252,30 @@ std::size_t LmdbStore::expire(std::int64_t cutoff) {
 
 void LmdbStore::log_changes(const std::vector<std::string>& keys) {
   if (!changes_dbi_) throw StoreError("lmdb change log: " + path_ + " is open read-only");
-  Txn txn(env_, 0);
-  std::uint64_t last = 0;
-  {
-    Cursor cursor(txn.get(), *changes_dbi_);
-    MDB_val k{}, v{};
-    if (cursor.get(k, v, MDB_LAST) == MDB_SUCCESS) last = sequence_of(k);
-    for (const auto& key : keys) {
-      const std::string seq = sequence_key(++last);
-      MDB_val sk = val(seq), data = val(key);
-      check(mdb_put(txn.get(), *changes_dbi_, &sk, &data, MDB_APPEND), "lmdb change log");
+  write_with_room([&] {
+    Txn txn(env_, 0);
+    std::uint64_t last = 0;
+    {
+      Cursor cursor(txn.get(), *changes_dbi_);
+      MDB_val k{}, v{};
+      if (cursor.get(k, v, MDB_LAST) == MDB_SUCCESS) last = sequence_of(k);
+      for (const auto& key : keys) {
+        const std::string seq = sequence_key(++last);
+        MDB_val sk = val(seq), data = val(key);
+        if (full_or_checked(mdb_put(txn.get(), *changes_dbi_, &sk, &data, MDB_APPEND), "lmdb change log") ==
+            MDB_MAP_FULL) {
+          return MDB_MAP_FULL;
+        }
+      }
+      MDB_stat st{};
+      check(mdb_stat(txn.get(), *changes_dbi_, &st), "lmdb change log");
+      for (std::size_t n = st.ms_entries; n > ChangesKept; --n) {
+        if (cursor.get(k, v, MDB_FIRST) != MDB_SUCCESS) break;
+        if (full_or_checked(mdb_cursor_del(cursor.get(), 0), "lmdb change log") == MDB_MAP_FULL) return MDB_MAP_FULL;
+      }
     }
-    MDB_stat st{};
-    check(mdb_stat(txn.get(), *changes_dbi_, &st), "lmdb change log");
-    for (std::size_t n = st.ms_entries; n > ChangesKept; --n) {
-      if (cursor.get(k, v, MDB_FIRST) != MDB_SUCCESS) break;
-      check(mdb_cursor_del(cursor.get(), 0), "lmdb change log");
-    }
-  }
-  check(txn.commit(), "lmdb commit");
+    return full_or_checked(txn.commit(), "lmdb commit");
+  });
 }
 
 Changes LmdbStore::changes_since(std::optional<std::uint64_t> after) {

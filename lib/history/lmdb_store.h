@@ -12,7 +12,8 @@
 // another process's handle does not know them.
 //
 // The map starts at 64 MiB and doubles when full, up to MaxMapBytes; there,
-// whenever more than four fifths are in use before a write, the oldest tenth of
+// whenever more than four fifths are in use before a write (records, the change
+// log, a forget), the oldest tenth of
 // the records (by last seen) is removed to make room (evicted() counts them).
 // Age alone decides (last seen, whatever the counts): a record goes only once
 // about nine in ten of the records were seen after it (at the largest map, tens
@@ -22,6 +23,7 @@
 
 #include <lmdb.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -56,6 +58,9 @@ class LmdbStore final : public Store {
  private:
   // MDB_SUCCESS, or MDB_MAP_FULL (nothing written); throws on other errors.
   int write_batch(const std::vector<std::pair<std::string, Record>>& deltas);
+  // Runs `write` (one transaction: MDB_SUCCESS, or MDB_MAP_FULL having aborted it
+  // whole) until it fits, making room in between (make_room); throws StoreError.
+  void write_with_room(const std::function<int()>& write);
   void make_room();
   void evict_oldest();  // the oldest tenth of the records, by last seen
 

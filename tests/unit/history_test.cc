@@ -744,6 +744,28 @@ TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   CHECK_FALSE(s.get({"peer-0.example|mx.example"})[0].has_value());
 }
 
+TEST_CASE("lmdb: at the largest map, the change log and forget still work (they make room too)") {
+  test::TempDir dir;
+  history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
+  std::vector<std::pair<std::string, Record>> batch;
+  for (int i = 0; i < 20000; ++i) {
+    batch.emplace_back("peer-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, i));
+    if (batch.size() == 1000) {
+      s.add({"fill." + std::to_string(i), batch});
+      batch.clear();
+    }
+  }
+  REQUIRE(s.evicted() > 0);  // full
+  for (int round = 0; round < 4; ++round) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 500; ++i) keys.push_back("changed-" + std::to_string(round * 500 + i) + ".example|mx.example");
+    CHECK_NOTHROW(s.log_changes(keys));
+  }
+  CHECK(s.changes_since(0).last == 2000);
+  CHECK_NOTHROW(s.remove({"peer-19999.example|mx.example"}));
+  CHECK_FALSE(s.get({"peer-19999.example|mx.example"})[0].has_value());
+}
+
 TEST_CASE("lmdb: a path that cannot be created is a StoreError") {
   CHECK_THROWS_AS(history::LmdbStore("/proc/no/such/dir", false), history::StoreError);
 }
