@@ -13,8 +13,8 @@
 //
 // The map starts at 64 MiB and doubles when full, up to MaxMapBytes; there,
 // whenever more than four fifths are in use before a write (records, the change
-// log, a forget), the oldest tenth of
-// the records (by last seen) is removed to make room (evicted() counts them).
+// log, a forget), the oldest tenth of the records (by last seen) is removed to
+// make room (evicted() counts them).
 // Age alone decides (last seen, whatever the counts): a record goes only once
 // about nine in ten of the records were seen after it (at the largest map, tens
 // of millions of other keys), so what goes is never a recently seen peer's.
