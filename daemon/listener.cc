@@ -189,6 +189,12 @@ std::string remove_socket_file(const BoundSocket& socket) {
 }
 
 Peer identify_peer(int fd, const sockaddr* addr, int len) {
+  // An IPv4 client of a dual-stack socket is that IPv4 peer: its name, share and owner.
+  sockaddr_in unmapped{};
+  if (len > 0 && unmap_ipv4(addr, static_cast<socklen_t>(len), unmapped)) {
+    addr = reinterpret_cast<const sockaddr*>(&unmapped);
+    len = sizeof unmapped;
+  }
   char host[INET6_ADDRSTRLEN] = "?";
   Peer peer;
   if (addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in))) {

@@ -60,7 +60,8 @@ struct Peer {
   std::string name;
   // Whose share of limits.connections it uses: "uid 107" for a local process
   // (whatever address it connects from), a remote peer's address on IPv4
-  // ("192.0.2.1"), its /64 on IPv6 ("2001:db8::/64").
+  // ("192.0.2.1"; also an IPv4 client of a dual-stack socket, seen as
+  // ::ffff:192.0.2.1), its /64 on IPv6 ("2001:db8::/64").
   std::string share;
   std::optional<uid_t> uid;                // a local process's user
   std::optional<net::IpAddress> address;   // a remote peer's address

@@ -108,6 +108,11 @@ std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer
   sockaddr_storage ours{};
   socklen_t ours_len = sizeof ours;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_len) != 0) return std::nullopt;
+  sockaddr_in ours4{};
+  if (peer->sa_family == AF_INET && unmap_ipv4(reinterpret_cast<const sockaddr*>(&ours), ours_len, ours4)) {
+    ours = {};
+    std::memcpy(&ours, &ours4, sizeof ours4);  // a dual-stack socket's end of an IPv4 connection
+  }
   inet_diag_sockid id{};
   if (!fill_id(id, peer, ours)) return std::nullopt;
   const Netlink netlink;
@@ -123,6 +128,19 @@ std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer
   return std::nullopt;
 }
 
+bool unmap_ipv4(const sockaddr* addr, socklen_t len, sockaddr_in& out) {
+  if (addr == nullptr || addr->sa_family != AF_INET6 || len < static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    return false;
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+  if (!IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) return false;
+  out = {};
+  out.sin_family = AF_INET;
+  out.sin_port = in6->sin6_port;
+  std::memcpy(&out.sin_addr, &in6->sin6_addr.s6_addr[12], sizeof out.sin_addr);
+  return true;
+}
+
 bool is_local_address(const sockaddr* peer) {
   if (peer == nullptr) return false;
   if (peer->sa_family == AF_INET) {
@@ -131,7 +149,8 @@ bool is_local_address(const sockaddr* peer) {
   } else if (peer->sa_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(peer);
     if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) return true;
-    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127) return true;
+    sockaddr_in v4{};
+    if (unmap_ipv4(peer, sizeof(sockaddr_in6), v4)) return is_local_address(reinterpret_cast<const sockaddr*>(&v4));
   } else {
     return false;
   }

@@ -3,7 +3,7 @@
 // connection, asked of the kernel (NETLINK_SOCK_DIAG, as `ss -e` does).
 //
 // A connection from a process on this host (over 127.0.0.1, ::1 or any of the
-// host's addresses) is found by its exact four-tuple (on any interface, then on
+// host's addresses; IPv4-mapped IPv6 addresses taken as the IPv4 ones) is found by its exact four-tuple (on any interface, then on
 // each interface in turn, for a socket bound to a device) and gives that
 // socket's owner; a remote
 // peer's socket is not on this host, and gives nullopt (so does any failure, and
@@ -11,6 +11,7 @@
 // a systemd unit must allow AF_NETLINK. One short-lived netlink socket per call.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -22,6 +23,11 @@ namespace tlspolicyd::daemon {
 // The uid owning the peer's socket of the TCP connection `fd`, whose peer address
 // is `peer`, when that socket is on this host.
 [[nodiscard]] std::optional<uid_t> local_peer_uid(int fd, const sockaddr* peer, socklen_t peer_len);
+
+// An IPv4 client of a dual-stack socket (systemd's ListenStream=PORT) is seen as
+// ::ffff:a.b.c.d. When `addr` is such an address, writes it to `out` as the IPv4
+// address it is and returns true.
+[[nodiscard]] bool unmap_ipv4(const sockaddr* addr, socklen_t len, sockaddr_in& out);
 
 // True when `peer` is this host itself: a loopback address or any address of
 // its interfaces (getifaddrs; when they cannot be read, true). Such a peer whose
