@@ -73,4 +73,12 @@ inline const std::vector<KeyPart> DefaultKey = {KeyPart::SenderDomain, KeyPart::
 
 [[nodiscard]] std::string history_key(const protocol::Request& request, const std::vector<KeyPart>& parts);
 
+// The longest key kept (LMDB's key limit; a real peer's key is far shorter). An
+// empty key (a bounce's sender with key [sender_domain]) or a longer one (names
+// a client chose) is not tracked: the request is answered by the rules alone.
+inline constexpr std::size_t MaxKeyBytes = 511;
+[[nodiscard]] constexpr bool trackable_key(std::string_view key) {
+  return !key.empty() && key.size() <= MaxKeyBytes;
+}
+
 }  // namespace tlspolicyd::history

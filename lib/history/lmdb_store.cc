@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "history/key.h"
+
 namespace tlspolicyd::history {
 namespace {
 
@@ -121,7 +123,7 @@ std::vector<std::optional<Record>> LmdbStore::get(const std::vector<std::string>
   out.reserve(keys.size());
   for (const auto& key : keys) {
     MDB_val k = val(key), v{};
-    int rc = mdb_get(txn.get(), dbi_, &k, &v);
+    int rc = trackable_key(key) ? mdb_get(txn.get(), dbi_, &k, &v) : MDB_NOTFOUND;  // never kept (write_batch)
     if (rc == MDB_NOTFOUND) {
       out.emplace_back();
       continue;
@@ -135,7 +137,7 @@ std::vector<std::optional<Record>> LmdbStore::get(const std::vector<std::string>
 int LmdbStore::write_batch(const std::vector<std::pair<std::string, Record>>& deltas) {
   Txn txn(env_, 0);
   for (const auto& [key, delta] : deltas) {
-    if (key.empty() || key.size() > 511) continue;  // LMDB's key limit; such keys are not kept
+    if (!trackable_key(key)) continue;  // LMDB's key limit; such keys are not kept
     MDB_val k = val(key), v{};
     Record sum = delta;
     int rc = mdb_get(txn.get(), dbi_, &k, &v);
@@ -216,7 +218,7 @@ std::size_t LmdbStore::remove(const std::vector<std::string>& keys) {
     Txn txn(env_, 0);
     n = 0;
     for (const auto& key : keys) {
-      if (key.empty() || key.size() > 511) continue;  // never kept (write_batch)
+      if (!trackable_key(key)) continue;  // never kept (write_batch)
       MDB_val k = val(key);
       const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
       if (rc == MDB_NOTFOUND) continue;

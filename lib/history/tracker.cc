@@ -94,6 +94,7 @@ bool Tracker::first_time(std::string_view instance) {
 Tracker::Lookup Tracker::lookup(const protocol::Request& request) {
   if (request.get(Attr::Instance).empty()) return {};
   Lookup out{history_key(request, settings_.key)};
+  if (!trackable_key(out.key)) return {};
   const Entry& e = touch(out.key);
   out.wait = !e.ready && !e.gave_up;
   return out;
@@ -107,6 +108,7 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
   const std::string_view instance = request.get(Attr::Instance);
   if (instance.empty()) return std::nullopt;
   const std::string key = history_key(request, settings_.key);
+  if (!trackable_key(key)) return std::nullopt;
   Entry& e = touch(key);
   const tls::TlsVersion arrived = request.tls_version();
 

@@ -538,6 +538,31 @@ TEST_CASE("tracker: a key flooded out of the cache while its record was fetched 
   CHECK(t.size() == 100);
 }
 
+TEST_CASE("tracker: an empty key (a bounce, key [sender_domain]) or one longer than LMDB keeps is not tracked") {
+  history::Tracker t({{history::KeyPart::SenderDomain}, 3, 100});
+  Req q;
+  q.sender = "";  // MAIL FROM:<>
+  q.instance = "b.1";
+  CHECK(history::history_key(q.build(), {history::KeyPart::SenderDomain}).empty());
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  CHECK_FALSE(t.observe(q.build(), 10).has_value());
+  q.sender = "a@" + std::string(600, 'x') + ".example";  // a client's choice
+  q.instance = "b.2";
+  CHECK_FALSE(t.lookup(q.build()).wait);
+  CHECK_FALSE(t.observe(q.build(), 10).has_value());
+  CHECK(t.size() == 0);
+  CHECK(t.take_loads().empty());
+  CHECK(t.take_dirty(true).empty());
+}
+
+TEST_CASE("lmdb: an empty or overlong key reads as no record, never an error") {
+  test::TempDir dir;
+  history::LmdbStore s(dir.path + "/db", false);
+  std::vector<std::optional<Record>> got;
+  CHECK_NOTHROW(got = s.get({"", std::string(600, 'k'), "a|b"}));
+  CHECK(got == std::vector<std::optional<Record>>(3));
+}
+
 TEST_CASE("tracker: a key seen in 2 transactions, or with TLS in the store, is protected; once is not") {
   history::Tracker t({{history::KeyPart::Sender}, 3, 10});
   CHECK(t.protected_capacity() == 8);
