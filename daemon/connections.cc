@@ -20,7 +20,7 @@ bool Connections::add(int in_fd, int out_fd, Peer peer) {
   auto conn = std::make_unique<Connection>(*this, responder_, next_id_++, in_fd, out_fd, std::move(peer.name));
   // A local process that is not Postfix (limits.reserved_for) neither writes nor
   // waits for the TLS history; remote peers (other MX hosts) do.
-  const bool history = !peer.local || reserved || limits().reserved.uids.empty();
+  const bool history = !peer.local || reserved;
   if (!conn->start(reserved ? Priority::First : Priority::Last, history)) {
     log_.error("conn={} peer={}: cannot watch the connection", conn->id(), conn->peer());
     return false;  // its destructor closes the descriptors

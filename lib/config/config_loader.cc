@@ -71,9 +71,8 @@ class Loader {
     if (auto n = root["default_action"]) read_action(n, default_action, "default_action");
     if (auto n = root["log"]) read_log(n);
     if (auto n = root["limits"]) read_limits(n);
-    if (config_.limits.reserved.users.empty() && config_.limits.reserved.networks.size() == 0) {
-      reserve_default_user();
-    }
+    // Postfix keeps its room, and its place in the history, unless users are named.
+    if (config_.limits.reserved.users.empty()) reserve_default_user();
     if (auto n = root["lists"]) lists_.define_lists(n);
     if (auto n = root["profiles"]) read_profiles(n);
     std::vector<policy::Rule> rules;
@@ -327,7 +326,8 @@ class Loader {
     for_each_item(node, one);
   }
 
-  // Unless configured: Postfix's own user and root, those this host has.
+  // Unless users are listed (networks alone do not count): Postfix's own user
+  // and root, those this host has.
   void reserve_default_user() {
     ReservedPeers& reserved = config_.limits.reserved;
     for (const char* user : {"postfix", "root"}) {

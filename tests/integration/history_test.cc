@@ -393,3 +393,16 @@ TEST_CASE("history: a local user who is not Postfix neither writes nor reads the
   CHECK(ask(nobody, transaction("n.3", "")) == "action=DUNNO\n\n");         // and is never asked for nobody
   CHECK(d.log().find("before_best=TLSv1.3") == std::string::npos);
 }
+
+TEST_CASE("history: reserved_for naming only another MX's network keeps local users out of the history") {
+  TempDir dir;
+  const int port = free_port();
+  Daemon d({"-c", dir.write("c.yaml", "listen: [ inet:127.0.0.1:" + std::to_string(port) +
+                                          " ]\nlimits: { reserved_for: [ 192.0.2.26 ] }\nrules: []\n"
+                                          "downgrade: { store: memory, mode: enforce, min_observations: 1 }\n")});
+  Client nobody = Client::tcp_from("127.0.0.1", "127.0.0.1", port, 65534);
+  for (int i = 0; i < 3; ++i) CHECK(ask(nobody, transaction("n." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
+  Client postfix = Client::tcp("127.0.0.1", port);  // root: still reserved, as postfix is
+  CHECK(ask(postfix, transaction("p.0", "TLSv1.2")) == "action=DUNNO\n\n");  // nobody's TLSv1.3 does not count
+  CHECK(ask(postfix, transaction("p.1", "")) == DefaultDefer);
+}

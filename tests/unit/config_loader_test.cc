@@ -120,7 +120,7 @@ TEST_CASE("config: limits.reserved_for: Postfix's user unless set; users looked 
   CHECK(plain.config->limits.reserved.uids == std::vector<uid_t>{107});
   CHECK(plain.config->limits.reserved.contains(107, std::nullopt));
   CHECK_FALSE(plain.config->limits.reserved.contains(0, std::nullopt));
-  // Set: only what is listed. A local process is known by its uid, never its address.
+  // Users listed: only those. A local process is known by its uid, never its address.
   auto set = load("limits: { reserved_for: [ mx, 192.0.2.0/24, \"2001:db8::/48\" ] }\nrules: []\n");
   REQUIRE(set.config);
   const auto& reserved = set.config->limits.reserved;
@@ -130,6 +130,12 @@ TEST_CASE("config: limits.reserved_for: Postfix's user unless set; users looked 
   CHECK(reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("2001:db8:0:1::9")));
   CHECK_FALSE(reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("198.51.100.1")));
   CHECK_FALSE(reserved.contains(107, tlspolicyd::net::parse_ip("192.0.2.25")));
+  // Networks alone (room for another MX): Postfix and root keep theirs.
+  auto networks = load("limits: { reserved_for: [ 192.0.2.26 ] }\nrules: []\n");
+  REQUIRE(networks.config);
+  CHECK(networks.config->limits.reserved.users == std::vector<std::string>{"postfix", "root"});
+  CHECK(networks.config->limits.reserved.contains(107, std::nullopt));
+  CHECK(networks.config->limits.reserved.contains(std::nullopt, tlspolicyd::net::parse_ip("192.0.2.26")));
   // On a host without Postfix the default reserves no one, silently.
   auto bare = load_config_text("rules: []\n", "t.yaml", [] {
     FileOwners none = FileOwners::of_process();
