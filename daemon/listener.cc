@@ -38,33 +38,33 @@ sockaddr_un unix_address(const std::string& path) {
   return sa;
 }
 
-// Started as root, the daemon creates, chowns and renames the socket file by
-// path: whoever may swap files in its directory (or a directory above) could
-// point that at another file. Empty when every directory on the way is root's
-// (the socket's own may be the daemon user's, `owner`) and writable by nobody
-// else, or sticky (then only a file's owner may remove or rename it: the
-// socket file is root's from bind until its chown, which goes through a
-// descriptor); else why not.
-std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner) {
+}  // namespace
+
+std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner, std::string_view files) {
   if (::geteuid() != 0) return {};
   const std::size_t last = path.rfind('/');
   for (std::size_t pos = path.find('/', 1); pos != std::string::npos && pos <= last; pos = path.find('/', pos + 1)) {
     const std::string dir = path.substr(0, pos);
     struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0) return errno_text("cannot check directory " + dir);
+    if (::stat(dir.c_str(), &st) != 0) {
+      if (errno == ENOENT) return {};  // root creates the rest, its own
+      return errno_text("cannot check directory " + dir);
+    }
     const bool own = pos == last && owner && st.st_uid == *owner;
     if (st.st_uid != 0 && !own) {
-      return "directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
-             ": its owner could redirect what root does to the socket file; use a directory of root's (or, for "
-             "the socket's own directory, of the daemon's user)";
+      return "directory " + dir + " belongs to uid " + std::to_string(st.st_uid) + ": its owner could redirect what " +
+             "root does to " + std::string(files) + "; use a directory of root's (or, for the last one, of the " +
+             "daemon's user)";
     }
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
-      return "directory " + dir + " is writable by its group or others and not sticky: they could redirect what "
-             "root does to the socket file; chmod it go-w, or +t (as the packaged 1770 root:tlspolicyd)";
+      return "directory " + dir + " is writable by its group or others and not sticky: they could redirect what " +
+             "root does to " + std::string(files) + "; chmod it go-w, or +t (as the packaged 1770 root:tlspolicyd)";
     }
   }
   return {};
 }
+
+namespace {
 
 // True when some process accepts connections on the socket file at `path`.
 bool socket_is_live(const std::string& path) {
@@ -81,7 +81,9 @@ std::variant<BoundSocket, std::string> open_unix(const config::ListenAddress& ad
                                                  std::optional<uid_t> owner) {
   const std::string& path = address.path;
   if (std::string err = make_parent_dirs(path); !err.empty()) return err;
-  if (std::string err = unsafe_directory(path, owner); !err.empty()) return "not creating " + path + ": " + err;
+  if (std::string err = unsafe_directory(path, owner, "the socket file"); !err.empty()) {
+    return "not creating " + path + ": " + err;
+  }
 
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {

@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "config/config.h"
@@ -45,6 +46,16 @@ struct BoundSocket {
 // root (the daemon drops to it next, and must be able to replace or remove its
 // socket in a sticky directory), else nullopt (the process's own).
 [[nodiscard]] std::optional<uid_t> resolve_socket_owner(const config::ProcessSettings& process);
+
+// Started as root, the daemon creates files by path (the socket file; the LMDB
+// history's): whoever may swap files in a directory on the way could point
+// that at another file. Empty when not root, or when every directory on the way
+// to `path`'s is root's (the last may be `owner`'s, the daemon user's) and
+// writable by nobody else, or sticky (then only a file's owner may remove or
+// rename it); else why not, naming `files`. Directories not there yet are
+// root's to create.
+[[nodiscard]] std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner,
+                                           std::string_view files);
 
 // Opens and listens; returns the socket or a message saying why it failed.
 [[nodiscard]] std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress& address,

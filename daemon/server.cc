@@ -126,6 +126,16 @@ int Server::open() {
     }
   }
   if (config_->downgrade) {
+    const history::StoreAddress& store = config_->downgrade->store;
+    if (store.kind == history::StoreAddress::Kind::Lmdb) {
+      // LMDB opens its files by path, following symbolic links: as root, only in a directory no one else controls.
+      if (std::string err = unsafe_directory(store.path + "/data.mdb", resolve_socket_owner(config_->process),
+                                             "the history's files");
+          !err.empty()) {
+        logger_->error("cannot open the history store {}: {}", store.to_string(), err);
+        return 69;
+      }
+    }
     try {
       history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get(), startup_level());
     } catch (const history::StoreError& e) {

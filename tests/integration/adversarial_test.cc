@@ -4,6 +4,7 @@
 // template variable. Garbage, NUL bytes, limits, vanishing clients and the
 // connection limit are in serve_test.cc.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -319,6 +320,40 @@ TEST_CASE("adversarial: started as root, a socket directory others could swap fi
   // The packaged layout (root's, 1770) and the daemon user's own directory are fine.
   Daemon in_sticky({"-c", dir.write("s.yaml", "user: nobody\nlisten: [ unix:" + sticky + "/p.sock ]\nrules: []\n")});
   in_sticky.wait_for_log("running as user nobody");
+}
+
+TEST_CASE("adversarial: started as root, an LMDB history in a directory another user controls is refused") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  const passwd* other = ::getpwnam("daemon");  // neither root nor the daemon's user (nobody)
+  REQUIRE(other != nullptr);
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string foreign = dir.path() + "/foreign";
+  REQUIRE(::mkdir(foreign.c_str(), 0755) == 0);
+  REQUIRE(::chown(foreign.c_str(), other->pw_uid, other->pw_gid) == 0);
+  // Its owner points the files LMDB opens, as root, at root's own.
+  const std::string victim = dir.path() + "/root-only";
+  REQUIRE(::close(::open(victim.c_str(), O_CREAT | O_WRONLY, 0600)) == 0);
+  REQUIRE(::symlink(victim.c_str(), (foreign + "/lock.mdb").c_str()) == 0);
+  auto start = [&](const std::string& store) {
+    return run({"serve", "--log-stderr", "-c",
+                dir.write("c.yaml", "user: nobody\nlisten: [ unix:" + dir.path() + "/p.sock ]\nrules: []\n"
+                                    "downgrade: { store: \"lmdb:" + store + "\" }\n")});
+  };
+  RunResult r = start(foreign);
+  CHECK(r.exit_code == 69);
+  CHECK(r.err.find("cannot open the history store lmdb:" + foreign + ": directory " + foreign + " belongs to uid " +
+                   std::to_string(other->pw_uid)) != std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat(victim.c_str(), &st) == 0);
+  CHECK(st.st_size == 0);  // untouched
+  // Below a directory it does not have yet, root creates it, its own.
+  Daemon fresh({"-c", dir.write("f.yaml", "user: nobody\nlisten: [ unix:" + dir.path() + "/f.sock ]\nrules: []\n"
+                                          "downgrade: { store: \"lmdb:" + dir.path() + "/new/history\" }\n")});
+  fresh.wait_for_log("running as user nobody");
 }
 
 // Fair sharing (issue 17 item 3): a local user (nobody, from 127.0.0.2) holding
