@@ -50,12 +50,14 @@ std::string version_text(const std::optional<tls::TlsVersion>& v) {
 }  // namespace
 
 HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                               metrics::Metrics* metrics, spdlog::level::level_enum startup_level)
+                               metrics::Metrics* metrics, spdlog::level::level_enum startup_level, OpenStore open)
     : logger_(std::move(logger)), metrics_(metrics), startup_level_(startup_level), settings_(settings),
+      open_(open ? std::move(open)
+                 : OpenStore([this] { return history::open_store(settings_.store, settings_.retention); })),
       tracker_(tracker_settings(settings)),
       inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
   try {
-    store_ = history::open_store(settings_.store, settings_.retention);
+    store_ = open_();
     store_up_ = true;
   } catch (const history::StoreError& e) {
     if (settings_.store.kind != history::StoreAddress::Kind::Redis) throw;
@@ -307,7 +309,7 @@ bool HistoryService::store_ready() {
   if (Clock::now() < retry_at_) return false;
   if (!store_) {
     try {
-      store_ = history::open_store(settings_.store, settings_.retention);
+      store_ = open_();
     } catch (const history::StoreError& e) {
       store_failed(e.what());
       return false;
@@ -367,6 +369,7 @@ void HistoryService::poll_changes() {
     store_worked();
     const bool started = change_seq_.has_value();
     change_seq_ = changes.last;
+    if (warming_) warming_->stale.insert(changes.keys.begin(), changes.keys.end());
     if (started && (!changes.keys.empty() || !changes.complete)) {
       inbox_.post(Changed{std::move(changes.keys), changes.complete});
     }
@@ -393,6 +396,7 @@ void HistoryService::work(Job& job) {
     inbox_.post(Loaded{std::move(load->keys), {}, false});
   } else if (auto* write = std::get_if<Write>(&job)) {
     for (auto& [key, delta] : write->records) {
+      if (warming_) warming_->stale.insert(key);
       auto [it, inserted] = unwritten_.try_emplace(key, delta);
       if (!inserted) it->second = history::combine(it->second, delta);  // deltas add
     }
@@ -419,15 +423,30 @@ void HistoryService::work(Job& job) {
     changes_to_log_.insert(changes_to_log_.end(), changes->keys.begin(), changes->keys.end());
     flush_unwritten();
   } else if (auto* warm = std::get_if<WarmUp>(&job)) {
-    poll_changes();  // first: a change after the records are read is not missed
-    if (!store_ready()) return;
-    Warm out;
+    if (!warming_) {
+      poll_changes();  // first: a change after the records are read is not missed
+      warming_.emplace(Warming{{}, history::MostRecent(warm->limit), {}});
+    }
+    if (!store_ready()) {
+      warming_.reset();
+      return;
+    }
     try {
-      out.records = history::most_recent(*store_, warm->limit);
+      warming_->cursor = store_->scan_page(warming_->cursor, WarmPage, [&](const std::string& key, const auto& r) {
+        warming_->recent.offer(key, r);
+      });
       store_worked();
     } catch (const history::StoreError& e) {
       store_failed(e.what());
+      warming_->cursor.clear();  // what was read so far is still worth having
     }
+    if (!warming_->cursor.empty()) {
+      post(std::move(*warm));  // behind the fetches waiting
+      return;
+    }
+    Warm out{warming_->recent.take()};
+    std::erase_if(out.records, [&](const auto& kv) { return warming_->stale.contains(kv.first); });
+    warming_.reset();
     inbox_.post(std::move(out));
   }
 }

@@ -21,8 +21,9 @@
 // cache size) and go in the next batch once that one is written. The log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
-// cache size of the most recently seen records ahead (warm start) and expires
-// old ones, then hourly.
+// cache size of the most recently seen records ahead (warm start: the whole
+// store, a page of WarmPage records at a time, fetches for requests going first
+// between pages) and expires old ones, then hourly.
 //
 // Changes by hand: every tick the worker also reads the store's change log
 // (history/store.h; `tlspolicyd history forget|rebaseline|import` on any host)
@@ -48,6 +49,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -74,8 +76,12 @@ class HistoryService {
   // cache's figures every FlushInterval; `startup_level`
   // is the level of its start-up lines (debug for a process spawned per
   // connection).
+  // `open` opens the store (at start, and again after a failure to open it); by
+  // default history::open_store of the settings' store (tests give their own).
+  using OpenStore = std::function<std::unique_ptr<history::Store>()>;
   HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                 metrics::Metrics* metrics = nullptr, spdlog::level::level_enum startup_level = spdlog::level::info);
+                 metrics::Metrics* metrics = nullptr, spdlog::level::level_enum startup_level = spdlog::level::info,
+                 OpenStore open = {});
   ~HistoryService();
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
@@ -109,9 +115,12 @@ class HistoryService {
   struct Expire {
     std::int64_t cutoff;
   };
+  // One page of the warm start; the next is posted behind the jobs waiting, so
+  // that fetches for requests never wait for the whole store to be read.
   struct WarmUp {
     std::size_t limit;
   };
+  static constexpr std::size_t WarmPage = 1000;
   struct Poll {};  // read the change log
   struct LogChanges {
     std::vector<std::string> keys;
@@ -177,6 +186,7 @@ class HistoryService {
   metrics::Metrics* metrics_;
   spdlog::level::level_enum startup_level_;
   config::DowngradeSettings settings_;  // store settings as started
+  OpenStore open_;
   std::string store_name_;  // settings_.store.to_string(), for the log
   history::Tracker tracker_;
   event* tick_ = nullptr;
@@ -214,6 +224,15 @@ class HistoryService {
   std::map<std::string, history::Record> unwritten_;  // deltas for the next batch, added by key
   std::optional<std::uint64_t> change_seq_;  // the last change log entry read
   std::vector<std::string> changes_to_log_;  // once unwritten_ is written
+  // The warm start under way: where it is, the most recent records so far, and
+  // keys written or changed meanwhile (what was read of them may be stale: they
+  // are fetched when asked for instead).
+  struct Warming {
+    std::string cursor;
+    history::MostRecent recent;
+    std::unordered_set<std::string> stale;
+  };
+  std::optional<Warming> warming_;
   std::thread worker_;
 };
 

@@ -305,17 +305,18 @@ Changes LmdbStore::changes_since(std::optional<std::uint64_t> after) {
   return out;
 }
 
-void LmdbStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
+std::string LmdbStore::scan_page(const std::string& cursor, std::size_t count, const Visit& fn) {
   Txn txn(env_, MDB_RDONLY);
-  MDB_cursor* cursor = nullptr;
-  check(mdb_cursor_open(txn.get(), dbi_, &cursor), "lmdb cursor");
-  MDB_val k{}, v{};
-  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-    auto r = decode(view(v));
-    if (r && !fn(std::string(view(k)), *r)) break;
+  Cursor c(txn.get(), dbi_);
+  MDB_val k = val(cursor), v{};
+  int rc = c.get(k, v, cursor.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  for (std::size_t n = 0; rc == MDB_SUCCESS; rc = c.get(k, v, MDB_NEXT), ++n) {
+    if (n == count) return std::string(view(k));
+    // Not a record (the change log's name in the main database): skipped.
+    if (auto r = decode(view(v))) fn(std::string(view(k)), *r);
   }
-  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) check(rc, "lmdb scan");
+  return {};
 }
 
 }  // namespace tlspolicyd::history

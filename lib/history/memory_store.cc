@@ -52,10 +52,13 @@ Changes MemoryStore::changes_since(std::optional<std::uint64_t> after) {
   return out;
 }
 
-void MemoryStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
-  for (const auto& [key, record] : records_) {
-    if (!fn(key, record)) return;
+std::string MemoryStore::scan_page(const std::string& cursor, std::size_t count, const Visit& fn) {
+  auto it = cursor.empty() ? records_.begin() : records_.lower_bound(cursor);
+  for (std::size_t n = 0; it != records_.end(); ++it, ++n) {
+    if (n == count) return it->first;
+    fn(it->first, it->second);
   }
+  return {};
 }
 
 }  // namespace tlspolicyd::history

@@ -19,7 +19,7 @@ class MemoryStore final : public Store {
   std::size_t expire(std::int64_t cutoff) override;
   void log_changes(const std::vector<std::string>& keys) override;
   Changes changes_since(std::optional<std::uint64_t> after) override;
-  void scan(const std::function<bool(const std::string&, const Record&)>& fn) override;
+  std::string scan_page(const std::string& cursor, std::size_t count, const Visit& fn) override;
 
  private:
   std::map<std::string, Record> records_;

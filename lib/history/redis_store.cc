@@ -312,28 +312,26 @@ Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
 
 std::size_t RedisStore::expire(std::int64_t) { return 0; }
 
-void RedisStore::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
-  std::string cursor = "0";
-  const std::string pattern = std::string(Prefix) + "*";
-  do {
-    Reply r = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
-        r->element[1]->type != REDIS_REPLY_ARRAY) {
-      fail("unexpected reply to SCAN");
-    }
-    cursor.assign(r->element[0]->str, r->element[0]->len);
-    std::vector<std::string> keys;
-    for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
-      const redisReply* k = r->element[1]->element[i];
-      if (k->type != REDIS_REPLY_STRING) continue;
-      const std::string_view name(k->str, k->len);
-      if (name.starts_with(Prefix)) keys.emplace_back(name.substr(std::string_view(Prefix).size()));
-    }
-    auto records = get(keys);
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (records[i] && !fn(keys[i], *records[i])) return;
-    }
-  } while (cursor != "0");
+std::string RedisStore::scan_page(const std::string& cursor, std::size_t count, const Visit& fn) {
+  Reply r = command({"SCAN", cursor.empty() ? "0" : cursor, "MATCH", std::string(Prefix) + "*", "COUNT",
+                     std::to_string(count)});
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+      r->element[1]->type != REDIS_REPLY_ARRAY) {
+    fail("unexpected reply to SCAN");
+  }
+  std::string next(r->element[0]->str, r->element[0]->len);
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
+    const redisReply* k = r->element[1]->element[i];
+    if (k->type != REDIS_REPLY_STRING) continue;
+    const std::string_view name(k->str, k->len);
+    if (name.starts_with(Prefix)) keys.emplace_back(name.substr(std::string_view(Prefix).size()));
+  }
+  auto records = get(keys);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (records[i]) fn(keys[i], *records[i]);
+  }
+  return next == "0" ? std::string() : next;
 }
 
 }  // namespace tlspolicyd::history

@@ -19,23 +19,48 @@ std::unique_ptr<Store> open_store(const StoreAddress& address, std::chrono::seco
   throw StoreError("unknown store");
 }
 
+void Store::scan(const std::function<bool(const std::string&, const Record&)>& fn) {
+  constexpr std::size_t Page = 1000;
+  bool more = true;
+  std::string cursor;
+  do {
+    cursor = scan_page(cursor, Page, [&](const std::string& key, const Record& r) {
+      if (more) more = fn(key, r);
+    });
+  } while (more && !cursor.empty());
+}
+
+namespace {
+
+bool newer(const std::pair<std::string, Record>& a, const std::pair<std::string, Record>& b) {
+  return a.second.last_seen > b.second.last_seen;
+}
+
+}  // namespace
+
+void MostRecent::offer(const std::string& key, const Record& record) {
+  if (heap_.size() < limit_) {
+    heap_.emplace_back(key, record);
+    std::push_heap(heap_.begin(), heap_.end(), newer);
+  } else if (limit_ > 0 && record.last_seen > heap_.front().second.last_seen) {
+    std::pop_heap(heap_.begin(), heap_.end(), newer);
+    heap_.back() = {key, record};
+    std::push_heap(heap_.begin(), heap_.end(), newer);
+  }
+}
+
+std::vector<std::pair<std::string, Record>> MostRecent::take() {
+  std::sort_heap(heap_.begin(), heap_.end(), newer);
+  return std::exchange(heap_, {});
+}
+
 std::vector<std::pair<std::string, Record>> most_recent(Store& store, std::size_t limit) {
-  // A min-heap by last_seen of at most `limit` records, sorted at the end.
-  std::vector<std::pair<std::string, Record>> out;
-  auto newer = [](const auto& a, const auto& b) { return a.second.last_seen > b.second.last_seen; };
+  MostRecent recent(limit);
   store.scan([&](const std::string& key, const Record& r) {
-    if (out.size() < limit) {
-      out.emplace_back(key, r);
-      std::push_heap(out.begin(), out.end(), newer);
-    } else if (limit > 0 && r.last_seen > out.front().second.last_seen) {
-      std::pop_heap(out.begin(), out.end(), newer);
-      out.back() = {key, r};
-      std::push_heap(out.begin(), out.end(), newer);
-    }
+    recent.offer(key, r);
     return true;
   });
-  std::sort_heap(out.begin(), out.end(), newer);
-  return out;
+  return recent.take();
 }
 
 }  // namespace tlspolicyd::history

@@ -83,12 +83,32 @@ class Store {
   // The keys logged after sequence number `after`; nullopt: none, only `last` (a
   // reader's start).
   virtual Changes changes_since(std::optional<std::uint64_t> after) = 0;
-  // Calls `fn` for every record until it returns false.
-  virtual void scan(const std::function<bool(const std::string& key, const Record& record)>& fn) = 0;
+  using Visit = std::function<void(const std::string& key, const Record& record)>;
+  // Calls `fn` for about `count` records from `cursor` on ("" for the first
+  // page), in the store's own order; returns the cursor of the next page, ""
+  // after the last. Records changed between pages may be seen or not, and a
+  // Redis record more than once. Pages let a long read (the warm start) give way
+  // to other calls in between.
+  virtual std::string scan_page(const std::string& cursor, std::size_t count, const Visit& fn) = 0;
+  // Calls `fn` for every record until it returns false, page by page.
+  void scan(const std::function<bool(const std::string& key, const Record& record)>& fn);
 };
 
-// The `limit` records seen most recently, most recent first (a warm start: keys a
-// client chose cannot crowd out peers by sorting first). Reads every record.
+// The `limit` records seen most recently, most recent first, from those offered
+// (a warm start: keys a client chose cannot crowd out peers by sorting first).
+class MostRecent {
+ public:
+  explicit MostRecent(std::size_t limit) : limit_(limit) {}
+  void offer(const std::string& key, const Record& record);
+  // The records kept, most recent first; empties it.
+  [[nodiscard]] std::vector<std::pair<std::string, Record>> take();
+
+ private:
+  std::size_t limit_;
+  std::vector<std::pair<std::string, Record>> heap_;  // a min-heap by last_seen
+};
+
+// MostRecent over every record of `store`.
 [[nodiscard]] std::vector<std::pair<std::string, Record>> most_recent(Store& store, std::size_t limit);
 
 // Opens the store at `address`; Redis expires records after `retention`.

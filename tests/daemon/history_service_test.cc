@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// history_service: the warm start reads the store a page at a time, and a fetch
+// for a waiting request goes between two pages, never behind the whole store
+// (2 million records took 20 s and more: every lookup timed out meanwhile).
+// A fake store records the order of the calls; no timing is involved.
+#include "history_service.h"
+
+#include <doctest/doctest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <future>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "event_loop.h"
+#include "support.h"
+
+using namespace tlspolicyd;
+
+namespace {
+
+// Page one waits for `go`; there are two pages.
+class PagedStore final : public history::Store {
+ public:
+  PagedStore(std::shared_future<void> go, std::shared_ptr<std::vector<std::string>> calls,
+             std::shared_ptr<std::mutex> mutex)
+      : go_(std::move(go)), calls_(std::move(calls)), mutex_(std::move(mutex)) {}
+  std::vector<std::optional<history::Record>> get(const std::vector<std::string>& keys) override {
+    for (const auto& k : keys) note("get " + k);
+    return std::vector<std::optional<history::Record>>(keys.size());
+  }
+  void add(const history::Batch&) override {}
+  std::size_t remove(const std::vector<std::string>&) override { return 0; }
+  std::size_t expire(std::int64_t) override { return 0; }
+  void log_changes(const std::vector<std::string>&) override {}
+  history::Changes changes_since(std::optional<std::uint64_t>) override { return {}; }
+  std::string scan_page(const std::string& cursor, std::size_t, const Visit& fn) override {
+    if (cursor.empty()) {
+      go_.wait();
+      note("page 1");
+      history::Record r;
+      r.add(tls::TlsVersion::TLSv1_3, 1000);
+      fn("old.example|192.0.2.1", r);
+      return "page 2";
+    }
+    note("page 2");
+    return {};
+  }
+
+ private:
+  void note(std::string what) {
+    std::lock_guard lock(*mutex_);
+    calls_->push_back(std::move(what));
+  }
+  std::shared_future<void> go_;
+  std::shared_ptr<std::vector<std::string>> calls_;
+  std::shared_ptr<std::mutex> mutex_;
+};
+
+}  // namespace
+
+TEST_CASE("history service: a fetch for a waiting request goes between two pages of the warm start") {
+  auto calls = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  std::promise<void> go;
+  std::shared_future<void> started = go.get_future().share();
+  event_base* base = daemon::new_event_loop();
+  auto config = test::load("rules: []\ndowngrade: { store: memory, mode: enforce }\n");
+  const config::DowngradeSettings& settings = *config->downgrade;
+  {
+    auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_st>());
+    daemon::HistoryService service(base, settings, logger, nullptr, spdlog::level::info,
+                                   [&] { return std::make_unique<PagedStore>(started, calls, mutex); });
+    protocol::Request request;
+    request.set(protocol::Attr::Sender, "a@partner.example");
+    request.set(protocol::Attr::ClientAddress, "192.0.2.10");
+    request.set(protocol::Attr::Instance, "1.1");
+    request.finalize();
+    CHECK_FALSE(service.ready(request, settings, 1));  // waits: its record is fetched
+    go.set_value();  // page one ends; the fetch was asked for meanwhile
+    service.shutdown();
+  }
+  event_base_free(base);
+  std::lock_guard lock(*mutex);
+  REQUIRE(calls->size() >= 2);
+  CHECK((*calls)[0] == "page 1");
+  CHECK((*calls)[1].starts_with("get partner.example|"));
+}
