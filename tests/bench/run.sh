@@ -15,7 +15,7 @@
 # client multiplexing them all (the cheapest client: the server's cost shows
 # most), and with 16 pipelined; lists of 10 and of 1 000 000 entries (throughput, memory per entry);
 # 10 000 idle connections (memory each); a reload with million-entry lists under
-# load (the longest wait); the TLS history on LMDB against no history.
+# load (the longest wait); the TLS history on LMDB, and on Redis, against no history.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 source "$SRC/tests/bench/common.sh"
@@ -131,7 +131,24 @@ compare "100 connections, 16 pipelined (vs reference)" "$TMP/shipped.sock" "$D" 
 HISTORY=$(config history "downgrade: { store: \"lmdb:$TMP/history\", mode: observe }")
 start_daemon H history "$HISTORY"
 compare "TLS history on LMDB (vs without)" "$TMP/history.sock" "$H" "$TMP/shipped.sock" "$D" --connections 100 --pipeline 1
-kill "$H" "$R"
+kill "$H"
+
+# 7: the TLS history on a local redis-server (its unix socket, as the README
+# advises) against the same rules without it.
+if command -v redis-server > /dev/null; then
+  redis-server --port 0 --unixsocket "$TMP/redis-server.sock" --unixsocketperm 700 --save '' --appendonly no \
+    > "$TMP/redis.log" 2>&1 &
+  PIDS+=($!)
+  disown $!
+  wait_socket "$TMP/redis-server.sock" || fail "redis-server did not start: $(tail -3 "$TMP/redis.log")"
+  REDIS=$(config redis "downgrade: { store: \"redis+unix://$TMP/redis-server.sock?db=0\", mode: observe }")
+  start_daemon RH redis "$REDIS"
+  compare "TLS history on Redis (vs without)" "$TMP/redis.sock" "$RH" "$TMP/shipped.sock" "$D" --connections 100 --pipeline 1
+  kill "$RH"
+else
+  fail "redis-server is not installed (./scripts/test.sh installs it)"
+fi
+kill "$R"
 
 # 3: lists of 10 and of 1 000 000 entries.
 N=1000000
