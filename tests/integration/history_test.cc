@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -314,12 +315,19 @@ TEST_CASE("history (redis): B's first request for a peer A learned is a downgrad
   CHECK(b.wait_for_log("downgrade=detected").find("before_tls=3") != std::string::npos);
 }
 
-TEST_CASE("history (lmdb): 2 000 fresh keys through a 100-key cache do not hide a known peer's plaintext") {
+TEST_CASE("history: 2 000 fresh keys through a 100-key cache do not hide a known peer's plaintext (LMDB, Redis)") {
   TempDir dir;
+  std::unique_ptr<RedisServer> redis;
+  std::string store = "lmdb:" + dir.path() + "/history";
+  SUBCASE("lmdb") {}
+  SUBCASE("redis") {
+    redis = std::make_unique<RedisServer>();
+    store = "redis://127.0.0.1:" + std::to_string(redis->port()) + "/0";
+  }
+  CAPTURE(store);
   const std::string sock = dir.path() + "/p.sock";
-  Daemon d({"-c", dir.write("c.yaml", config(sock, "lmdb:" + dir.path() + "/history", "enforce",
-                                             "  cache_entries: 100\n")),
-            "--log-level", "debug"});
+  Daemon d({"-c", dir.write("c.yaml", config(sock, store, "enforce", "  cache_entries: 100\n")), "--log-level",
+            "debug"});
   Client c = Client::unix_socket(sock);
   for (int i = 0; i < 3; ++i) CHECK(ask(c, transaction("t." + std::to_string(i), "TLSv1.3")) == "action=DUNNO\n\n");
   d.wait_for_log("history: wrote 1 record(s)");
