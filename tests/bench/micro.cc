@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tlspolicyd_micro: micro-benchmarks (Google Benchmark) of the request path:
 // parsing a real Postfix request, evaluating realistic rule sets, and matching
-// lists of 10, 10 000 and 1 000 000 entries (their cost must not grow).
+// lists of 10, 10 000 and 1 000 000 entries (their cost must not grow), and the
+// TLS history's per-request work.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "config/config_loader.h"
+#include "history/tracker.h"
 #include "log/decision_log.h"
 #include "protocol/request_parser.h"
 
@@ -165,5 +167,20 @@ static void BM_ListMatch(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ListMatch)->Arg(10)->Arg(10000)->Arg(1000000);
+
+// The TLS history's share of a request (a known peer, cached): lookup (does it
+// wait?) and observe (count it, compare with its best), as the daemon does.
+static void BM_HistoryLookupObserve(benchmark::State& state) {
+  Parsed p("b_starttls_tls13.req");  // one transaction: its RCPTs after the first
+  history::Tracker tracker({history::DefaultKey, 3, 100000});
+  tracker.lookup(p.request);
+  for (const auto& key : tracker.take_loads()) tracker.loaded(key, std::nullopt);
+  std::int64_t now = 1'700'000'000;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(tracker.lookup(p.request));
+    benchmark::DoNotOptimize(tracker.observe(p.request, ++now));
+  }
+}
+BENCHMARK(BM_HistoryLookupObserve);
 
 BENCHMARK_MAIN();
