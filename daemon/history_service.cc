@@ -2,6 +2,7 @@
 #include "history_service.h"
 
 #include <ctime>
+#include <random>
 
 #include "log/kv_line.h"
 
@@ -50,14 +51,15 @@ std::string version_text(const std::optional<tls::TlsVersion>& v) {
 }  // namespace
 
 HistoryService::HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                               metrics::Metrics* metrics, spdlog::level::level_enum startup_level, OpenStore open)
-    : logger_(std::move(logger)), metrics_(metrics), startup_level_(startup_level), settings_(settings),
-      open_(open ? std::move(open)
-                 : OpenStore([this] { return history::open_store(settings_.store, settings_.retention); })),
+                               metrics::Metrics* metrics, Options options)
+    : logger_(std::move(logger)), metrics_(metrics), options_(std::move(options)), settings_(settings),
       tracker_(tracker_settings(settings)),
       inbox_(base, [this](std::vector<Result> results) { deliver(std::move(results)); }) {
+  if (!options_.open) {
+    options_.open = [this] { return history::open_store(settings_.store, settings_.retention); };
+  }
   try {
-    store_ = open_();
+    store_ = options_.open();
     store_up_ = true;
   } catch (const history::StoreError& e) {
     if (settings_.store.kind != history::StoreAddress::Kind::Redis) throw;
@@ -74,9 +76,9 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
     throw history::StoreError("cannot set up the history timers");
   }
   worker_ = std::thread([this] { run(); });
-  post(WarmUp{settings_.cache_entries});
+  if (!options_.spawned) post(WarmUp{settings_.cache_entries});
   next_expire_ = Clock::now();  // the first tick expires old records
-  logger_->log(startup_level_, "history: keeping TLS history in {}", store_name_);
+  logger_->log(options_.startup_level, "history: keeping TLS history in {}", store_name_);
   if (metrics_ != nullptr) metrics_->store_up(store_up_);
 }
 
@@ -122,19 +124,20 @@ void HistoryService::end_wait(std::string key, bool timed_out) {  // a copy: the
   if (timed_out && !no_waiting_) {
     timeouts_unlogged_ += conns.size();
     last_timeout_key_ = key;
-    if (Clock::now() - timeout_logged_ >= std::chrono::seconds(10)) {
-      std::string shown;
-      log::append_escaped(shown, last_timeout_key_);
-      logger_->warn("history: {} request(s) answered without their TLS history: {} did not answer within "
-                    "downgrade.lookup_timeout (the last: key={})",
-                    timeouts_unlogged_, store_name_, shown);
-      timeouts_unlogged_ = 0;
-      timeout_logged_ = Clock::now();
-    }
+    log_timeouts();
   }
   if (resume_) {
     for (std::uint64_t conn : conns) resume_(conn);
   }
+}
+
+void HistoryService::log_timeouts(bool force) {
+  if (timeouts_unlogged_ == 0 || (!force && Clock::now() - timeout_logged_ < std::chrono::seconds(10))) return;
+  logger_->warn("history: {} request(s) answered without their TLS history: {} did not answer within "
+                "downgrade.lookup_timeout (the last: key={})",
+                timeouts_unlogged_, store_name_, escaped(last_timeout_key_));
+  timeouts_unlogged_ = 0;
+  timeout_logged_ = Clock::now();
 }
 
 void HistoryService::wait_cb(evutil_socket_t, short, void* arg) { static_cast<HistoryService*>(arg)->wait_expired(); }
@@ -185,6 +188,7 @@ void HistoryService::shutdown() {
   if (!worker_.joinable()) return;
   resume_ = nullptr;  // the connections may be gone
   stop_waiting();
+  log_timeouts(true);  // none goes unsaid
   // Let fetches under way finish, so their keys' counts are written in full.
   auto barrier = std::make_shared<std::promise<void>>();
   auto reached = barrier->get_future();
@@ -209,9 +213,21 @@ void HistoryService::tick() {
                             {tracker_.size(Segment::Protected), tracker_.evictions(Segment::Protected)});
   }
   if (Clock::now() >= next_expire_) {
-    post(Expire{wall_now() - settings_.retention.count()});
+    const std::int64_t cutoff = wall_now() - settings_.retention.count();
+    if (options_.spawned) {
+      // Many short processes, each a page from its own point: the store is
+      // expired a little at a time, never read whole for one SMTP session.
+      static constexpr char Letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+      std::string from(2, 'a');
+      std::random_device random;
+      for (char& c : from) c = Letters[random() % (sizeof Letters - 1)];
+      post(Expire{cutoff, from, 1});
+    } else {
+      post(Expire{cutoff, {}, 0});
+    }
     next_expire_ = Clock::now() + ExpireInterval;
   }
+  log_timeouts();
   if (tracker_.dropped() > dropped_logged_) {
     logger_->warn("history: {} unwritten update(s) lost: the cache was full of records not yet written (the store "
                   "unavailable or slower than the traffic)",
@@ -243,7 +259,7 @@ void HistoryService::deliver(std::vector<Result> results) {
       logger_->debug("history: wrote {} record(s) to {}", w->count, store_name_);
     } else if (auto* warm = std::get_if<Warm>(&result)) {
       for (const auto& [key, record] : warm->records) tracker_.preload(key, record);
-      logger_->log(startup_level_, "history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
+      logger_->log(options_.startup_level, "history: read {} record(s) ahead from {}", warm->records.size(), store_name_);
     } else if (auto* st = std::get_if<StoreState>(&result)) {
       if (metrics_ != nullptr) {
         metrics_->store_up(st->up);
@@ -309,7 +325,7 @@ bool HistoryService::store_ready() {
   if (Clock::now() < retry_at_) return false;
   if (!store_) {
     try {
-      store_ = open_();
+      store_ = options_.open();
     } catch (const history::StoreError& e) {
       store_failed(e.what());
       return false;
@@ -411,12 +427,18 @@ void HistoryService::work(Job& job) {
   } else if (auto* expire = std::get_if<Expire>(&job)) {
     if (!store_ready()) return;
     try {
-      const std::size_t n = store_->expire(expire->cutoff);
+      expire->cursor = store_->expire_page(expire->cursor, WarmPage, expire->cutoff, expire->removed);
       store_worked();
-      inbox_.post(Expired{n});
     } catch (const history::StoreError& e) {
       store_failed(e.what());
+      expire->cursor.clear();  // again at the next interval
     }
+    if (!expire->cursor.empty() && expire->pages_left != 1) {
+      if (expire->pages_left > 1) --expire->pages_left;
+      post(std::move(*expire));  // behind the fetches waiting
+      return;
+    }
+    inbox_.post(Expired{expire->removed});
   } else if (std::holds_alternative<Poll>(job)) {
     poll_changes();
   } else if (auto* changes = std::get_if<LogChanges>(&job)) {

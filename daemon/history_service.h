@@ -21,9 +21,10 @@
 // cache size) and go in the next batch once that one is written. The log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
-// cache size of the most recently seen records ahead (warm start: the whole
-// store, a page of WarmPage records at a time, fetches for requests going first
-// between pages) and expires old ones, then hourly.
+// cache size of the most recently seen records ahead (warm start) and expires old
+// ones, then hourly: both read the whole store a page of WarmPage records at a
+// time, and fetches for waiting requests go between pages. A process spawned per
+// SMTP session reads nothing ahead and expires one page from a random point.
 //
 // Changes by hand: every tick the worker also reads the store's change log
 // (history/store.h; `tlspolicyd history forget|rebaseline|import` on any host)
@@ -69,19 +70,23 @@ class HistoryService {
   static constexpr std::chrono::seconds ExpireInterval{3600};
   static constexpr std::chrono::seconds MaxBackoff{30};
 
+  using OpenStore = std::function<std::unique_ptr<history::Store>()>;
+  struct Options {
+    // The level of its start-up lines (debug for a process spawned per connection).
+    spdlog::level::level_enum startup_level = spdlog::level::info;
+    // A process spawned per SMTP session (--stdio): no read-ahead, and at each
+    // expiry one page of the store from a random point, not all of it.
+    bool spawned = false;
+    // Opens the store (at start, and again after a failure to open it); by
+    // default history::open_store of the settings' store (tests give their own).
+    OpenStore open;
+  };
   // Opens the store. Throws history::StoreError when an LMDB store cannot be
   // opened (a misconfiguration: exit 69) or the loop cannot take its events; an
-  // unreachable Redis is retried later.
-  // `metrics` (may be null) counts downgrades and store errors, and gets the
-  // cache's figures every FlushInterval; `startup_level`
-  // is the level of its start-up lines (debug for a process spawned per
-  // connection).
-  // `open` opens the store (at start, and again after a failure to open it); by
-  // default history::open_store of the settings' store (tests give their own).
-  using OpenStore = std::function<std::unique_ptr<history::Store>()>;
+  // unreachable Redis is retried later. `metrics` (may be null) counts downgrades
+  // and store errors, and gets the cache's figures every FlushInterval.
   HistoryService(event_base* base, const config::DowngradeSettings& settings, Logger logger,
-                 metrics::Metrics* metrics = nullptr, spdlog::level::level_enum startup_level = spdlog::level::info,
-                 OpenStore open = {});
+                 metrics::Metrics* metrics, Options options);
   ~HistoryService();
   HistoryService(const HistoryService&) = delete;
   HistoryService& operator=(const HistoryService&) = delete;
@@ -112,15 +117,19 @@ class HistoryService {
   struct Write {
     std::vector<std::pair<std::string, history::Record>> records;
   };
+  // One page of an expiry; the next is posted behind the jobs waiting.
   struct Expire {
     std::int64_t cutoff;
+    std::string cursor;        // where the page starts ("": the first)
+    std::size_t pages_left;    // 0: until the end
+    std::size_t removed = 0;   // by the pages before
   };
   // One page of the warm start; the next is posted behind the jobs waiting, so
   // that fetches for requests never wait for the whole store to be read.
   struct WarmUp {
     std::size_t limit;
   };
-  static constexpr std::size_t WarmPage = 1000;
+  static constexpr std::size_t WarmPage = 1000;   // records per page of read-ahead or expiry
   struct Poll {};  // read the change log
   struct LogChanges {
     std::vector<std::string> keys;
@@ -165,6 +174,10 @@ class HistoryService {
   static void wait_cb(evutil_socket_t, short, void* arg);
   // Ends the waits that have passed their deadline (answered without history).
   void wait_expired();
+  // Logs the requests answered without their history since the last such line:
+  // at most once per 10 s (from the waits' end and every tick), or now (`force`,
+  // at shutdown).
+  void log_timeouts(bool force = false);
   void arm_wait_timer();
   // The waits for `key` are over: resumes its connections.
   void end_wait(std::string key, bool timed_out);
@@ -184,9 +197,8 @@ class HistoryService {
 
   Logger logger_;
   metrics::Metrics* metrics_;
-  spdlog::level::level_enum startup_level_;
+  Options options_;
   config::DowngradeSettings settings_;  // store settings as started
-  OpenStore open_;
   std::string store_name_;  // settings_.store.to_string(), for the log
   history::Tracker tracker_;
   event* tick_ = nullptr;

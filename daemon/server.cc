@@ -137,7 +137,8 @@ int Server::open() {
       }
     }
     try {
-      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get(), startup_level());
+      history_ = std::make_unique<HistoryService>(base_, *config_->downgrade, logger_, metrics_.get(),
+                                                  HistoryService::Options{startup_level(), options_.stdio, {}});
     } catch (const history::StoreError& e) {
       logger_->error("cannot open the history store: {}", e.what());
       return 69;

@@ -30,6 +30,16 @@ void Store::scan(const std::function<bool(const std::string&, const Record&)>& f
   } while (more && !cursor.empty());
 }
 
+std::string Store::expire_page(const std::string& cursor, std::size_t count, std::int64_t cutoff,
+                               std::size_t& removed) {
+  std::vector<std::string> old;
+  std::string next = scan_page(cursor, count, [&](const std::string& key, const Record& r) {
+    if (r.last_seen < cutoff) old.push_back(key);
+  });
+  removed += remove(old);
+  return next;
+}
+
 namespace {
 
 bool newer(const std::pair<std::string, Record>& a, const std::pair<std::string, Record>& b) {

@@ -36,6 +36,10 @@ class PagedStore final : public history::Store {
   void log_changes(const std::vector<std::string>&) override {}
   history::Changes changes_since(std::optional<std::uint64_t>) override { return {}; }
   std::string scan_page(const std::string& cursor, std::size_t, const Visit& fn) override {
+    if (spawned_expiry_) {
+      note("page at " + cursor);
+      return "more";
+    }
     if (cursor.empty()) {
       go_.wait();
       note("page 1");
@@ -48,11 +52,14 @@ class PagedStore final : public history::Store {
     return {};
   }
 
- private:
+ public:
   void note(std::string what) {
     std::lock_guard lock(*mutex_);
     calls_->push_back(std::move(what));
   }
+  bool spawned_expiry_ = false;  // pages as one spawned process's expiry sees them
+
+ private:
   std::shared_future<void> go_;
   std::shared_ptr<std::vector<std::string>> calls_;
   std::shared_ptr<std::mutex> mutex_;
@@ -70,8 +77,9 @@ TEST_CASE("history service: a fetch for a waiting request goes between two pages
   const config::DowngradeSettings& settings = *config->downgrade;
   {
     auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_st>());
-    daemon::HistoryService service(base, settings, logger, nullptr, spdlog::level::info,
-                                   [&] { return std::make_unique<PagedStore>(started, calls, mutex); });
+    daemon::HistoryService service(
+        base, settings, logger, nullptr,
+        {spdlog::level::info, false, [&] { return std::make_unique<PagedStore>(started, calls, mutex); }});
     protocol::Request request;
     request.set(protocol::Attr::Sender, "a@partner.example");
     request.set(protocol::Attr::ClientAddress, "192.0.2.10");
@@ -86,4 +94,38 @@ TEST_CASE("history service: a fetch for a waiting request goes between two pages
   REQUIRE(calls->size() >= 2);
   CHECK((*calls)[0] == "page 1");
   CHECK((*calls)[1].starts_with("get partner.example|"));
+}
+
+TEST_CASE("history service: spawned per session, no read-ahead, and one page of expiry from a random point") {
+  auto calls = std::make_shared<std::vector<std::string>>();
+  auto mutex = std::make_shared<std::mutex>();
+  std::promise<void> go;
+  go.set_value();
+  const std::shared_future<void> ready = go.get_future().share();
+  event_base* base = daemon::new_event_loop();
+  auto config = test::load("rules: []\ndowngrade: { store: memory, mode: enforce }\n");
+  {
+    auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_st>());
+    daemon::HistoryService service(base, *config->downgrade, logger, nullptr,
+                                   {spdlog::level::debug, true, [&] {
+                                      auto store = std::make_unique<PagedStore>(ready, calls, mutex);
+                                      store->spawned_expiry_ = true;
+                                      return store;
+                                    }});
+    // The first tick (FlushInterval) expires; wait for its page, whatever the machine's speed.
+    for (int i = 0; i < 600; ++i) {
+      {
+        std::lock_guard lock(*mutex);
+        if (!calls->empty()) break;
+      }
+      timeval tenth{0, 100000};
+      event_base_loopexit(base, &tenth);
+      event_base_dispatch(base);
+    }
+    service.shutdown();
+  }
+  event_base_free(base);
+  std::lock_guard lock(*mutex);
+  REQUIRE(calls->size() == 1);  // one page, though the store said there was more; no read-ahead
+  CHECK((*calls)[0].size() == std::string("page at ").size() + 2);
 }

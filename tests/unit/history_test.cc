@@ -669,6 +669,30 @@ TEST_CASE("stores: memory and LMDB add deltas, scan, expire; LMDB persists") {
   }
 }
 
+TEST_CASE("stores: expiry a page at a time, from any point, removes only what is old (memory, LMDB)") {
+  test::TempDir dir;
+  history::MemoryStore memory;
+  history::LmdbStore lmdb(dir.path + "/h", false);
+  for (history::Store* store : {static_cast<history::Store*>(&memory), static_cast<history::Store*>(&lmdb)}) {
+    std::vector<std::pair<std::string, Record>> records;
+    for (int i = 0; i < 50; ++i) {
+      const std::string n = std::to_string(100 + i);
+      records.emplace_back("k" + n, record_with({{TlsVersion::TLSv1_3, 1}}, i % 2 ? 1000 : 5000));  // odd: old
+    }
+    store->add({"", records});
+    std::size_t removed = 0;
+    std::string cursor = store->expire_page("k120", 10, 2000, removed);  // k120..k129
+    CHECK(cursor == "k130");
+    CHECK(removed == 5);
+    cursor.clear();
+    do {
+      cursor = store->expire_page(cursor, 10, 2000, removed);  // all of it, again
+    } while (!cursor.empty());
+    CHECK(removed == 25);
+    CHECK(history::most_recent(*store, 100).size() == 25);
+  }
+}
+
 TEST_CASE("stores: a warm start reads the most recently seen records, whatever their keys") {
   auto store = history::open_store(history::StoreAddress::memory(), std::chrono::hours(1));
   std::vector<std::pair<std::string, Record>> batch;
