@@ -213,7 +213,9 @@ void HistoryService::tick() {
                             {tracker_.size(Segment::Protected), tracker_.evictions(Segment::Protected)});
   }
   if (Clock::now() >= next_expire_) {
-    const std::int64_t cutoff = wall_now() - settings_.retention.count();
+    const std::int64_t now = wall_now();
+    const std::int64_t cutoff = now - settings_.retention.count();
+    const std::int64_t weak_cutoff = now - history::WeakRetentionSeconds;
     if (options_.spawned) {
       // Many short processes, each a page from its own point: the store is
       // expired a little at a time, never read whole for one SMTP session.
@@ -221,9 +223,9 @@ void HistoryService::tick() {
       std::string from(2, 'a');
       std::random_device random;
       for (char& c : from) c = Letters[random() % (sizeof Letters - 1)];
-      post(Expire{cutoff, from, 1});
+      post(Expire{cutoff, weak_cutoff, from, 1});
     } else {
-      post(Expire{cutoff, {}, 0});
+      post(Expire{cutoff, weak_cutoff, {}, 0});
     }
     next_expire_ = Clock::now() + ExpireInterval;
   }
@@ -276,7 +278,11 @@ void HistoryService::deliver(std::vector<Result> results) {
                       st->retry.count());
       }
     } else if (auto* ex = std::get_if<Expired>(&result)) {
-      if (ex->count > 0) logger_->info("history: expired {} record(s) not seen for {}s", ex->count, settings_.retention.count());
+      if (ex->count > 0) {
+        logger_->info("history: expired {} record(s) not seen for {}s (for {}s when seen once or never with TLS)",
+                      ex->count, settings_.retention.count(),
+                      std::min<std::int64_t>(settings_.retention.count(), history::WeakRetentionSeconds));
+      }
     } else if (auto* changed = std::get_if<Changed>(&result)) {
       if (!changed->complete) {
         logger_->warn("history: the change log of {} was trimmed past what this daemon read; fetching every "
@@ -427,7 +433,8 @@ void HistoryService::work(Job& job) {
   } else if (auto* expire = std::get_if<Expire>(&job)) {
     if (!store_ready()) return;
     try {
-      expire->cursor = store_->expire_page(expire->cursor, WarmPage, expire->cutoff, expire->removed);
+      expire->cursor =
+          store_->expire_page(expire->cursor, WarmPage, expire->cutoff, expire->weak_cutoff, expire->removed);
       store_worked();
     } catch (const history::StoreError& e) {
       store_failed(e.what());

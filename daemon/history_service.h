@@ -119,7 +119,8 @@ class HistoryService {
   };
   // One page of an expiry; the next is posted behind the jobs waiting.
   struct Expire {
-    std::int64_t cutoff;
+    std::int64_t cutoff;       // last seen before it: gone
+    std::int64_t weak_cutoff;  // weak records (history::Record::weak) last seen before it: gone
     std::string cursor;        // where the page starts ("": the first)
     std::size_t pages_left;    // 0: until the end
     std::size_t removed = 0;   // by the pages before

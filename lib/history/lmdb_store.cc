@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "history/key.h"
 
@@ -175,15 +176,26 @@ std::size_t LmdbStore::used_bytes() {
 }
 
 void LmdbStore::evict_oldest() {
-  std::vector<std::int64_t> seen;
+  // Weak records (one transaction, or never TLS: what a flood of one-off sender
+  // domains leaves) go first, oldest first; records with TLS history only when
+  // those are not a tenth of the store.
+  std::vector<std::int64_t> weak_seen, strong_seen;
   scan([&](const std::string&, const Record& r) {
-    seen.push_back(r.last_seen);
+    (r.weak() ? weak_seen : strong_seen).push_back(r.last_seen);
     return true;
   });
-  if (seen.empty()) throw StoreError("lmdb map full and empty");
-  const std::size_t nth = std::max<std::size_t>(1, seen.size() / 10);
-  std::nth_element(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(nth - 1), seen.end());
-  evicted_ += expire(seen[nth - 1] + 1);
+  const std::size_t target = std::max<std::size_t>(1, (weak_seen.size() + strong_seen.size()) / 10);
+  if (weak_seen.empty() && strong_seen.empty()) throw StoreError("lmdb map full and empty");
+  // The last_seen below which the `count` oldest of `seen` are.
+  auto cutoff = [](std::vector<std::int64_t>& seen, std::size_t count) {
+    if (count == 0) return std::numeric_limits<std::int64_t>::min();
+    if (count >= seen.size()) return std::numeric_limits<std::int64_t>::max();
+    std::nth_element(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(count - 1), seen.end());
+    return seen[count - 1] + 1;
+  };
+  const std::int64_t weak_cutoff = cutoff(weak_seen, std::min(target, weak_seen.size()));
+  const std::int64_t strong_cutoff = cutoff(strong_seen, target - std::min(target, weak_seen.size()));
+  evicted_ += remove_if([&](const Record& r) { return r.last_seen < (r.weak() ? weak_cutoff : strong_cutoff); });
 }
 
 void LmdbStore::make_room() {
@@ -232,24 +244,28 @@ std::size_t LmdbStore::remove(const std::vector<std::string>& keys) {
 }
 
 std::size_t LmdbStore::expire(std::int64_t cutoff) {
-  std::vector<std::string> old;
+  return remove_if([&](const Record& r) { return r.last_seen < cutoff; });
+}
+
+std::size_t LmdbStore::remove_if(const std::function<bool(const Record&)>& old) {
+  std::vector<std::string> keys;
   scan([&](const std::string& key, const Record& r) {
-    if (r.last_seen < cutoff) old.push_back(key);
+    if (old(r)) keys.push_back(key);
     return true;
   });
   // Small transactions: each copies only the pages it touches (LMDB writes are
   // copy-on-write), so deleting works even in a nearly full map.
   constexpr std::size_t Chunk = 8;
-  for (std::size_t i = 0; i < old.size(); i += Chunk) {
+  for (std::size_t i = 0; i < keys.size(); i += Chunk) {
     Txn txn(env_, 0);
-    for (std::size_t j = i; j < std::min(old.size(), i + Chunk); ++j) {
-      MDB_val k = val(old[j]);
+    for (std::size_t j = i; j < std::min(keys.size(), i + Chunk); ++j) {
+      MDB_val k = val(keys[j]);
       const int rc = mdb_del(txn.get(), dbi_, &k, nullptr);
       if (rc != MDB_NOTFOUND) check(rc, "lmdb delete");
     }
     check(txn.commit(), "lmdb commit");
   }
-  return old.size();
+  return keys.size();
 }
 
 void LmdbStore::log_changes(const std::vector<std::string>& keys) {

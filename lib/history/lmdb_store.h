@@ -13,11 +13,10 @@
 //
 // The map starts at 64 MiB and doubles when full, up to MaxMapBytes; there,
 // whenever more than four fifths are in use before a write (records, the change
-// log, a forget), the oldest tenth of the records (by last seen) is removed to
-// make room (evicted() counts them).
-// Age alone decides (last seen, whatever the counts): a record goes only once
-// about nine in ten of the records were seen after it (at the largest map, tens
-// of millions of other keys), so what goes is never a recently seen peer's.
+// log, a forget), a tenth of the records is removed to make room (evicted()
+// counts them): weak ones first (Record::weak: one transaction, or never TLS,
+// what one-off sender domains leave), the oldest by last seen, and records with
+// TLS history only when the weak ones are not enough, again the oldest first.
 // Other processes (`report`) may read while the daemon writes.
 #pragma once
 
@@ -62,7 +61,9 @@ class LmdbStore final : public Store {
   // whole) until it fits, making room in between (make_room); throws StoreError.
   void write_with_room(const std::function<int()>& write);
   void make_room();
-  void evict_oldest();  // the oldest tenth of the records, by last seen
+  void evict_oldest();  // a tenth of the records: weak ones first, then the oldest by last seen
+  // Removes the records `old` says; returns how many.
+  std::size_t remove_if(const std::function<bool(const Record&)>& old);
 
   std::string path_;
   std::size_t max_map_bytes_;

@@ -39,6 +39,9 @@ inline constexpr std::size_t ProtocolSlots = 8;
 [[nodiscard]] std::size_t slot_of(tls::TlsVersion v);
 [[nodiscard]] tls::TlsVersion version_of_slot(std::size_t slot);
 
+// How long a weak record (Record::weak) is kept after it was last seen, at most.
+inline constexpr std::int64_t WeakRetentionSeconds = 30 * 86400;
+
 struct Record {
   std::int64_t first_seen = 0;
   std::int64_t last_seen = 0;
@@ -55,6 +58,9 @@ struct Record {
   [[nodiscard]] std::uint64_t tls() const;  // every TLS transaction, unknown spellings included
   [[nodiscard]] std::uint64_t total() const { return plaintext() + tls(); }
   [[nodiscard]] bool empty() const { return total() == 0; }
+  // Little evidence: one transaction, or never TLS (what one-off sender domains
+  // leave). Such records expire sooner (WeakRetention) and are evicted first.
+  [[nodiscard]] bool weak() const { return total() < 2 || tls() == 0; }
   // Transactions that a floor of `floor` would have refused (plaintext included).
   [[nodiscard]] std::uint64_t below(tls::TlsVersion floor) const;
   [[nodiscard]] std::optional<tls::TlsVersion> best_version() const;

@@ -59,7 +59,9 @@ class RedisStore final : public Store {
   void log_changes(const std::vector<std::string>& keys) override;
   Changes changes_since(std::optional<std::uint64_t> after) override;
   std::string scan_page(const std::string& cursor, std::size_t count, const Visit& fn) override;
-  std::string expire_page(const std::string&, std::size_t, std::int64_t, std::size_t&) override { return {}; }
+  std::string expire_page(const std::string&, std::size_t, std::int64_t, std::int64_t, std::size_t&) override {
+    return {};
+  }
 
   struct FreeReply {
     void operator()(redisReply* r) const;

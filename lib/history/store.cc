@@ -31,10 +31,10 @@ void Store::scan(const std::function<bool(const std::string&, const Record&)>& f
 }
 
 std::string Store::expire_page(const std::string& cursor, std::size_t count, std::int64_t cutoff,
-                               std::size_t& removed) {
+                               std::int64_t weak_cutoff, std::size_t& removed) {
   std::vector<std::string> old;
   std::string next = scan_page(cursor, count, [&](const std::string& key, const Record& r) {
-    if (r.last_seen < cutoff) old.push_back(key);
+    if (r.last_seen < (r.weak() ? std::max(cutoff, weak_cutoff) : cutoff)) old.push_back(key);
   });
   removed += remove(old);
   return next;

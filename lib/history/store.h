@@ -90,12 +90,13 @@ class Store {
   // Redis record more than once. Pages let a long read (the warm start) give way
   // to other calls in between.
   virtual std::string scan_page(const std::string& cursor, std::size_t count, const Visit& fn) = 0;
-  // One page of expire(): removes the records last seen before `cutoff` among
-  // about `count` from `cursor` on, adding how many to `removed`; returns the
-  // next page's cursor ("" after the last). Redis: nothing (its records carry
-  // their own expiry).
+  // One page of expiry: removes, among about `count` records from `cursor` on,
+  // those last seen before `cutoff`, and weak ones (Record::weak) last seen
+  // before `weak_cutoff`, adding how many to `removed`; returns the next page's
+  // cursor ("" after the last). Redis: nothing (its records carry their own
+  // expiry, the same).
   virtual std::string expire_page(const std::string& cursor, std::size_t count, std::int64_t cutoff,
-                                  std::size_t& removed);
+                                  std::int64_t weak_cutoff, std::size_t& removed);
   // Calls `fn` for every record until it returns false, page by page.
   void scan(const std::function<bool(const std::string& key, const Record& record)>& fn);
 };

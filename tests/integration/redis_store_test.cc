@@ -177,3 +177,22 @@ TEST_CASE("redis store: a key without the history prefix in a SCAN reply is skip
   CHECK_NOTHROW(store.scan([&](const std::string&, const Record&) { return ++seen > 0; }));
   CHECK(seen == 0);
 }
+
+TEST_CASE("redis store: a weak record (one transaction, or never TLS) expires after 30 days, a peer's after the retention") {
+  RedisServer redis;
+  history::RedisStore store(history::StoreAddress::redis("127.0.0.1", static_cast<std::uint16_t>(redis.port()), 0),
+                            std::chrono::hours(24 * 90));
+  store.add({"", {{"once", seen(TlsVersion::TLSv1_3, 1, 1000)},
+                  {"plain", seen(TlsVersion::Plaintext, 5, 1000)},
+                  {"peer", seen(TlsVersion::TLSv1_3, 2, 1000)}}});
+  auto ttl = [&](const std::string& key) {
+    return std::stol(test::run_program(redis.cli({"TTL", std::string(history::RedisStore::Prefix) + key})).out);
+  };
+  CHECK(ttl("once") > 30 * 86400 - 60);
+  CHECK(ttl("once") <= 30 * 86400);
+  CHECK(ttl("plain") <= 30 * 86400);
+  CHECK(ttl("peer") > 89 * 86400);
+  // Seen again, with TLS: the retention from then on.
+  store.add({"", {{"once", seen(TlsVersion::TLSv1_3, 1, 2000)}}});
+  CHECK(ttl("once") > 89 * 86400);
+}

@@ -669,7 +669,7 @@ TEST_CASE("stores: memory and LMDB add deltas, scan, expire; LMDB persists") {
   }
 }
 
-TEST_CASE("stores: expiry a page at a time, from any point, removes only what is old (memory, LMDB)") {
+TEST_CASE("stores: expiry a page at a time, from any point, removes what is old, weak records sooner (memory, LMDB)") {
   test::TempDir dir;
   history::MemoryStore memory;
   history::LmdbStore lmdb(dir.path + "/h", false);
@@ -681,15 +681,22 @@ TEST_CASE("stores: expiry a page at a time, from any point, removes only what is
     }
     store->add({"", records});
     std::size_t removed = 0;
-    std::string cursor = store->expire_page("k120", 10, 2000, removed);  // k120..k129
+    std::string cursor = store->expire_page("k120", 10, 2000, 0, removed);  // k120..k129
     CHECK(cursor == "k130");
     CHECK(removed == 5);
     cursor.clear();
     do {
-      cursor = store->expire_page(cursor, 10, 2000, removed);  // all of it, again
+      cursor = store->expire_page(cursor, 10, 2000, 0, removed);  // all of it, again
     } while (!cursor.empty());
     CHECK(removed == 25);
     CHECK(history::most_recent(*store, 100).size() == 25);
+    // Weak records (one transaction, or never TLS) go at the weak cutoff; a peer with TLS history stays.
+    store->add({"", {{"peer", record_with({{TlsVersion::TLSv1_3, 2}}, 3000)},
+                     {"plain", record_with({{TlsVersion::Plaintext, 5}}, 3000)}}});
+    removed = 0;
+    CHECK(store->expire_page("", 1000, 2000, 6000, removed).empty());
+    CHECK(removed == 26);  // the 25 seen once at 5000, and the plaintext-only one
+    CHECK(store->get({"peer"})[0].has_value());
   }
 }
 
@@ -791,6 +798,24 @@ TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   CHECK(s.get({"peer-19999.example|mx.example"})[0].has_value());
   CHECK(s.get({"known.example|mx.example"})[0].has_value());
   CHECK_FALSE(s.get({"peer-0.example|mx.example"})[0].has_value());
+}
+
+TEST_CASE("lmdb: a full map evicts one-off records first, not an old peer with TLS history") {
+  test::TempDir dir;
+  history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
+  // Last seen before any of the flood (a partner that writes weekly).
+  s.add({"partner", {{"partner.example|mx.partner.example", record_with({{TlsVersion::TLSv1_3, 40}}, 10)}}});
+  std::vector<std::pair<std::string, Record>> batch;
+  for (int i = 0; i < 20000; ++i) {  // one-off sender domains, one TLS transaction each
+    batch.emplace_back("flood-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, 1000 + i));
+    if (batch.size() == 100) {  // a second's worth, small beside the map (as 16 GiB is beside any batch)
+      s.add({"flood." + std::to_string(i), batch});
+      batch.clear();
+    }
+  }
+  REQUIRE(s.evicted() > 0);
+  CHECK(s.get({"partner.example|mx.partner.example"})[0].has_value());
+  CHECK_FALSE(s.get({"flood-0.example|mx.example"})[0].has_value());  // the oldest one-off went
 }
 
 TEST_CASE("lmdb: at the largest map, the change log and forget still work (they make room too)") {
