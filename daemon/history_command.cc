@@ -24,6 +24,7 @@
 #include "history/store.h"
 #include "history/tracker.h"
 #include "history_json.h"
+#include "listener.h"
 #include "log/kv_line.h"
 #include "privileges.h"
 
@@ -52,6 +53,13 @@ Opened open_configured_store(const HistoryArgs& args, bool read_only) {
     std::cerr << prefix(args)
               << "the memory store lives inside the daemon; another process cannot read or change it\n";
     return {nullptr, exit_code::Unavailable};
+  }
+  if (settings.store.kind == history::StoreAddress::Kind::Lmdb) {
+    if (std::string err = unsafe_lmdb_store(settings.store.path, resolve_socket_owner(loaded.config->process));
+        !err.empty()) {
+      std::cerr << prefix(args) << "not opening " << settings.store.to_string() << ": " << err << '\n';
+      return {nullptr, exit_code::Unavailable};
+    }
   }
   try {
     return {history::open_store(settings.store, settings.retention, read_only), exit_code::Ok};

@@ -64,6 +64,18 @@ std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner
   return {};
 }
 
+std::string unsafe_lmdb_store(const std::string& path, std::optional<uid_t> owner) {
+  if (::geteuid() != 0) return {};
+  if (std::string err = unsafe_directory(path + "/data.mdb", owner, "the history's files"); !err.empty()) return err;
+  for (const char* name : {"/lock.mdb", "/data.mdb"}) {
+    struct stat st {};
+    if (::lstat((path + name).c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return path + name + " is not a regular file (a symbolic link?): root does not open it";
+    }
+  }
+  return {};
+}
+
 namespace {
 
 // True when some process accepts connections on the socket file at `path`.

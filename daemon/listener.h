@@ -57,6 +57,11 @@ struct BoundSocket {
 [[nodiscard]] std::string unsafe_directory(const std::string& path, std::optional<uid_t> owner,
                                            std::string_view files);
 
+// The same for an LMDB history at `path` (a directory), as root: its
+// directories, and its files (lock.mdb, data.mdb) regular files if there, not
+// symbolic links (LMDB follows them). Empty when safe, or not root.
+[[nodiscard]] std::string unsafe_lmdb_store(const std::string& path, std::optional<uid_t> owner);
+
 // Opens and listens; returns the socket or a message saying why it failed.
 [[nodiscard]] std::variant<BoundSocket, std::string> open_listener(const config::ListenAddress& address,
                                                                    const config::SocketSettings& socket,

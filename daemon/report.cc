@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "listener.h"
 #include "privileges.h"
 #include "config/config_loader.h"
 #include "config/duration.h"
@@ -83,6 +84,13 @@ int run_report(const ReportArgs& args) {
     since = static_cast<std::int64_t>(std::time(nullptr)) - d->count();
   }
 
+  if (settings.store.kind == history::StoreAddress::Kind::Lmdb) {
+    if (std::string err = unsafe_lmdb_store(settings.store.path, resolve_socket_owner(loaded.config->process));
+        !err.empty()) {
+      std::cerr << "tlspolicyd report: not opening " << settings.store.to_string() << ": " << err << '\n';
+      return exit_code::Unavailable;
+    }
+  }
   std::vector<std::pair<std::string, Record>> peers;
   try {
     auto store = history::open_store(settings.store, settings.retention, true);

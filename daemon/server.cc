@@ -129,9 +129,7 @@ int Server::open() {
     const history::StoreAddress& store = config_->downgrade->store;
     if (store.kind == history::StoreAddress::Kind::Lmdb) {
       // LMDB opens its files by path, following symbolic links: as root, only in a directory no one else controls.
-      if (std::string err = unsafe_directory(store.path + "/data.mdb", resolve_socket_owner(config_->process),
-                                             "the history's files");
-          !err.empty()) {
+      if (std::string err = unsafe_lmdb_store(store.path, resolve_socket_owner(config_->process)); !err.empty()) {
         logger_->error("cannot open the history store {}: {}", store.to_string(), err);
         return 69;
       }

@@ -350,6 +350,28 @@ TEST_CASE("adversarial: started as root, an LMDB history in a directory another 
   struct stat st {};
   REQUIRE(::stat(victim.c_str(), &st) == 0);
   CHECK(st.st_size == 0);  // untouched
+  // The daemon user's own store directory is allowed, but not a link in it: root's
+  // serve, report and history commands do not follow one the user planted.
+  const passwd* nobody = ::getpwnam("nobody");
+  REQUIRE(nobody != nullptr);
+  const std::string own = dir.path() + "/own";
+  REQUIRE(::mkdir(own.c_str(), 0750) == 0);
+  REQUIRE(::chown(own.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+  REQUIRE(::symlink(victim.c_str(), (own + "/lock.mdb").c_str()) == 0);
+  r = start(own);
+  CHECK(r.exit_code == 69);
+  CHECK(r.err.find(own + "/lock.mdb is not a regular file") != std::string::npos);
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"report", "-c", dir.path() + "/c.yaml"},
+        std::vector<std::string>{"history", "show", "-c", dir.path() + "/c.yaml", "a|b"},
+        std::vector<std::string>{"history", "export", "-c", dir.path() + "/c.yaml"}}) {
+    CAPTURE(command[0]);
+    RunResult c = run(command);
+    CHECK(c.exit_code == 69);
+    CHECK(c.err.find("lock.mdb is not a regular file") != std::string::npos);
+  }
+  REQUIRE(::stat(victim.c_str(), &st) == 0);
+  CHECK(st.st_size == 0);  // still untouched
   // Below a directory it does not have yet, root creates it, its own.
   Daemon fresh({"-c", dir.write("f.yaml", "user: nobody\nlisten: [ unix:" + dir.path() + "/f.sock ]\nrules: []\n"
                                           "downgrade: { store: \"lmdb:" + dir.path() + "/new/history\" }\n")});
