@@ -176,7 +176,7 @@ TEST_CASE("connections: at the limit Postfix (limits.reserved_for) takes any oth
 }
 
 TEST_CASE("connections: reserved remote peers by address; a local process is known by its uid only") {
-  Registry r("{ connections: 2, connections_per_peer: 2, reserved_for: [ 192.0.2.0/24 ] }");  // not postfix
+  Registry r("{ connections: 2, connections_per_peer: 2, reserved_for: [ 192.0.2.0/24 ] }");  // and postfix
   const int a = r.connect(107);
   const int b = r.connect(107);
   const int mx = r.connect_from("192.0.2.25");  // another MX host: uid 107's oldest gives way
@@ -186,6 +186,19 @@ TEST_CASE("connections: reserved remote peers by address; a local process is kno
   const int far = r.connect_from("198.51.100.1");  // not reserved: 1 against 1, refused
   CHECK(closed(far));
   CHECK_FALSE(closed(mx));
+}
+
+TEST_CASE("connections: a reserved IPv6 MX has a share of its own, not its /64's") {
+  Registry r("{ connections: 10, connections_per_peer: 2, reserved_for: [ \"fd00:61::25\" ] }");
+  const int n1 = r.accept("fd00:61::/64", std::nullopt, net::parse_ip("fd00:61::99"));  // a neighbour
+  const int n2 = r.accept("fd00:61::/64", std::nullopt, net::parse_ip("fd00:61::98"));
+  const int n3 = r.accept("fd00:61::/64", std::nullopt, net::parse_ip("fd00:61::97"));
+  CHECK(closed(n3));  // the /64's share is full
+  std::vector<int> mx;
+  for (int i = 0; i < 2; ++i) mx.push_back(r.accept("fd00:61::/64", std::nullopt, net::parse_ip("fd00:61::25")));
+  for (int fd : mx) CHECK_FALSE(closed(fd));
+  CHECK_FALSE(closed(n1));
+  CHECK_FALSE(closed(n2));
 }
 
 TEST_CASE("connections: Postfix's requests are served before other peers', however many are ready") {
