@@ -79,6 +79,7 @@ HistoryService::HistoryService(event_base* base, const config::DowngradeSettings
   if (!options_.spawned) post(WarmUp{settings_.cache_entries});
   next_expire_ = Clock::now();  // the first tick expires old records
   logger_->log(options_.startup_level, "history: keeping TLS history in {}", store_name_);
+  warn_about_key(settings_.key);
   if (metrics_ != nullptr) metrics_->store_up(store_up_);
 }
 
@@ -89,7 +90,15 @@ HistoryService::~HistoryService() {
 }
 
 void HistoryService::reconfigure(const config::DowngradeSettings& settings) {
+  if (settings.key != settings_.key) warn_about_key(settings.key);
   tracker_.set_settings(tracker_settings(settings));
+}
+
+void HistoryService::warn_about_key(const std::vector<history::KeyPart>& key) {
+  if (history::names_the_client(key)) return;
+  logger_->warn("downgrade.key names no client (client, client_address, client_name or sasl_username): any client "
+                "may send under a key's sender or HELO, raise its best protocol and have the genuine peer's mail "
+                "taken for a downgrade; add client to the key");
 }
 
 bool HistoryService::ready(const protocol::Request& request, const config::DowngradeSettings& settings,

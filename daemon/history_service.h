@@ -170,6 +170,8 @@ class HistoryService {
   };
   using Result = std::variant<Loaded, Written, Warm, StoreState, Expired, Lost, Changed>;
 
+  // Warns when `key` names no client (history::names_the_client).
+  void warn_about_key(const std::vector<history::KeyPart>& key);
   static void tick_cb(evutil_socket_t, short, void* arg);
   void tick();
   static void wait_cb(evutil_socket_t, short, void* arg);

@@ -73,6 +73,19 @@ inline const std::vector<KeyPart> DefaultKey = {KeyPart::SenderDomain, KeyPart::
 
 [[nodiscard]] std::string history_key(const protocol::Request& request, const std::vector<KeyPart>& parts);
 
+// Whether a key of `parts` names who connected (client, client_address,
+// client_name or sasl_username: what Postfix vouches for). Without one, any
+// client may claim a key's sender or HELO and raise its best protocol.
+[[nodiscard]] constexpr bool names_the_client(const std::vector<KeyPart>& parts) {
+  for (const KeyPart p : parts) {
+    if (p == KeyPart::Client || p == KeyPart::ClientAddress || p == KeyPart::ClientName ||
+        p == KeyPart::SaslUsername) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The longest key kept (LMDB's key limit; a real peer's key is far shorter). An
 // empty key (a bounce's sender with key [sender_domain]) or a longer one (names
 // a client chose) is not tracked: the request is answered by the rules alone.

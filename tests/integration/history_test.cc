@@ -414,3 +414,13 @@ TEST_CASE("history: reserved_for naming only another MX's network keeps local us
   CHECK(ask(postfix, transaction("p.0", "TLSv1.2")) == "action=DUNNO\n\n");  // nobody's TLSv1.3 does not count
   CHECK(ask(postfix, transaction("p.1", "")) == DefaultDefer);
 }
+
+TEST_CASE("history: a key that names no client is warned about at start (anyone may claim a sender domain)") {
+  TempDir dir;
+  const std::string sock = dir.path() + "/p.sock";
+  Daemon d({"-c", dir.write("c.yaml", config(sock, "memory", "enforce", "  key: [sender_domain]\n"))});
+  CHECK(d.wait_for_log("downgrade.key names no client").find("add client to the key") != std::string::npos);
+  Daemon good({"-c", dir.write("g.yaml", config(dir.path() + "/g.sock", "memory", "enforce",
+                                                "  key: [sender_domain, sasl_username]\n"))});
+  CHECK(good.log().find("names no client") == std::string::npos);  // started: its start lines are written
+}
