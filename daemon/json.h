@@ -4,7 +4,9 @@
 // Objects keep their keys in insertion order (ordered_json), and the text is
 // compact ASCII: anything outside ASCII is escaped as \uXXXX. A string that is
 // not valid UTF-8 (a request may carry any byte) is read byte by byte as
-// Latin-1, so that no two byte strings print alike and nothing throws.
+// Latin-1, so that nothing throws; it may then print as a valid string would
+// (the byte \xe9 as "é", \u00e9): the text output and `history export` tell
+// them apart.
 #pragma once
 
 #include <nlohmann/json.hpp>

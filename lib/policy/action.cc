@@ -195,14 +195,9 @@ void Action::render(Answer& out, const RenderContext& ctx) const {
     after = trim(after.substr(enhanced_code_length(after)));
     if (after.empty()) {
       std::string fallback = "TLS policy rule " + std::string(ctx.rule.empty() ? "default" : ctx.rule);
-      if (out.text.empty()) {
-        make_wire_safe(fallback, room);
-        out.text = std::move(fallback);
-      } else {
-        make_wire_safe(fallback, room - out.text.size() - 1);
-        out.text.push_back(' ');
-        out.text.append(fallback);
-      }
+      const std::string code(trim(out.text));  // an enhanced code, if any, without the spaces around it
+      make_wire_safe(fallback, room - std::min(room, code.size() + 1));
+      out.text = code.empty() ? std::move(fallback) : code + " " + fallback;
     }
   }
 }

@@ -114,6 +114,14 @@ TEST_CASE("actions: a numeric action whose text renders empty names the rule") {
   r.set(Attr::Sender, "a@b");
   r.finalize();
   CHECK(render(ok("550 ${sender}"), r, "partners") == "550 a@b");
+  // A client's value of spaces and an enhanced code (review 6): still within the limit.
+  Request spaces;
+  const std::string user = std::string(391, ' ') + "5.7.1";
+  spaces.set(Attr::SaslUsername, user);
+  spaces.finalize();
+  const std::string out = render(ok("550 ${sasl_username}"), spaces, "partners");
+  CHECK(out.size() <= MaxActionBytes);
+  CHECK(out.ends_with("5.7.1 TLS policy rule partners"));
 }
 
 TEST_CASE("action kinds: each word's name, parsed back in any case") {
