@@ -187,7 +187,10 @@ RELOAD_P999=$(field "$(cat "$RELOAD_LOG")" p999_us)
 kill "$B"
 
 # 4: 10 000 idle connections.
+# (All from one user here: its share, half the limit by default, is the whole limit.)
 IDLE=$(config idle)
+sed -i 's/^limits: { /limits: { connections_per_peer: 10000, /' "$IDLE"
+grep -q 'connections_per_peer: 10000' "$IDLE" || fail "the idle scenario's configuration has no limits: line to widen"
 start_daemon I idle "$IDLE"
 BEFORE=$(rss_kb "$I")
 CONNS=10000
