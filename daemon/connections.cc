@@ -41,7 +41,9 @@ void Connections::accept(int fd, Peer peer) {
     return;
   }
   // A reserved remote peer (another MX) does not share with its neighbours (an IPv6 /64).
-  if (peer.address && limits().reserved.contains(std::nullopt, peer.address)) peer.share = net::to_string(*peer.address);
+  if (peer.address && limits().reserved.contains(std::nullopt, peer.address)) {
+    peer.share = net::to_string(*peer.address);
+  }
   const auto held = per_peer_.find(peer.share);
   const bool over_share = held != per_peer_.end() && held->second.ids.size() >= limits().connections_per_peer;
   if (open_.size() >= limits().connections) {

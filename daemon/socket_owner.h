@@ -3,12 +3,12 @@
 // connection, asked of the kernel (NETLINK_SOCK_DIAG, as `ss -e` does).
 //
 // A connection from a process on this host (over 127.0.0.1, ::1 or any of the
-// host's addresses; IPv4-mapped IPv6 addresses taken as the IPv4 ones) is found by its exact four-tuple (on any interface, then on
-// each interface in turn, for a socket bound to a device) and gives that
-// socket's owner; a remote
-// peer's socket is not on this host, and gives nullopt (so does any failure, and
-// a socket already closed). Needs no privilege;
-// a systemd unit must allow AF_NETLINK. One short-lived netlink socket per call.
+// host's addresses; IPv4-mapped IPv6 addresses taken as the IPv4 ones) is found
+// by its exact four-tuple (on any interface, then on each interface in turn, for
+// a socket bound to a device) and gives that socket's owner; a remote peer's
+// socket is not on this host, and gives nullopt (so does any failure, and a
+// socket already closed). Needs no privilege; a systemd unit must allow
+// AF_NETLINK. One short-lived netlink socket per call.
 #pragma once
 
 #include <netinet/in.h>
