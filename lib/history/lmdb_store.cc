@@ -176,26 +176,34 @@ std::size_t LmdbStore::used_bytes() {
 }
 
 void LmdbStore::evict_oldest() {
-  // Weak records (one transaction, or never TLS: what a flood of one-off sender
-  // domains leaves) go first, oldest first; records with TLS history only when
-  // those are not a tenth of the store.
-  std::vector<std::int64_t> weak_seen, strong_seen;
+  // Weak records (never TLS, or seen within one day: what invented sender
+  // domains leave) go first, the least recently seen first; records with TLS
+  // history only when those are not a tenth of the store, and then the youngest
+  // relationships first (the latest first seen: a flood cannot make keys older
+  // than a real partner's).
+  std::vector<std::int64_t> weak_seen, strong_first;
   scan([&](const std::string&, const Record& r) {
-    (r.weak() ? weak_seen : strong_seen).push_back(r.last_seen);
+    if (r.weak()) {
+      weak_seen.push_back(r.last_seen);
+    } else {
+      strong_first.push_back(-r.first_seen);  // negated: the latest first seen sorts first
+    }
     return true;
   });
-  const std::size_t target = std::max<std::size_t>(1, (weak_seen.size() + strong_seen.size()) / 10);
-  if (weak_seen.empty() && strong_seen.empty()) throw StoreError("lmdb map full and empty");
-  // The last_seen below which the `count` oldest of `seen` are.
-  auto cutoff = [](std::vector<std::int64_t>& seen, std::size_t count) {
+  const std::size_t target = std::max<std::size_t>(1, (weak_seen.size() + strong_first.size()) / 10);
+  if (weak_seen.empty() && strong_first.empty()) throw StoreError("lmdb map full and empty");
+  // The value below which the `count` smallest of `values` are.
+  auto cutoff = [](std::vector<std::int64_t>& values, std::size_t count) {
     if (count == 0) return std::numeric_limits<std::int64_t>::min();
-    if (count >= seen.size()) return std::numeric_limits<std::int64_t>::max();
-    std::nth_element(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(count - 1), seen.end());
-    return seen[count - 1] + 1;
+    if (count >= values.size()) return std::numeric_limits<std::int64_t>::max();
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(count - 1), values.end());
+    return values[count - 1] + 1;
   };
   const std::int64_t weak_cutoff = cutoff(weak_seen, std::min(target, weak_seen.size()));
-  const std::int64_t strong_cutoff = cutoff(strong_seen, target - std::min(target, weak_seen.size()));
-  evicted_ += remove_if([&](const Record& r) { return r.last_seen < (r.weak() ? weak_cutoff : strong_cutoff); });
+  const std::int64_t strong_cutoff = cutoff(strong_first, target - std::min(target, weak_seen.size()));
+  evicted_ += remove_if([&](const Record& r) {
+    return r.weak() ? r.last_seen < weak_cutoff : -r.first_seen < strong_cutoff;
+  });
 }
 
 void LmdbStore::make_room() {

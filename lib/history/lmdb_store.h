@@ -14,9 +14,10 @@
 // The map starts at 64 MiB and doubles when full, up to MaxMapBytes; there,
 // whenever more than four fifths are in use before a write (records, the change
 // log, a forget), a tenth of the records is removed to make room (evicted()
-// counts them): weak ones first (Record::weak: one transaction, or never TLS,
-// what one-off sender domains leave), the oldest by last seen, and records with
-// TLS history only when the weak ones are not enough, again the oldest first.
+// counts them): weak ones first (Record::weak: never TLS, or seen within one
+// day, what invented sender domains leave), the least recently seen first, and
+// records with TLS history only when the weak ones are not enough, the youngest
+// relationships (latest first seen) first.
 // Other processes (`report`) may read while the daemon writes.
 #pragma once
 
@@ -61,7 +62,7 @@ class LmdbStore final : public Store {
   // whole) until it fits, making room in between (make_room); throws StoreError.
   void write_with_room(const std::function<int()>& write);
   void make_room();
-  void evict_oldest();  // a tenth of the records: weak ones first, then the oldest by last seen
+  void evict_oldest();  // a tenth of the records: weak ones first, then the youngest relationships
   // Removes the records `old` says; returns how many.
   std::size_t remove_if(const std::function<bool(const Record&)>& old);
 

@@ -41,6 +41,8 @@ inline constexpr std::size_t ProtocolSlots = 8;
 
 // How long a weak record (Record::weak) is kept after it was last seen, at most.
 inline constexpr std::int64_t WeakRetentionSeconds = 30 * 86400;
+// A record seen over less than this (first to last seen) is weak.
+inline constexpr std::int64_t WeakSpanSeconds = 86400;
 
 struct Record {
   std::int64_t first_seen = 0;
@@ -58,9 +60,11 @@ struct Record {
   [[nodiscard]] std::uint64_t tls() const;  // every TLS transaction, unknown spellings included
   [[nodiscard]] std::uint64_t total() const { return plaintext() + tls(); }
   [[nodiscard]] bool empty() const { return total() == 0; }
-  // Little evidence: one transaction, or never TLS (what one-off sender domains
-  // leave). Such records expire sooner (WeakRetention) and are evicted first.
-  [[nodiscard]] bool weak() const { return total() < 2 || tls() == 0; }
+  // Little evidence: never TLS, or seen within one day only (what invented
+  // sender domains leave: a client can make a key's transactions in one
+  // session, not on two days). Such records expire sooner (WeakRetention) and
+  // are evicted first.
+  [[nodiscard]] bool weak() const { return tls() == 0 || last_seen - first_seen < WeakSpanSeconds; }
   // Transactions that a floor of `floor` would have refused (plaintext included).
   [[nodiscard]] std::uint64_t below(tls::TlsVersion floor) const;
   [[nodiscard]] std::optional<tls::TlsVersion> best_version() const;

@@ -21,9 +21,9 @@ constexpr std::array<const char*, 17> Fields = {"f",  "l",  "c0", "c1", "c2", "c
 
 // Adds one chunk of a batch, once. KEYS[1] the chunk's marker, KEYS[2..] the
 // records' keys; ARGV[1] the marker's life in seconds (0: no marker, not
-// idempotent), ARGV[2] the records' retention, ARGV[3] a weak record's (one
-// transaction, or never TLS: record.h's weak()), then 17 fields (in Fields
-// order) per record, combined as record.h's combine() does. The marker is set first, in the same script: Redis runs a script
+// idempotent), ARGV[2] the records' retention, ARGV[3] a weak record's (never
+// TLS, or seen over less than ARGV[4] seconds: record.h's weak()), then 17
+// fields (in Fields order) per record, combined as record.h's combine() does. The marker is set first, in the same script: Redis runs a script
 // atomically, so a chunk is applied whole and once, or not at all. Returns 1
 // when applied, 0 when skipped as a repeat.
 constexpr const char* AddScript = R"lua(
@@ -35,7 +35,7 @@ for k = 2, #KEYS do
                          'bl','bt','ab','bs')
   local function old(i) return tonumber(cur[i] or '0') or 0 end
   local new = {}
-  for i = 1, 17 do new[i] = tonumber(ARGV[3 + (k - 2) * 17 + i]) end
+  for i = 1, 17 do new[i] = tonumber(ARGV[4 + (k - 2) * 17 + i]) end
   local out = {}
   local of, nf = old(1), new[1]
   if of == 0 or (nf ~= 0 and nf < of) then out[1] = nf else out[1] = of end
@@ -62,9 +62,9 @@ for k = 2, #KEYS do
   redis.call('HSET', KEYS[k], 'f',out[1],'l',out[2],'c0',out[3],'c1',out[4],'c2',out[5],'c3',out[6],'c4',out[7],
              'c5',out[8],'c6',out[9],'c7',out[10],'b',out[11],'lp',out[12],'d',out[13],
              'bl',out[14],'bt',out[15],'ab',out[16],'bs',out[17])
-  local total = 0
-  for i = 3, 10 do total = total + out[i] end
-  if total < 2 or total == out[3] then
+  local tls = 0
+  for i = 4, 10 do tls = tls + out[i] end
+  if tls == 0 or out[2] - out[1] < tonumber(ARGV[4]) then
     redis.call('EXPIRE', KEYS[k], ARGV[3])
   else
     redis.call('EXPIRE', KEYS[k], ARGV[2])
@@ -266,6 +266,7 @@ void RedisStore::add(const Batch& batch) {
     args.push_back(marker_life);
     args.push_back(ttl);
     args.push_back(weak_ttl);
+    args.push_back(std::to_string(WeakSpanSeconds));
     for (std::size_t i = first; i < end; ++i) {
       for (auto& f : fields_of(batch.deltas[i].second)) args.push_back(std::move(f));
     }

@@ -178,21 +178,25 @@ TEST_CASE("redis store: a key without the history prefix in a SCAN reply is skip
   CHECK(seen == 0);
 }
 
-TEST_CASE("redis store: a weak record (one transaction, or never TLS) expires after 30 days, a peer's after the retention") {
+TEST_CASE("redis store: a weak record (never TLS, or seen within a day) expires after 30 days, a peer's after the retention") {
   RedisServer redis;
   history::RedisStore store(history::StoreAddress::redis("127.0.0.1", static_cast<std::uint16_t>(redis.port()), 0),
                             std::chrono::hours(24 * 90));
+  Record peer = seen(TlsVersion::TLSv1_3, 1, 1000);
+  peer.add(TlsVersion::TLSv1_3, 1000 + 86400);  // seen on two days
   store.add({"", {{"once", seen(TlsVersion::TLSv1_3, 1, 1000)},
+                  {"session", seen(TlsVersion::TLSv1_3, 2, 1000)},  // twice in one session: still weak
                   {"plain", seen(TlsVersion::Plaintext, 5, 1000)},
-                  {"peer", seen(TlsVersion::TLSv1_3, 2, 1000)}}});
+                  {"peer", peer}}});
   auto ttl = [&](const std::string& key) {
     return std::stol(test::run_program(redis.cli({"TTL", std::string(history::RedisStore::Prefix) + key})).out);
   };
   CHECK(ttl("once") > 30 * 86400 - 60);
   CHECK(ttl("once") <= 30 * 86400);
   CHECK(ttl("plain") <= 30 * 86400);
+  CHECK(ttl("session") <= 30 * 86400);
   CHECK(ttl("peer") > 89 * 86400);
-  // Seen again, with TLS: the retention from then on.
-  store.add({"", {{"once", seen(TlsVersion::TLSv1_3, 1, 2000)}}});
+  // Seen again a day later, with TLS: the retention from then on.
+  store.add({"", {{"once", seen(TlsVersion::TLSv1_3, 1, 1000 + 86400)}}});
   CHECK(ttl("once") > 89 * 86400);
 }

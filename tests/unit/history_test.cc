@@ -690,8 +690,10 @@ TEST_CASE("stores: expiry a page at a time, from any point, removes what is old,
     } while (!cursor.empty());
     CHECK(removed == 25);
     CHECK(history::most_recent(*store, 100).size() == 25);
-    // Weak records (one transaction, or never TLS) go at the weak cutoff; a peer with TLS history stays.
-    store->add({"", {{"peer", record_with({{TlsVersion::TLSv1_3, 2}}, 3000)},
+    // Weak records (never TLS, or seen within one day) go at the weak cutoff; a peer with TLS history stays.
+    Record peer = record_with({{TlsVersion::TLSv1_3, 1}}, 3000 - 86400);  // seen on two days
+    peer.add(TlsVersion::TLSv1_3, 3000);
+    store->add({"", {{"peer", peer},
                      {"plain", record_with({{TlsVersion::Plaintext, 5}}, 3000)}}});
     removed = 0;
     CHECK(store->expire_page("", 1000, 2000, 6000, removed).empty());
@@ -800,22 +802,50 @@ TEST_CASE("lmdb: a full map grows, and past its limit the oldest records go") {
   CHECK_FALSE(s.get({"peer-0.example|mx.example"})[0].has_value());
 }
 
-TEST_CASE("lmdb: a full map evicts one-off records first, not an old peer with TLS history") {
+TEST_CASE("lmdb: a full map evicts invented keys first, even with two TLS transactions each, not an old partner") {
+  for (const int per_key : {1, 2}) {  // two: MAIL, RCPT, RSET twice per invented domain in one TLS session
+    CAPTURE(per_key);
+    test::TempDir dir;
+    history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
+    // Last seen before any of the flood, seen over weeks (a partner that writes weekly).
+    Record partner = record_with({{TlsVersion::TLSv1_3, 40}}, 10);
+    partner.add(TlsVersion::TLSv1_3, 30 * 86400);
+    s.add({"partner", {{"partner.example|mx.partner.example", partner}}});
+    std::vector<std::pair<std::string, Record>> batch;
+    for (int i = 0; i < 20000; ++i) {
+      batch.emplace_back("flood-" + std::to_string(i) + ".example|mx.example",
+                         record_with({{TlsVersion::TLSv1_3, per_key}}, 40 * 86400 + i));
+      if (batch.size() == 100) {  // a second's worth, small beside the map (as 16 GiB is beside any batch)
+        s.add({"flood." + std::to_string(i), batch});
+        batch.clear();
+      }
+    }
+    REQUIRE(s.evicted() > 0);
+    CHECK(s.get({"partner.example|mx.partner.example"})[0].has_value());
+    CHECK_FALSE(s.get({"flood-0.example|mx.example"})[0].has_value());  // the least recently seen went
+  }
+}
+
+TEST_CASE("lmdb: among records with TLS history, the youngest relationships go first") {
   test::TempDir dir;
-  history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);  // 1 MiB at most
-  // Last seen before any of the flood (a partner that writes weekly).
-  s.add({"partner", {{"partner.example|mx.partner.example", record_with({{TlsVersion::TLSv1_3, 40}}, 10)}}});
+  history::LmdbStore s(dir.path + "/db", false, std::size_t{1} << 20);
+  Record partner = record_with({{TlsVersion::TLSv1_3, 2}}, 10);  // known since the start, last seen long ago
+  partner.add(TlsVersion::TLSv1_3, 2 * 86400);
+  s.add({"partner", {{"partner.example|mx.partner.example", partner}}});
   std::vector<std::pair<std::string, Record>> batch;
-  for (int i = 0; i < 20000; ++i) {  // one-off sender domains, one TLS transaction each
-    batch.emplace_back("flood-" + std::to_string(i) + ".example|mx.example", record_with({{TlsVersion::TLSv1_3, 1}}, 1000 + i));
-    if (batch.size() == 100) {  // a second's worth, small beside the map (as 16 GiB is beside any batch)
-      s.add({"flood." + std::to_string(i), batch});
+  for (int i = 0; i < 20000; ++i) {  // keys the flood came back to a day later: not weak
+    Record r = record_with({{TlsVersion::TLSv1_3, 1}}, 10 * 86400 + i);
+    r.add(TlsVersion::TLSv1_3, 11 * 86400 + i);
+    batch.emplace_back("kept-" + std::to_string(i) + ".example|mx.example", r);
+    if (batch.size() == 100) {
+      s.add({"kept." + std::to_string(i), batch});
       batch.clear();
     }
   }
   REQUIRE(s.evicted() > 0);
   CHECK(s.get({"partner.example|mx.partner.example"})[0].has_value());
-  CHECK_FALSE(s.get({"flood-0.example|mx.example"})[0].has_value());  // the oldest one-off went
+  CHECK(s.get({"kept-0.example|mx.example"})[0].has_value());          // the oldest of them
+  CHECK_FALSE(s.get({"kept-19000.example|mx.example"})[0].has_value());  // among the youngest
 }
 
 TEST_CASE("lmdb: at the largest map, the change log and forget still work (they make room too)") {
