@@ -5,6 +5,7 @@
 #include <random>
 
 #include "log/kv_line.h"
+#include "util/text.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -178,10 +179,12 @@ std::optional<policy::Failure> HistoryService::observe(const protocol::Request& 
   if (auto loads = tracker_.take_loads(); !loads.empty()) post(Load{std::move(loads)});
   for (auto& r : tracker_.take_rebaselined()) {
     const std::string key = escaped(r.key);
+    // The command, safe to paste: the key as the log spells it (printable, what
+    // the command reads back), in single quotes (the client chose its bytes).
     logger_->warn("history: key={} rebaselined: every transaction since {} was below its best {} "
                   "(downgrade.rebaseline_after {}s); its best is now {}; by hand: tlspolicyd history rebaseline {}",
                   key, history::format_time(r.below_since), version_text(r.best), settings.rebaseline_after.count(),
-                  version_text(r.new_best), key);
+                  version_text(r.new_best), util::shell_quoted(key));
     if (metrics_ != nullptr) metrics_->history_rebaselined();
     rebaselined_.push_back(std::move(r.key));
   }

@@ -34,5 +34,9 @@ inline constexpr std::size_t QuotedEntryBytes = 32;
 // Text another program sent (a server's error reply) for a message: at most
 // `max_bytes` of it, bytes outside printable ASCII and '\\' as \xNN and \\, no quotes.
 [[nodiscard]] std::string printable(std::string_view text, std::size_t max_bytes = 256);
+// `text` as one word for a POSIX shell, whatever it holds: in single quotes,
+// each ' written '\''. (A command the log suggests must not run what a client
+// chose, such as $(...) in a sender domain.)
+[[nodiscard]] std::string shell_quoted(std::string_view text);
 
 }  // namespace tlspolicyd::util

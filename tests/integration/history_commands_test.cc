@@ -236,7 +236,7 @@ TEST_CASE("downgrade.rebaseline_after: 3s lifts a lockout with a warning; 1h doe
       const std::string line = d.wait_for_log("rebaselined");
       CHECK(line.find("warning: history: key=" + Key + " rebaselined: every transaction since ") != std::string::npos);
       CHECK(line.find("was below its best TLSv1.3 (downgrade.rebaseline_after 3s); its best is now none; by hand: "
-                      "tlspolicyd history rebaseline " + Key) != std::string::npos);
+                      "tlspolicyd history rebaseline '" + Key + "'") != std::string::npos);
       // The other hosts follow through the change log; the new baseline is stored.
       d.wait_for_log("record(s) changed in the store");
       CHECK(ask(c, transaction("q.0", "")) == "action=DUNNO\n\n");

@@ -40,3 +40,10 @@ TEST_CASE("text: printable() escapes what another program said, bounded, without
   CHECK(printable(std::string(300, 'x')) == std::string(256, 'x') + "...");
   CHECK(printable("abcdef", 3) == "abc...");
 }
+
+TEST_CASE("text: shell_quoted() makes one inert word for a shell") {
+  CHECK(shell_quoted("partner.example|mx.partner.example") == "'partner.example|mx.partner.example'");
+  CHECK(shell_quoted("x$(id>/tmp/p)`id`;rm") == "'x$(id>/tmp/p)`id`;rm'");
+  CHECK(shell_quoted("it's") == "'it'\\''s'");
+  CHECK(shell_quoted("") == "''");
+}
