@@ -288,6 +288,19 @@ TEST_CASE("adversarial: a symlink swapped in for the new socket file never turns
   CHECK(st.st_gid == 0);
 }
 
+namespace {
+
+// A directory `owner` owns (0755), in `dir` (made 0755 too).
+std::string foreign_directory(const TempDir& dir, const passwd& owner) {
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string foreign = dir.path() + "/foreign";
+  REQUIRE(::mkdir(foreign.c_str(), 0755) == 0);
+  REQUIRE(::chown(foreign.c_str(), owner.pw_uid, owner.pw_gid) == 0);
+  return foreign;
+}
+
+}  // namespace
+
 TEST_CASE("adversarial: started as root, a socket directory others could swap files in is refused, saying why") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: needs root");
@@ -296,10 +309,7 @@ TEST_CASE("adversarial: started as root, a socket directory others could swap fi
   const passwd* other = ::getpwnam("daemon");  // neither root nor the daemon's user (nobody)
   REQUIRE(other != nullptr);
   TempDir dir;
-  ::chmod(dir.path().c_str(), 0755);
-  const std::string foreign = dir.path() + "/foreign";
-  REQUIRE(::mkdir(foreign.c_str(), 0755) == 0);
-  REQUIRE(::chown(foreign.c_str(), other->pw_uid, other->pw_gid) == 0);
+  const std::string foreign = foreign_directory(dir, *other);
   const std::string shared = dir.path() + "/shared";
   REQUIRE(::mkdir(shared.c_str(), 0775) == 0);
   REQUIRE(::chmod(shared.c_str(), 0775) == 0);
@@ -330,10 +340,7 @@ TEST_CASE("adversarial: started as root, an LMDB history in a directory another 
   const passwd* other = ::getpwnam("daemon");  // neither root nor the daemon's user (nobody)
   REQUIRE(other != nullptr);
   TempDir dir;
-  ::chmod(dir.path().c_str(), 0755);
-  const std::string foreign = dir.path() + "/foreign";
-  REQUIRE(::mkdir(foreign.c_str(), 0755) == 0);
-  REQUIRE(::chown(foreign.c_str(), other->pw_uid, other->pw_gid) == 0);
+  const std::string foreign = foreign_directory(dir, *other);
   // Its owner points the files LMDB opens, as root, at root's own.
   const std::string victim = dir.path() + "/root-only";
   REQUIRE(::close(::open(victim.c_str(), O_CREAT | O_WRONLY, 0600)) == 0);
