@@ -313,6 +313,8 @@ void Server::apply_reload(config::LoadResult result) {
     history_->reconfigure(*result.config->downgrade);
   } else if (result.config->downgrade && !history_) {
     logger_->warn("downgrade: was added; TLS history starts after a restart");
+  } else if (history_ && config_->downgrade && !result.config->downgrade) {
+    logger_->warn("downgrade: was removed; TLS history is neither checked nor counted until it is back");
   }
   config_ = std::move(result.config);
   responder_->set_config(config_);

@@ -170,12 +170,9 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
 
 void Tracker::reload(const std::string& key) {
   auto it = entries_.find(key);
-  if (it == entries_.end() || !it->second.ready) return;
-  Entry& e = it->second;
-  // As before the first fetch: the view holds only what is not written yet.
-  e.record = e.delta;
-  e.ready = false;
-  e.gave_up = false;
+  if (it == entries_.end() || !it->second.ready || it->second.reloading) return;
+  // Detection goes on with the view; the delta is held back until the record is here.
+  it->second.reloading = true;
   loads_.push_back(key);
 }
 
@@ -197,8 +194,15 @@ void Tracker::loaded(const std::string& key, const std::optional<Record>& stored
   // Until now the view holds only this entry's own counts, none of them written
   // (take_dirty waits for ready), so the stored record cannot hold them yet.
   Entry& e = it != entries_.end() ? it->second : touch(key, false);
-  if (e.ready) return;
-  if (stored) e.record = combine(*stored, e.record);
+  if (e.reloading) {
+    // The view so far is replaced: the stored record plus what is not written yet.
+    e.record = stored ? combine(*stored, e.delta) : e.delta;
+    e.reloading = false;
+  } else if (e.ready) {
+    return;
+  } else if (stored) {
+    e.record = combine(*stored, e.record);
+  }
   e.ready = true;
   if (!e.earned && ((stored && stored->tls() > 0) || e.record.total() >= 2)) {
     e.earned = true;
@@ -224,16 +228,24 @@ void Tracker::preload(const std::string& key, const Record& stored) {
 void Tracker::unavailable(const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
     auto it = entries_.find(key);
-    if (it == entries_.end()) continue;
+    if (it == entries_.end()) continue;  // evicted meanwhile
     it->second.ready = true;
-    unfetched_.push_back(key);
+    it->second.reloading = false;
+    it->second.unfetched = true;
   }
 }
 
 void Tracker::refetch_unavailable() {
-  std::vector<std::string> keys;
-  keys.swap(unfetched_);
-  for (const auto& key : keys) reload(key);  // gone meanwhile: nothing to do
+  for (auto& [key, e] : entries_) {
+    if (!e.unfetched) continue;
+    e.unfetched = false;
+    reload(key);
+  }
+}
+
+std::size_t Tracker::unavailable_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(entries_.begin(), entries_.end(), [](const auto& kv) { return kv.second.unfetched; }));
 }
 
 std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {
@@ -242,7 +254,7 @@ std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {
   for (auto& key : dirty_keys_) {
     auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.dirty) continue;  // evicted meanwhile
-    if (!it->second.ready && !all) {
+    if ((!it->second.ready || it->second.reloading) && !all) {
       waiting.push_back(std::move(key));
       continue;
     }

@@ -40,9 +40,14 @@
 // first downgrade, Record::below_since), the next transaction rebaselines the
 // key (Record::rebaseline: the last protocol becomes the best) instead of being
 // a downgrade; take_rebaselined() says which keys, and the delta carries the new
-// baseline to the store. reload() drops a key's view when the store's record was
-// changed by hand (history forget, rebaseline): it is fetched again, and what was
-// counted here and not yet written is kept and written.
+// baseline to the store. reload() fetches a key's record again when the store's
+// record was changed elsewhere (history forget, rebaseline, or a change log that
+// was trimmed): detection goes on with the view it has until the record arrives,
+// and what was counted here and not yet written is kept (not written meanwhile,
+// so that the record fetched cannot hold it) and added to it.
+//
+// Memory is the cache's: every per-key mark (unwritten, unavailable, reloading)
+// is a flag of a cached entry and leaves with it.
 #pragma once
 
 #include <array>
@@ -111,9 +116,10 @@ class Tracker {
 
   // The keys rebaselined since the last call.
   std::vector<Rebaselined> take_rebaselined() { return std::exchange(rebaselined_, {}); }
-  // The store's record of `key` was changed by hand: fetch it again (take_loads),
-  // keeping what was counted here and not yet written. A key not cached, or being
-  // fetched, needs nothing. reload_all() does it for every cached key.
+  // The store's record of `key` was changed elsewhere: fetch it again
+  // (take_loads), keeping the view for detection until it arrives and what was
+  // counted here and not yet written. A key not cached, or being fetched, needs
+  // nothing. reload_all() does it for every cached key.
   void reload(const std::string& key);
   void reload_all();
 
@@ -130,6 +136,8 @@ class Tracker {
   // and fetch them again at refetch_unavailable() (the store is back).
   void unavailable(const std::vector<std::string>& keys);
   void refetch_unavailable();
+  // Cached keys waiting for refetch_unavailable().
+  [[nodiscard]] std::size_t unavailable_count() const;
   // What was counted since the last call, per key (deltas, reset here), to be
   // added to the store. Keys whose stored record has not arrived wait for it, so
   // that the record fetched never holds this process's own deltas; unless `all`
@@ -157,6 +165,8 @@ class Tracker {
     bool gave_up = false;  // requests no longer wait for it
     bool dirty = false;    // delta holds something
     bool earned = false;   // TLS in the store's record, or seen in 2 transactions
+    bool reloading = false;  // ready, and its record is being fetched again (reload)
+    bool unfetched = false;  // the store could not answer: fetched again when it is back
     Segment segment = Segment::Probation;
     std::list<std::string>::iterator lru;
   };
@@ -175,7 +185,6 @@ class Tracker {
   std::array<std::list<std::string>, 2> lru_;  // per segment (index()), most recently used first
   std::array<std::uint64_t, 2> evictions_{};
   std::vector<std::string> loads_;
-  std::vector<std::string> unfetched_;  // answered "unavailable": fetched again when the store is back
   std::vector<std::string> dirty_keys_;  // keys that became dirty, for take_dirty()
   // Recent transactions by the hash of their instance: a collision (about 1 in
   // 10^10 at this size) would skip one count, never invent a downgrade.
