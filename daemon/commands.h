@@ -2,7 +2,8 @@
 // commands: the tlspolicyd subcommands (SPEC section 2), each returning its exit
 // code. serve runs the daemon; check and query never open a socket, report and
 // history open the history store (a Redis store is a TCP connection), doctor runs
-// postconf and probes the policy endpoint it finds.
+// postconf and probes the policy endpoint it finds, simulate reads mail logs (and
+// runs postconf).
 #pragma once
 
 #include <optional>
@@ -17,6 +18,7 @@ namespace exit_code {
 inline constexpr int Ok = 0;
 inline constexpr int Usage = 64;
 inline constexpr int DataErr = 65;
+inline constexpr int NoInput = 66;
 inline constexpr int Unavailable = 69;
 inline constexpr int Software = 70;
 inline constexpr int Config = 78;
@@ -55,6 +57,15 @@ struct HistoryArgs {
   std::string file;               // import: a file that export wrote ("-": stdin)
 };
 
+struct SimulateArgs {
+  std::string config_path;
+  bool json = false;
+  std::string since;        // a duration; empty: the whole log
+  std::string postconf = "postconf";  // "none": do not read Postfix's configuration
+  std::size_t top = 10;     // peers shown per rule
+  std::vector<std::string> logs;  // "-": stdin
+};
+
 struct DoctorArgs {
   std::string config_path;
   std::string postconf = "postconf";  // run as POSTCONF -n, -M, -h NAME
@@ -62,6 +73,7 @@ struct DoctorArgs {
 
 int run_serve(const ServeArgs& args);
 int run_doctor(const DoctorArgs& args);
+int run_simulate(const SimulateArgs& args);
 int run_report(const ReportArgs& args);
 int run_history(const HistoryArgs& args);
 int run_check(const std::string& config_path);

@@ -19,7 +19,7 @@ using namespace tlspolicyd::daemon;
 namespace {
 
 bool is_subcommand(std::string_view arg) {
-  for (std::string_view name : {"serve", "check", "query", "report", "history", "doctor"}) {
+  for (std::string_view name : {"serve", "check", "query", "simulate", "report", "history", "doctor"}) {
     if (arg == name) return true;
   }
   return false;
@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
   query_cmd->add_flag("--explain", query.explain, "Show how every rule decided");
   query_cmd->add_flag("--json", query.json, "Print the result as one JSON object");
   query_cmd->add_option("attributes", query.attributes, "Request attributes as NAME=VALUE");
+
+  SimulateArgs simulate;
+  simulate.config_path = default_config;
+  auto* simulate_cmd = app.add_subcommand("simulate", "Replay Postfix's mail log through the rules: what would they refuse?");
+  simulate_cmd->add_option("-c,--config", simulate.config_path, "Configuration file")->capture_default_str();
+  simulate_cmd->add_flag("--json", simulate.json, "Print one JSON object per RCPT, then a summary");
+  simulate_cmd->add_option("--since", simulate.since, "Only log lines within DURATION before now (e.g. 30d)");
+  simulate_cmd->add_option("--postconf", simulate.postconf, "Command to run in place of postconf; none: do not")
+      ->capture_default_str();
+  simulate_cmd->add_option("--top", simulate.top, "Peers shown per rule")->capture_default_str();
+  simulate_cmd->add_option("logs", simulate.logs, "Mail log files (.gz too), - for stdin")->required();
 
   ReportArgs report;
   report.config_path = default_config;
@@ -117,6 +128,7 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return run_serve(serve);
   if (*check_cmd) return run_check(check_config);
   if (*query_cmd) return run_query(query);
+  if (*simulate_cmd) return run_simulate(simulate);
   if (*report_cmd) return run_report(report);
   if (*history_cmd) return run_history(history);
   if (*doctor_cmd) return run_doctor(doctor);

@@ -72,6 +72,8 @@ class Action {
   [[nodiscard]] const std::string& verb() const { return verb_; }
   // The action as written in the configuration.
   [[nodiscard]] const std::string& source() const { return source_; }
+  // Whether its text holds ${var}.
+  [[nodiscard]] bool uses(TemplateVar var) const { return text_.uses(var); }
 
   // The answer for this request; render(out, ...) reuses `out`'s memory.
   void render(Answer& out, const RenderContext& ctx) const;

@@ -62,6 +62,13 @@ class Template {
 
   void render(std::string& out, const RenderContext& ctx) const;
   [[nodiscard]] bool empty() const { return parts_.empty(); }
+  // Whether ${var} appears in it.
+  [[nodiscard]] bool uses(TemplateVar var) const {
+    for (const Part& p : parts_) {
+      if (p.is_var && p.var == var) return true;
+    }
+    return false;
+  }
   // The text as written in the configuration.
   [[nodiscard]] const std::string& source() const { return source_; }
 

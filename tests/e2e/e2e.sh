@@ -60,28 +60,14 @@ PORT_SPAWN=2529    # the policy as a spawn(8) service (README "Without a daemon"
 start_syslog
 debian_internet_site
 
-# The daemon's user, group and socket directory, as the package makes them.
-adduser --system --group --no-create-home --home /nonexistent tlspolicyd >/dev/null
-adduser postfix tlspolicyd >/dev/null
-install -d -o root -g tlspolicyd -m 1770 /var/spool/postfix/tlspolicyd
+daemon_user
 
 # ------------------------------------------------------------ the lab's part
 mkdir -p "$SINK" && chmod 1777 "$SINK"
-# Cyrus SASL as Debian's smtpd reads it: the configuration before the chroot,
-# the sasldb inside it (/etc/sasldb2 from the chroot's point of view).
-mkdir -p /etc/postfix/sasl /var/spool/postfix/etc
-cat > /etc/postfix/sasl/smtpd.conf <<EOF
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-sasldb_path: /etc/sasldb2
-mech_list: PLAIN LOGIN
-EOF
-echo "lab-secret-pw" | saslpasswd2 -p -c -f /etc/sasldb2 -u mx.sandbox.example testuser
-chown root:postfix /etc/sasldb2 && chmod 0640 /etc/sasldb2 && cp -p /etc/sasldb2 /var/spool/postfix/etc/sasldb2
+lab_sasl
 
 postconf -e 'relay_domains = example.test, legal.example.test' 'relay_transport = sink' \
-  'default_transport = error' 'smtpd_tls_loglevel = 1' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
-  'cyrus_sasl_config_path = /etc/postfix/sasl' 'smtpd_policy_service_retry_delay = 1s' \
+  'default_transport = error' 'smtpd_tls_loglevel = 1' 'smtpd_policy_service_retry_delay = 1s' \
   "lab_policy_inet = $(snippet policy-inet)" \
   'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }' \
   'lab_policy_slow = check_policy_service { unix:tlspolicyd/policy.sock, timeout=1s, default_action=DUNNO }' \
@@ -156,19 +142,6 @@ EOF
 mkdir -p /etc/tlspolicyd
 write_config enforce
 "$BIN" check -c /etc/tlspolicyd/tlspolicyd.yaml >/dev/null || exit 1
-# start_daemon N: as tlspolicyd.service starts it (User=tlspolicyd,
-# Group=tlspolicyd and that user's groups, syslog), the Nth time; stderr is
-# kept for sanitizer reports.
-start_daemon() {
-  setpriv --reuid=tlspolicyd --regid=tlspolicyd --init-groups -- \
-    "$BIN" serve -c /etc/tlspolicyd/tlspolicyd.yaml 2>> "$OUT/tlspolicyd.stderr" &
-  DAEMON_PID=$!
-  for _ in $(seq 300); do
-    [ "$(grep -c "tlspolicyd\[.*ready: configuration generation 1 " "$SYSLOG")" -ge "$1" ] && return
-    sleep 0.1
-  done
-  log "tlspolicyd did not start"; cat "$OUT/tlspolicyd.stderr"; tail "$SYSLOG"; exit 1
-}
 start_daemon 1
 sock=/var/spool/postfix/tlspolicyd/policy.sock
 [ "$(stat -c '%U:%G %a' "$sock")" = "tlspolicyd:tlspolicyd 660" ] || { log "socket: $(stat -c '%U:%G %a' "$sock")"; exit 1; }

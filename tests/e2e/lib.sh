@@ -51,11 +51,33 @@ wait_for() {  # FILE TEXT [SECONDS]: wait until FILE contains TEXT (a guard, not
   done
 }
 
-# The machine's system log (journald's stand-in) on /dev/log.
+# The machine's system log (journald's stand-in) on /dev/log. [JOURNAL]: a file
+# where it also writes each line as `journalctl -o short-iso-precise` shows it.
 start_syslog() {
-  python3 "$SRC/tests/e2e/syslog-sink.py" "$SYSLOG" /dev/log &
+  python3 "$SRC/tests/e2e/syslog-sink.py" ${1:+--journal "$1"} "$SYSLOG" /dev/log &
   for _ in $(seq 100); do [ -S /dev/log ] && return; sleep 0.05; done
   log "the syslog stand-in did not start"; exit 1
+}
+
+# The daemon's user, group and socket directory, as the package makes them.
+daemon_user() {
+  adduser --system --group --no-create-home --home /nonexistent tlspolicyd >/dev/null
+  adduser postfix tlspolicyd >/dev/null
+  install -d -o root -g tlspolicyd -m 1770 /var/spool/postfix/tlspolicyd
+}
+
+# start_daemon N: as tlspolicyd.service starts it (User=tlspolicyd,
+# Group=tlspolicyd and that user's groups, syslog), the Nth time; stderr is
+# kept for sanitizer reports.
+start_daemon() {
+  setpriv --reuid=tlspolicyd --regid=tlspolicyd --init-groups -- \
+    "$BIN" serve -c /etc/tlspolicyd/tlspolicyd.yaml 2>> "$OUT/tlspolicyd.stderr" &
+  DAEMON_PID=$!
+  for _ in $(seq 300); do
+    [ "$(grep -c "tlspolicyd\[.*ready: configuration generation 1 " "$SYSLOG")" -ge "$1" ] && return
+    sleep 0.1
+  done
+  log "tlspolicyd did not start"; cat "$OUT/tlspolicyd.stderr"; tail "$SYSLOG"; exit 1
 }
 
 # Postfix as the "Internet Site" answer of debconf configures it.
@@ -77,12 +99,29 @@ EOF
   postconf -F smtp/inet/chroot | grep -q '= y$' || { log "Debian's master.cf does not chroot smtpd"; exit 1; }
 }
 
-# As postfix@-.service: ExecStartPre, then ExecStart.
+# Cyrus SASL as Debian's smtpd reads it: the configuration before the chroot,
+# the sasldb inside it (/etc/sasldb2 from the chroot's point of view); one user,
+# testuser@mx.sandbox.example with password lab-secret-pw.
+lab_sasl() {
+  mkdir -p /etc/postfix/sasl /var/spool/postfix/etc
+  cat > /etc/postfix/sasl/smtpd.conf <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: /etc/sasldb2
+mech_list: PLAIN LOGIN
+EOF
+  echo "lab-secret-pw" | saslpasswd2 -p -c -f /etc/sasldb2 -u mx.sandbox.example testuser
+  chown root:postfix /etc/sasldb2 && chmod 0640 /etc/sasldb2 && cp -p /etc/sasldb2 /var/spool/postfix/etc/sasldb2
+  postconf -e 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' 'cyrus_sasl_config_path = /etc/postfix/sasl'
+}
+
+# As postfix@-.service: ExecStartPre, then ExecStart. [LOG]: where Postfix logs
+# (its maillog_file), if not to syslog.
 start_postfix() {
   /usr/lib/postfix/configure-instance.sh - > "$OUT/postfix-start.log" 2>&1 &&
     postmulti -i - -p start >> "$OUT/postfix-start.log" 2>&1 ||
     { log "Postfix would not start:"; cat "$OUT/postfix-start.log"; tail -20 "$SYSLOG"; exit 1; }
-  wait_for "$SYSLOG" "daemon started" || { log "Postfix's master did not start"; exit 1; }
+  wait_for "${1:-$SYSLOG}" "daemon started" || { log "Postfix's master did not start"; exit 1; }
   wait_port 25
 }
 # Postfix's master logs each reload; new smtpd processes have the new settings.

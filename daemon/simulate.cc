@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+// simulate: replays Postfix's mail log through the configuration's rules
+// (maillog/simulation.h) and prints, per rule, what it would refuse or warn about,
+// or (--json) one JSON object per RCPT and a summary.
+//
+// Logs are read in the order given, each streamed through a 1 MiB buffer (zlib
+// reads a gzip file and a plain one alike; "-" is stdin); a line longer than
+// MaxLine is skipped and counted. Postfix's configuration (postconf, for the
+// services' ports and policy_context) is read when postconf runs; otherwise those
+// facts are unknown. On a terminal, stderr shows the progress every 256 MiB of log.
+// Exit 0; 64 usage; 66 a log that cannot be read; 78 a bad configuration.
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "commands.h"
+#include "config/config_loader.h"
+#include "config/duration.h"
+#include "json.h"
+#include "log/kv_line.h"
+#include "maillog/log_line.h"
+#include "maillog/simulation.h"
+#include "maillog/transactions.h"
+#include "postconf_reader.h"
+#include "privileges.h"
+
+namespace tlspolicyd::daemon {
+namespace {
+
+constexpr std::size_t BufferBytes = 1 << 20;
+constexpr std::size_t MaxLine = 64 * 1024;
+constexpr std::uint64_t ProgressEvery = 256ull << 20;  // bytes of log
+
+std::optional<std::uint16_t> port_of(std::string_view name) {
+  const std::string n(name);
+  servent* s = ::getservbyname(n.c_str(), "tcp");  // /etc/services, as master(8) reads it
+  if (s == nullptr) return std::nullopt;
+  return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(s->s_port)));
+}
+
+std::string rfc3339(std::int64_t t, std::uint32_t micros) {
+  const auto tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (micros != 0) {
+    std::snprintf(buf, sizeof buf, ".%06u", micros);
+    out += buf;
+  }
+  return out + "Z";
+}
+
+Json null_if_empty(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Json rcpt_json(const maillog::Rcpt& r, const maillog::Verdict& v) {
+  Json o;
+  o["time"] = rfc3339(r.time, r.micros);
+  o["service"] = r.service;
+  o["queue_id"] = null_if_empty(r.queue_id);
+  o["client_address"] = r.client_address;
+  o["client_name"] = r.client_name;
+  o["sender"] = r.sender;
+  o["recipient"] = r.recipient;
+  o["helo_name"] = r.helo_known ? Json(r.helo) : Json(nullptr);
+  o["sasl_username"] = r.sasl == maillog::SaslState::User ? null_if_empty(r.sasl_username) : Json(nullptr);
+  o["encryption_protocol"] = r.tls_known ? null_if_empty(r.protocol) : Json(nullptr);
+  o["encryption_cipher"] = r.tls_known ? null_if_empty(r.cipher) : Json(nullptr);
+  if (v.decision) {
+    o["action"] = policy::to_string(v.decision->answer);
+    o["rule"] = v.decision->rule != nullptr ? Json(v.decision->rule->name) : Json(nullptr);
+    o["mode"] = v.decision->rule != nullptr ? Json(policy::to_string(v.decision->mode)) : Json(nullptr);
+  } else {
+    o["action"] = nullptr;
+    o["rule"] = nullptr;
+    o["mode"] = nullptr;
+  }
+  o["cannot_simulate"] = null_if_empty(v.cannot);
+  const std::string_view outcome = maillog::to_string(r.outcome);
+  o["postfix"] = outcome.empty() ? Json(nullptr) : Json(outcome);
+  o["postfix_reply"] = null_if_empty(r.reply);
+  return o;
+}
+
+// The most frequent entries of `counts`, at most `n`, most first.
+std::vector<std::pair<std::string, std::uint64_t>> top(const std::map<std::string, std::uint64_t>& counts,
+                                                        std::size_t n) {
+  std::vector<std::pair<std::string, std::uint64_t>> v(counts.begin(), counts.end());
+  const std::size_t k = std::min(n, v.size());
+  std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(),
+                    [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  v.resize(k);
+  return v;
+}
+
+std::vector<maillog::TlsFailure> top_failures(const std::map<std::string, maillog::TlsFailure>& failures, std::size_t n) {
+  std::vector<maillog::TlsFailure> v;
+  for (const auto& [peer, f] : failures) v.push_back(f);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.count != b.count ? a.count > b.count : a.client_address < b.client_address;
+  });
+  if (v.size() > n) v.resize(n);
+  return v;
+}
+
+// A value from the log for the terminal: escaped as the log escapes it.
+std::string shown(std::string_view s) {
+  std::string out;
+  log::append_escaped(out, s);
+  return out;
+}
+
+std::string_view mode_effect(policy::Mode mode) {
+  switch (mode) {
+    case policy::Mode::Enforce: return "would refuse";
+    case policy::Mode::Warn: return "would warn about";
+    case policy::Mode::Observe: return "would log";
+  }
+  return "";
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+void print_text(const maillog::Simulation& sim, const maillog::Transactions& tx, std::size_t n) {
+  const maillog::Summary& s = sim.summary();
+  const maillog::Totals& t = tx.totals();
+  std::cout << "tlspolicyd simulate: " << t.lines << " lines, " << t.sessions << " sessions, " << t.transactions
+            << " queued messages, " << s.rcpts << " recipients";
+  if (t.first_time != 0) std::cout << " (" << rfc3339(t.first_time, 0) << " to " << rfc3339(t.last_time, 0) << ")";
+  std::cout << "\n";
+  std::vector<std::string> outcomes;
+  for (std::string_view o : {"delivered", "deferred", "bounced", "rejected", "unknown"}) {
+    if (auto it = s.outcomes.find(std::string(o)); it != s.outcomes.end()) {
+      outcomes.push_back(std::string(o) + " " + std::to_string(it->second));
+    }
+  }
+  std::cout << "Postfix: " << (outcomes.empty() ? std::string("no recipient in the log") : join(outcomes, ", "))
+            << "\n\n";
+  for (const maillog::RuleTally& r : s.rules) {
+    std::cout << "rule " << r.name << " (" << policy::to_string(r.mode) << "): ";
+    if (r.rcpts == 0) {
+      std::cout << "nothing\n";
+      continue;
+    }
+    std::cout << mode_effect(r.mode) << " " << r.rcpts << " recipient(s) in " << r.transactions << " transaction(s)";
+    if (r.mode != policy::Mode::Enforce) std::cout << " (enforce would refuse them)";
+    std::cout << "; Postfix accepted " << r.accepted_by_postfix << " of them\n";
+    for (const auto& [peer, count] : top(r.peers, n)) std::cout << "  " << count << "  " << shown(peer) << "\n";
+    if (r.peers.size() > n || r.other_peers > 0) {
+      std::cout << "  ... and " << (r.peers.size() > n ? r.peers.size() - n : 0) + (r.other_peers > 0 ? 1 : 0)
+                << (r.other_peers > 0 ? "+" : "") << " more peer(s)\n";
+    }
+  }
+  std::cout << "default action (" << sim.config().policy.default_action().source() << "): " << s.default_action
+            << " recipient(s)\n";
+  if (s.not_asked > 0) std::cout << "not asked (a service without tlspolicyd): " << s.not_asked << " recipient(s)\n";
+  if (s.cannot > 0) {
+    std::cout << "cannot be simulated: " << s.cannot << " recipient(s)\n";
+    for (const auto& [why, count] : top(s.cannot_reasons, n)) std::cout << "  " << count << "  " << why << "\n";
+  }
+  const auto failures = top_failures(tx.tls_failures(), n);
+  if (!failures.empty()) {
+    std::uint64_t total = 0;
+    for (const auto& [peer, f] : tx.tls_failures()) total += f.count;
+    std::cout << "\nTLS handshakes that failed: " << total << " from " << tx.tls_failures().size()
+              << " peer(s) (a stricter handshake pushes more of them to plaintext)\n";
+    for (const auto& f : failures) std::cout << "  " << f.count << "  " << shown(f.client_name + "[" + f.client_address + "]") << "\n";
+  }
+  std::vector<std::string> notes = {"downgrade detection (the TLS history) is not simulated"};
+  if (t.refused_after_rcpt > 0) {
+    notes.push_back(std::to_string(t.refused_after_rcpt) + " message(s) refused after RCPT (the log names none of their recipients)");
+  }
+  if (t.dropped_transactions > 0) notes.push_back(std::to_string(t.dropped_transactions) + " queue file(s) without a sender");
+  if (t.unparsed_lines > 0) notes.push_back(std::to_string(t.unparsed_lines) + " line(s) in no syslog format");
+  if (sim.services().services.empty()) {
+    notes.push_back("Postfix's configuration was not read: server_port and policy_context are unknown");
+  } else if (sim.services().assumed) {
+    notes.push_back("no smtpd service asks tlspolicyd yet: each is taken as asking it at RCPT");
+  }
+  std::cout << "\nNot in the replay: " << join(notes, "; ") << ".\n";
+}
+
+Json summary_json(const maillog::Simulation& sim, const maillog::Transactions& tx, std::size_t n) {
+  const maillog::Summary& s = sim.summary();
+  const maillog::Totals& t = tx.totals();
+  Json o;
+  o["lines"] = t.lines;
+  o["unparsed_lines"] = t.unparsed_lines;
+  o["sessions"] = t.sessions;
+  o["queued_messages"] = t.transactions;
+  o["recipients"] = s.rcpts;
+  o["first_time"] = t.first_time != 0 ? Json(rfc3339(t.first_time, 0)) : Json(nullptr);
+  o["last_time"] = t.last_time != 0 ? Json(rfc3339(t.last_time, 0)) : Json(nullptr);
+  o["postfix"] = s.outcomes;
+  Json rules = Json::array();
+  for (const maillog::RuleTally& r : s.rules) {
+    Json j;
+    j["name"] = r.name;
+    j["mode"] = policy::to_string(r.mode);
+    j["recipients"] = r.rcpts;
+    j["transactions"] = r.transactions;
+    j["answered"] = r.answered;
+    j["accepted_by_postfix"] = r.accepted_by_postfix;
+    Json peers = Json::array();
+    for (const auto& [peer, count] : top(r.peers, n)) peers.push_back(Json{{"peer", peer}, {"count", count}});
+    j["top_peers"] = std::move(peers);
+    rules.push_back(std::move(j));
+  }
+  o["rules"] = std::move(rules);
+  o["default_action"] = s.default_action;
+  o["not_asked"] = s.not_asked;
+  o["cannot_simulate"] = s.cannot;
+  o["cannot_simulate_reasons"] = s.cannot_reasons;
+  Json failures = Json::array();
+  for (const auto& f : top_failures(tx.tls_failures(), tx.tls_failures().size())) {
+    failures.push_back(Json{{"client_address", f.client_address}, {"client_name", f.client_name}, {"count", f.count}});
+  }
+  o["tls_failures"] = std::move(failures);
+  o["refused_after_rcpt"] = t.refused_after_rcpt;
+  o["postfix_configuration"] = sim.services().services.empty() ? "unknown" : sim.services().assumed ? "assumed" : "read";
+  return Json{{"summary", std::move(o)}};
+}
+
+// Reads one log, line by line, into `on_line`; false (said on stderr) when it cannot be read.
+template <typename OnLine>
+bool read_log(const std::string& path, std::uint64_t& bytes, std::uint64_t& too_long, OnLine on_line) {
+  // O_NONBLOCK: a FIFO named by mistake must not hang the open; a log is a regular file.
+  const int fd = path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st {};
+  std::string why;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+  } else if (path != "-" && !S_ISREG(st.st_mode)) {
+    why = "not a regular file";
+  }
+  if (!why.empty()) {
+    std::cerr << "tlspolicyd simulate: cannot read " << path << ": " << why << "\n";
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  if (path != "-") ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  gzFile gz = ::gzdopen(fd, "rb");
+  if (gz == nullptr) {
+    ::close(fd);
+    std::cerr << "tlspolicyd simulate: cannot read " << path << "\n";
+    return false;
+  }
+  ::gzbuffer(gz, 256 * 1024);
+  std::string buf(BufferBytes, '\0');
+  std::size_t have = 0;
+  bool skipping = false;  // inside a line longer than MaxLine
+  for (;;) {
+    const int n = ::gzread(gz, buf.data() + have, static_cast<unsigned>(buf.size() - have));
+    if (n < 0) {
+      int err = 0;
+      std::cerr << "tlspolicyd simulate: cannot read " << path << ": " << ::gzerror(gz, &err) << "\n";
+      ::gzclose(gz);
+      return false;
+    }
+    bytes += static_cast<std::uint64_t>(n);
+    const std::size_t end = have + static_cast<std::size_t>(n);
+    std::size_t start = 0;
+    for (std::size_t lf; (lf = std::string_view(buf.data() + start, end - start).find('\n')) != std::string_view::npos;) {
+      if (!skipping) on_line(std::string_view(buf.data() + start, lf));
+      skipping = false;
+      start += lf + 1;
+    }
+    have = end - start;
+    if (n == 0) {
+      if (have > 0 && !skipping) on_line(std::string_view(buf.data() + start, have));
+      break;
+    }
+    if (have >= MaxLine) {
+      ++too_long;
+      skipping = true;
+      have = 0;
+    } else {
+      std::memmove(buf.data(), buf.data() + start, have);
+    }
+  }
+  ::gzclose(gz);
+  return true;
+}
+
+}  // namespace
+
+int run_simulate(const SimulateArgs& args) {
+  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
+  for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
+  if (!loaded.config) return exit_code::Config;
+  std::optional<std::int64_t> since;
+  if (!args.since.empty()) {
+    auto d = config::parse_duration(args.since);
+    if (!d) {
+      std::cerr << "tlspolicyd simulate: --since " << args.since << ": not a duration (e.g. 30d, 12h)\n";
+      return exit_code::Usage;
+    }
+    since = static_cast<std::int64_t>(std::time(nullptr)) - d->count();
+  }
+
+  maillog::ServiceMap services;
+  if (args.postconf != "none") {
+    const auto instances = read_instances(args.postconf);
+    if (instances.front().unreadable.empty()) {
+      auto listen = loaded.config->listen;
+      if (listen.empty()) listen.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
+      services = maillog::service_map(instances, listen, port_of);
+    }
+  }
+  maillog::Simulation sim(loaded.config, std::move(services));
+  maillog::Transactions tx([&](const maillog::Rcpt& r) {
+    const maillog::Verdict v = sim.judge(r);
+    sim.count(r, v);
+    if (args.json) std::cout << json_text(rcpt_json(r, v)) << '\n';
+  });
+  maillog::LineParser parser(std::time(nullptr));
+  const bool progress = ::isatty(STDERR_FILENO) == 1;
+  std::uint64_t bytes = 0, too_long = 0, next_progress = ProgressEvery;
+  for (const std::string& path : args.logs) {
+    const bool ok = read_log(path, bytes, too_long, [&](std::string_view line) {
+      auto parsed = parser.parse(line);
+      if (!parsed) {
+        tx.count_unparsed();
+      } else if (!since || parsed->time >= *since) {
+        tx.add(*parsed);
+      }
+      if (progress && bytes >= next_progress) {
+        std::cerr << "\rtlspolicyd simulate: " << (bytes >> 20) << " MiB, " << tx.totals().lines << " lines"
+                  << std::flush;
+        next_progress = bytes + ProgressEvery;
+      }
+    });
+    if (!ok) return exit_code::NoInput;
+  }
+  tx.finish();
+  if (progress && bytes >= ProgressEvery) std::cerr << "\r\033[K" << std::flush;
+  if (too_long > 0) std::cerr << "tlspolicyd simulate: skipped " << too_long << " line(s) longer than 64 KiB\n";
+  if (args.json) {
+    std::cout << json_text(summary_json(sim, tx, args.top)) << '\n';
+  } else {
+    print_text(sim, tx, args.top);
+  }
+  std::cout << std::flush;
+  return std::cout ? exit_code::Ok : exit_code::Software;
+}
+
+}  // namespace tlspolicyd::daemon
