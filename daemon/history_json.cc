@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "history/key.h"
 #include "log/kv_line.h"
 
 namespace tlspolicyd::daemon {
@@ -81,7 +82,9 @@ ParsedRecord parse_record_line(const std::string& line) {
     auto key_it = j.find("key");
     if (key_it == j.end() || !key_it->is_string()) throw std::string("\"key\" is not a string");
     auto key = log::parse_escaped(key_it->get<std::string>());
-    if (!key || key->empty()) throw std::string("\"key\" is not a key as report prints it");
+    if (!key || !history::trackable_key(*key) || *key == history::LmdbChangesName) {
+      throw std::string("\"key\" is not a key as report prints it");
+    }
     Record r;
     r.first_seen = time_field(j, "first_seen");
     r.last_seen = time_field(j, "last_seen");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "history_service.h"
 
+#include <algorithm>
+
 #include <ctime>
 #include <random>
 
@@ -412,35 +414,73 @@ void HistoryService::poll_changes() {
   }
 }
 
+void HistoryService::add_unwritten(const std::vector<std::pair<std::string, history::Record>>& records) {
+  for (const auto& [key, delta] : records) {
+    if (warming_) warming_->stale.insert(key);
+    auto [it, inserted] = unwritten_.try_emplace(key, delta);
+    if (!inserted) it->second = history::combine(it->second, delta);  // deltas add
+  }
+  // Bounded while the store is away: past the cache size, keys go (the first in
+  // key order), and the log says how many.
+  if (unwritten_.size() > settings_.cache_entries) {
+    std::size_t excess = unwritten_.size() - settings_.cache_entries;
+    unwritten_.erase(unwritten_.begin(), std::next(unwritten_.begin(), static_cast<std::ptrdiff_t>(excess)));
+    inbox_.post(Lost{excess});
+  }
+}
+
+std::vector<std::string> HistoryService::take_fetches(std::vector<std::string> keys) {
+  // One store call for every fetch queued (each request posts its own, and a
+  // store across a network answers one round trip at a time), at most LoadPage
+  // keys; the rest is fetched next, behind the jobs waiting. The writes queued
+  // are taken too: they go in before the fetch (the caller flushes), as they
+  // would have in the queue's order.
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      if (auto* write = std::get_if<Write>(&*it)) {
+        add_unwritten(write->records);
+        it = jobs_.erase(it);
+      } else if (auto* other = std::get_if<Load>(&*it); other != nullptr && keys.size() < LoadPage) {
+        keys.insert(keys.end(), std::make_move_iterator(other->keys.begin()),
+                    std::make_move_iterator(other->keys.end()));
+        it = jobs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.size() > LoadPage) {
+    post(Load{{std::make_move_iterator(keys.begin() + LoadPage), std::make_move_iterator(keys.end())}});
+    keys.resize(LoadPage);
+  }
+  return keys;
+}
+
 void HistoryService::work(Job& job) {
   if (auto* barrier = std::get_if<Barrier>(&job)) {
     barrier->reached->set_value();
   } else if (auto* load = std::get_if<Load>(&job)) {
+    std::vector<std::string> keys = take_fetches(std::move(load->keys));
     if (!change_seq_) poll_changes();  // records read from here on are newer than the log's start
+    // What was counted while the store was away goes in first: a record fetched
+    // again after an outage must hold it.
+    flush_unwritten();
     if (store_ready()) {
       try {
-        auto records = store_->get(load->keys);
+        auto records = store_->get(keys);
         store_worked();
-        inbox_.post(Loaded{std::move(load->keys), std::move(records), true});
+        inbox_.post(Loaded{std::move(keys), std::move(records), true});
         return;
       } catch (const history::StoreError& e) {
         store_failed(e.what());
       }
     }
-    inbox_.post(Loaded{std::move(load->keys), {}, false});
+    inbox_.post(Loaded{std::move(keys), {}, false});
   } else if (auto* write = std::get_if<Write>(&job)) {
-    for (auto& [key, delta] : write->records) {
-      if (warming_) warming_->stale.insert(key);
-      auto [it, inserted] = unwritten_.try_emplace(key, delta);
-      if (!inserted) it->second = history::combine(it->second, delta);  // deltas add
-    }
-    // Bounded while the store is away: past the cache size, keys go (the first in
-    // key order), and the log says how many.
-    if (unwritten_.size() > settings_.cache_entries) {
-      std::size_t excess = unwritten_.size() - settings_.cache_entries;
-      unwritten_.erase(unwritten_.begin(), std::next(unwritten_.begin(), static_cast<std::ptrdiff_t>(excess)));
-      inbox_.post(Lost{excess});
-    }
+    add_unwritten(write->records);
     flush_unwritten();
   } else if (auto* expire = std::get_if<Expire>(&job)) {
     if (!store_ready()) return;

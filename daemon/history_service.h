@@ -18,12 +18,15 @@
 // a backoff that doubles from 1 s to MaxBackoff (so a batch that went through
 // before its reply was lost is skipped by the store, never counted twice; see
 // history/store.h); deltas that come meanwhile are added up by key (at most the
-// cache size) and go in the next batch once that one is written. The log
+// cache size) and go in the next batch once that one is written, and before
+// any fetch, so that a record fetched again after an outage holds them. The log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
 // cache size of the most recently seen records ahead (warm start) and expires old
 // ones, then hourly: both read the whole store a page of WarmPage records at a
-// time, and fetches for waiting requests go between pages. A process spawned per
+// time, and fetches for waiting requests go between pages. Fetches queued
+// together go in one store call (at most LoadPage keys): a store across a
+// network answers in one round trip what would take one per request. A process spawned per
 // SMTP session reads nothing ahead and expires one page from a random point.
 //
 // Changes by hand: every tick the worker also reads the store's change log
@@ -65,6 +68,7 @@ namespace tlspolicyd::daemon {
 
 class HistoryService {
  public:
+  static constexpr std::size_t LoadPage = 1000;  // keys per store fetch
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds FlushInterval{1};
   static constexpr std::chrono::seconds ExpireInterval{3600};
@@ -190,6 +194,11 @@ class HistoryService {
   // Worker thread.
   void run();
   void work(Job& job);
+  // `keys` and those of every other fetch queued, without repeats, at most LoadPage
+  // (the rest is posted); the writes queued go to unwritten_.
+  std::vector<std::string> take_fetches(std::vector<std::string> keys);
+  // Adds deltas to unwritten_ (bounded by the cache size; the excess is reported lost).
+  void add_unwritten(const std::vector<std::pair<std::string, history::Record>>& records);
   bool store_ready();
   void store_failed(const std::string& error);
   void store_worked();

@@ -94,4 +94,9 @@ inline constexpr std::size_t MaxKeyBytes = 511;
   return !key.empty() && key.size() <= MaxKeyBytes;
 }
 
+// The name of the LMDB store's change log database, kept in the same name space
+// as the records. No key history_key() makes can equal it (a part's '\\' is
+// escaped, so a key never ends in a single one); `history import` refuses it.
+inline constexpr std::string_view LmdbChangesName = "tlspolicyd-changes\\";
+
 }  // namespace tlspolicyd::history

@@ -46,7 +46,7 @@ class Txn {
 MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
-constexpr const char* ChangesDb = "tlspolicyd-changes\\";
+constexpr const char* ChangesDb = LmdbChangesName.data();  // NUL-terminated: a literal
 
 std::string sequence_key(std::uint64_t n) {
   std::string out(8, '\0');

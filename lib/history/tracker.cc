@@ -79,9 +79,11 @@ void Tracker::evict() {
   }
 }
 
-bool Tracker::first_time(std::string_view instance) {
+bool Tracker::first_time(std::string_view instance, std::string_view key) {
   std::uint64_t id = 14695981039346656037ull;  // FNV-1a, 64 bits on every platform
   for (const char c : instance) id = (id ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  id = (id ^ 0xffu) * 1099511628211ull;  // no byte of an instance: "ab"+"c" is not "a"+"bc"
+  for (const char c : key) id = (id ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   if (!instances_.insert(id).second) return false;
   instance_order_.push_back(id);
   if (instance_order_.size() > RecentTransactions) {
@@ -141,7 +143,7 @@ std::optional<Finding> Tracker::observe(const protocol::Request& request, std::i
     }
   }
 
-  const bool first = first_time(instance);
+  const bool first = first_time(instance, key);
   if (finding) finding->first_in_transaction = first;
   if (first) {
     // The delta counts in the view's baseline (a new one, fetched, starts it afresh).

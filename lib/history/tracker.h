@@ -2,9 +2,10 @@
 // tracker: the in-memory side of the TLS history: a bounded cache of records,
 // downgrade detection, and the lists of what to fetch from and write to the store.
 //
-// Pure and single-threaded: no I/O, no clock (the caller passes `now`). A request
-// counts once per transaction (its `instance`; requests without one, before MAIL,
-// are not counted or checked). A key not in memory has its stored record fetched
+// Pure and single-threaded: no I/O, no clock (the caller passes `now`). A
+// transaction counts once per key (its `instance`: the RCPTs of one message to
+// several recipient domains count once in each domain's key; requests without
+// one, before MAIL, are not counted or checked). A key not in memory has its stored record fetched
 // (take_loads / loaded): lookup() says so, and the caller holds the request back
 // until the record is here or it gives up waiting (give_up); a request observed
 // meanwhile is answered without history, and what was counted is added to the
@@ -178,7 +179,9 @@ class Tracker {
   void use(Entry& e);
   // Demotes protected overflow, then evicts down to the capacity.
   void evict();
-  bool first_time(std::string_view instance);
+  // Whether this is the first request of transaction `instance` for `key` (a
+  // transaction counts once per key: a key on the recipient counts each RCPT's).
+  bool first_time(std::string_view instance, std::string_view key);
 
   Settings settings_;
   std::unordered_map<std::string, Entry> entries_;
@@ -186,7 +189,7 @@ class Tracker {
   std::array<std::uint64_t, 2> evictions_{};
   std::vector<std::string> loads_;
   std::vector<std::string> dirty_keys_;  // keys that became dirty, for take_dirty()
-  // Recent transactions by the hash of their instance: a collision (about 1 in
+  // Recent (transaction, key) pairs by the hash of both: a collision (about 1 in
   // 10^10 at this size) would skip one count, never invent a downgrade.
   std::unordered_set<std::uint64_t> instances_;
   std::deque<std::uint64_t> instance_order_;

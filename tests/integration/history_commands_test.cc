@@ -96,6 +96,13 @@ TEST_CASE("history show, forget, export and import: LMDB and Redis") {
     CHECK(refused.exit_code == 65);
     CHECK(refused.err.find(bad + ":4: \"first_seen\" is not a non-negative integer; nothing imported") != std::string::npos);
     CHECK(run({"history", "export", "-c", empty_cfg}).out == exported.out);
+    // A key no daemon makes, the LMDB change log's own name (review 11: MDB_INCOMPATIBLE, exit 69).
+    const std::string reserved = stores.dir.write(
+        "reserved.jsonl", "{\"key\":\"\\\"tlspolicyd-changes\\\\\\\\\\\"\",\"first_seen\":1,\"last_seen\":1,"
+                          "\"counts\":{\"TLSv1.3\":1},\"best\":\"TLSv1.3\",\"last\":\"TLSv1.3\",\"downgrades\":0}\n");
+    RunResult named = run({"history", "import", "-c", empty_cfg, reserved});
+    CHECK(named.exit_code == 65);
+    CHECK(named.err.find(reserved + ":1: \"key\" is not a key as report prints it; nothing imported") != std::string::npos);
 
     // forget: gone from show, export and report; a missing key is exit 1.
     RunResult forgot = run({"history", "forget", "-c", cfg, Key, "nobody.example|x"});

@@ -3,6 +3,7 @@
 // (The Redis store is tested against a real redis-server in the integration tests.)
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <set>
 
 #include "history/key.h"
@@ -377,6 +378,47 @@ TEST_CASE("tracker: below min_observations plaintext is no downgrade; a lower ve
   CHECK(policy::to_string(f->reason) == "TLSv1.1 below TLSv1.3 seen before");
   q.instance = "old.2";
   CHECK_FALSE(t.observe(q.build(), 22, true));  // exempt
+}
+
+TEST_CASE("tracker: a transaction counts once in each key, one key per recipient domain (review 11)") {
+  // key: [recipient_domain, client]: a message to two domains is a transaction of each.
+  history::Tracker t({{history::KeyPart::RecipientDomain, history::KeyPart::Client}, 3, 100});
+  auto request = [](std::string recipient, std::string protocol, std::string instance) {
+    struct Owned {
+      std::string recipient, protocol, instance;
+      protocol::Request r;
+    };
+    auto o = std::make_shared<Owned>(Owned{std::move(recipient), std::move(protocol), std::move(instance), {}});
+    o->r.set(Attr::Recipient, o->recipient);
+    o->r.set(Attr::ClientName, "mx.partner.example");
+    o->r.set(Attr::ClientAddress, "192.0.2.10");
+    o->r.set(Attr::EncryptionProtocol, o->protocol);
+    o->r.set(Attr::Instance, o->instance);
+    o->r.finalize();
+    return o;
+  };
+  for (int i = 0; i < 5; ++i) {
+    const std::string instance = "t." + std::to_string(i);
+    for (const char* rcpt : {"u@first.example", "u@second.example", "v@second.example"}) {
+      auto q = request(rcpt, "TLSv1.3", instance);
+      (void)t.lookup(q->r);
+      for (const auto& key : t.take_loads()) t.loaded(key, std::nullopt);  // new peers: no stored record
+      (void)t.observe(q->r, 100 + i);
+    }
+  }
+  const std::string first = "first.example|mx.partner.example", second = "second.example|mx.partner.example";
+  REQUIRE(t.find(first) != nullptr);
+  REQUIRE(t.find(second) != nullptr);
+  CHECK(t.find(first)->tls() == 5);
+  CHECK(t.find(second)->tls() == 5);  // was 0: only the first RCPT's key counted; two RCPTs there count once
+  // A plaintext message whose first RCPT goes elsewhere is a downgrade of each key, counted in each.
+  auto elsewhere = request("u@third.example", "", "p.1");
+  (void)t.observe(elsewhere->r, 200);
+  auto to_second = request("u@second.example", "", "p.1");
+  auto f = t.observe(to_second->r, 200);
+  REQUIRE(f.has_value());
+  CHECK(f->first_in_transaction);  // logged and counted as a downgrade
+  CHECK(t.find(second)->downgrades == 1);
 }
 
 TEST_CASE("tracker: an unavailable store lets local history count") {
