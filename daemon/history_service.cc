@@ -430,18 +430,15 @@ void HistoryService::add_unwritten(const std::vector<std::pair<std::string, hist
 }
 
 std::vector<std::string> HistoryService::take_fetches(std::vector<std::string> keys) {
-  // One store call for every fetch queued (each request posts its own, and a
+  // One store call for the fetches queued (each request posts its own, and a
   // store across a network answers one round trip at a time), at most LoadPage
-  // keys; the rest is fetched next, behind the jobs waiting. The writes queued
-  // are taken too: they go in before the fetch (the caller flushes), as they
-  // would have in the queue's order.
+  // keys; the rest is fetched next, behind the jobs waiting. Only those before
+  // the next write: a fetch never overtakes a write of its key's counts.
   {
     std::lock_guard lock(mutex_);
-    for (auto it = jobs_.begin(); it != jobs_.end();) {
-      if (auto* write = std::get_if<Write>(&*it)) {
-        add_unwritten(write->records);
-        it = jobs_.erase(it);
-      } else if (auto* other = std::get_if<Load>(&*it); other != nullptr && keys.size() < LoadPage) {
+    for (auto it = jobs_.begin(); it != jobs_.end() && keys.size() < LoadPage;) {
+      if (std::holds_alternative<Write>(*it)) break;
+      if (auto* other = std::get_if<Load>(&*it)) {
         keys.insert(keys.end(), std::make_move_iterator(other->keys.begin()),
                     std::make_move_iterator(other->keys.end()));
         it = jobs_.erase(it);
@@ -450,8 +447,8 @@ std::vector<std::string> HistoryService::take_fetches(std::vector<std::string> k
       }
     }
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::unordered_set<std::string> seen;  // first come, first fetched: no key order
+  std::erase_if(keys, [&](const std::string& k) { return !seen.insert(k).second; });
   if (keys.size() > LoadPage) {
     post(Load{{std::make_move_iterator(keys.begin() + LoadPage), std::make_move_iterator(keys.end())}});
     keys.resize(LoadPage);
@@ -465,9 +462,6 @@ void HistoryService::work(Job& job) {
   } else if (auto* load = std::get_if<Load>(&job)) {
     std::vector<std::string> keys = take_fetches(std::move(load->keys));
     if (!change_seq_) poll_changes();  // records read from here on are newer than the log's start
-    // What was counted while the store was away goes in first: a record fetched
-    // again after an outage must hold it.
-    flush_unwritten();
     if (store_ready()) {
       try {
         auto records = store_->get(keys);

@@ -18,8 +18,7 @@
 // a backoff that doubles from 1 s to MaxBackoff (so a batch that went through
 // before its reply was lost is skipped by the store, never counted twice; see
 // history/store.h); deltas that come meanwhile are added up by key (at most the
-// cache size) and go in the next batch once that one is written, and before
-// any fetch, so that a record fetched again after an outage holds them. The log
+// cache size) and go in the next batch once that one is written. The log
 // says when the store goes away and when it is back. Requests are answered
 // throughout, by the rules, without history. At start the worker reads up to the
 // cache size of the most recently seen records ahead (warm start) and expires old
@@ -194,8 +193,8 @@ class HistoryService {
   // Worker thread.
   void run();
   void work(Job& job);
-  // `keys` and those of every other fetch queued, without repeats, at most LoadPage
-  // (the rest is posted); the writes queued go to unwritten_.
+  // `keys` and those of the fetches queued before the next write, without
+  // repeats, at most LoadPage (the rest is posted).
   std::vector<std::string> take_fetches(std::vector<std::string> keys);
   // Adds deltas to unwritten_ (bounded by the cache size; the excess is reported lost).
   void add_unwritten(const std::vector<std::pair<std::string, history::Record>>& records);

@@ -178,8 +178,9 @@ void print_text(const maillog::Simulation& sim, const maillog::Transactions& tx,
   if (!failures.empty()) {
     std::uint64_t total = 0;
     for (const auto& [peer, f] : tx.tls_failures()) total += f.count;
+    total += t.other_tls_failures;
     std::cout << "\nTLS handshakes that failed: " << total << " from " << tx.tls_failures().size()
-              << " peer(s) (a stricter handshake pushes more of them to plaintext)\n";
+              << (t.other_tls_failures > 0 ? "+" : "") << " peer(s) (a stricter handshake pushes more of them to plaintext)\n";
     for (const auto& f : failures) std::cout << "  " << f.count << "  " << shown(f.client_name + "[" + f.client_address + "]") << "\n";
   }
   std::vector<std::string> notes = {"downgrade detection (the TLS history) is not simulated"};
@@ -188,6 +189,9 @@ void print_text(const maillog::Simulation& sim, const maillog::Transactions& tx,
   }
   if (t.dropped_transactions > 0) notes.push_back(std::to_string(t.dropped_transactions) + " queue file(s) without a sender");
   if (t.unparsed_lines > 0) notes.push_back(std::to_string(t.unparsed_lines) + " line(s) in no syslog format");
+  if (t.foreign_lines > 0) {
+    notes.push_back(std::to_string(t.foreign_lines) + " smtpd line(s) naming another client than their session's (not taken)");
+  }
   if (sim.services().services.empty()) {
     notes.push_back("Postfix's configuration was not read: server_port and policy_context are unknown");
   } else if (sim.services().assumed) {
@@ -232,6 +236,8 @@ Json summary_json(const maillog::Simulation& sim, const maillog::Transactions& t
     failures.push_back(Json{{"client_address", f.client_address}, {"client_name", f.client_name}, {"count", f.count}});
   }
   o["tls_failures"] = std::move(failures);
+  o["tls_failures_other_peers"] = t.other_tls_failures;
+  o["foreign_lines"] = t.foreign_lines;
   o["refused_after_rcpt"] = t.refused_after_rcpt;
   o["postfix_configuration"] = sim.services().services.empty() ? "unknown" : sim.services().assumed ? "assumed" : "read";
   return Json{{"summary", std::move(o)}};

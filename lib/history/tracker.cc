@@ -256,7 +256,9 @@ std::vector<std::pair<std::string, Record>> Tracker::take_dirty(bool all) {
   for (auto& key : dirty_keys_) {
     auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.dirty) continue;  // evicted meanwhile
-    if ((!it->second.ready || it->second.reloading) && !all) {
+    // Held back until the record (fetched again, for an unfetched one) is here, so
+    // that the record fetched never holds them and they are added to it once.
+    if ((!it->second.ready || it->second.reloading || it->second.unfetched) && !all) {
       waiting.push_back(std::move(key));
       continue;
     }

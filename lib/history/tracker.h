@@ -140,9 +140,10 @@ class Tracker {
   // Cached keys waiting for refetch_unavailable().
   [[nodiscard]] std::size_t unavailable_count() const;
   // What was counted since the last call, per key (deltas, reset here), to be
-  // added to the store. Keys whose stored record has not arrived wait for it, so
-  // that the record fetched never holds this process's own deltas; unless `all`
-  // (at shutdown: every delta goes).
+  // added to the store. Keys whose stored record has not arrived wait for it (a
+  // key the store could not answer, until its refetch), so that the record
+  // fetched never holds this process's own deltas; unless `all` (at shutdown:
+  // every delta goes).
   std::vector<std::pair<std::string, Record>> take_dirty(bool all = false);
 
   [[nodiscard]] std::size_t size() const { return entries_.size(); }

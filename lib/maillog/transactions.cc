@@ -97,15 +97,24 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
     start_session(key, line, e).base.tls_known = true;
     return;
   }
+  Session* s = it == sessions_.end() ? nullptr : &it->second;
+  // A line about another peer than the session's is not the session's (anyone
+  // who can write to the log can add lines under smtpd's name and pid).
+  if (s != nullptr && s->base.tls_known && e.client_address != s->base.client_address) {
+    ++totals_.foreign_lines;
+    return;
+  }
   if (e.kind == EventKind::TlsFailed) {
-    auto& f = tls_failures_[peer_text(e.client_name, e.client_address)];
-    if (f.count++ == 0) {
-      f.client_name = e.client_name;
-      f.client_address = e.client_address;
+    std::string peer = peer_text(e.client_name, e.client_address);
+    if (auto f = tls_failures_.find(peer); f != tls_failures_.end()) {
+      ++f->second.count;
+    } else if (tls_failures_.size() < MaxTlsFailurePeers) {
+      tls_failures_.emplace(std::move(peer), TlsFailure{std::string(e.client_name), std::string(e.client_address), 1});
+    } else {
+      ++totals_.other_tls_failures;
     }
     return;
   }
-  Session* s = it == sessions_.end() ? nullptr : &it->second;
   if (s == nullptr) {
     // The session started before the log: its TLS is not known.
     if (e.kind == EventKind::Disconnect) return;

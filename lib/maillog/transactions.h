@@ -26,8 +26,10 @@
 // from" is not in the log (it started before) has no known TLS; a transaction
 // refused after its recipients were accepted (DATA, a milter, header checks)
 // names none of them; a queue file never removed (still deferred, or held) is
-// given out at finish() with its last status. Memory: the sessions and queue files
-// in flight, never the log; a queue file without a sender for an hour of log time,
+// given out at finish() with its last status; an smtpd line naming another
+// client than its session's "connect from" is not taken (a line forged under
+// smtpd's name and pid). Memory: the sessions and queue files in flight, and at
+// most MaxTlsFailurePeers peers with failed handshakes, never the log; a queue file without a sender for an hour of log time,
 // and a session silent for a day, are dropped (counted).
 #pragma once
 
@@ -85,6 +87,8 @@ struct Totals {
   std::uint64_t dropped_transactions = 0;  // no sender within an hour
   std::uint64_t dropped_sessions = 0;      // no disconnect within a day
   std::uint64_t rcpts = 0;
+  std::uint64_t foreign_lines = 0;       // smtpd lines naming another peer than their session's
+  std::uint64_t other_tls_failures = 0;  // failed handshakes past MaxTlsFailurePeers peers
   std::int64_t first_time = 0, last_time = 0;
 };
 
@@ -96,6 +100,7 @@ struct TlsFailure {
 
 class Transactions {
  public:
+  static constexpr std::size_t MaxTlsFailurePeers = 10000;  // by name; the rest counted together
   using Sink = std::function<void(const Rcpt&)>;
   explicit Transactions(Sink sink) : sink_(std::move(sink)) {}
 

@@ -487,6 +487,7 @@ TEST_CASE("tracker: keys answered 'unavailable' are fetched again when the store
   t.unavailable(t.take_loads());  // the store is down: answered with what is known here
   CHECK_FALSE(t.lookup(q.build()).wait);
   CHECK_FALSE(t.observe(q.build(), 10));
+  CHECK(t.take_dirty().empty());  // held until the record is fetched again (review 11: else it went in after the fetch)
   t.refetch_unavailable();  // back: the stored record (5 TLS transactions) comes in
   CHECK(t.take_loads() == std::vector<std::string>{"partner.example"});
   CHECK_FALSE(t.lookup(q.build()).wait);  // the view answers meanwhile
@@ -496,6 +497,9 @@ TEST_CASE("tracker: keys answered 'unavailable' are fetched again when the store
   REQUIRE(f.has_value());  // the plaintext after it is a downgrade again
   CHECK(f->before.tls() == 5);
   CHECK(f->before.plaintext() == 1);  // the one counted while the store was down, not lost
+  auto dirty = t.take_dirty();
+  REQUIRE(dirty.size() == 1);
+  CHECK(dirty[0].second.plaintext() == 2);  // both plaintext transactions, written once the record is in
   t.refetch_unavailable();
   CHECK(t.take_loads().empty());  // once
 }

@@ -224,3 +224,33 @@ TEST_CASE("maillog: the RCPTs of Postfix's own log file, as the live daemon was 
   for (const auto& r : rcpts) distinct.emplace(r.sender, r.recipient);
   CHECK(distinct.size() == rcpts.size());  // each RCPT once
 }
+
+TEST_CASE("maillog: a line forged under smtpd's name and pid for another client is not the session's (review 12)") {
+  // Any local user can log as postfix/smtpd[PID] (logger, postlog): one TLS line
+  // made the plaintext partner's session TLSv1.3, and the report said its rule
+  // would refuse nothing.
+  std::string log = test::fixture("maillog/maillog_file.log");
+  const std::string connect = "Dec 03 20:33:09 mx postfix/smtpd[1124]: connect from localhost[127.0.0.1]\n";
+  const auto at = log.find(connect, log.find(connect) + 1);  // the plaintext partner's session
+  REQUIRE(at != std::string::npos);
+  log.insert(at + connect.size(), "Dec 03 20:33:09 mx postfix/smtpd[1124]: Anonymous TLS connection established from "
+                                  "x[0.0.0.0]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n");
+  maillog::Transactions* tx = nullptr;
+  const auto rcpts = replay(log, &tx);
+  const auto* plain = find(rcpts, "plain-partner-2@partner-bank.example", "rcpt@example.test");
+  REQUIRE(plain != nullptr);
+  CHECK(plain->protocol.empty());
+  CHECK(tx->totals().foreign_lines == 1);
+}
+
+TEST_CASE("maillog: failed handshakes from ever new addresses cost a bounded map (review 12)") {
+  std::string log;
+  for (int i = 0; i < 12000; ++i) {
+    log += "Dec 03 20:33:09 mx postfix/smtpd[7]: SSL_accept error from unknown[2001:db8::" + std::to_string(i) +
+           "]: -1\n";
+  }
+  maillog::Transactions* tx = nullptr;
+  (void)replay(log, &tx);
+  CHECK(tx->tls_failures().size() == maillog::Transactions::MaxTlsFailurePeers);
+  CHECK(tx->totals().other_tls_failures == 2000);
+}
