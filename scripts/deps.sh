@@ -10,7 +10,7 @@ TLSPOLICYD_BUILD_DEPS=(
   liblmdb-dev libhiredis-dev libsystemd-dev lowdown
 )
 TLSPOLICYD_TEST_DEPS=(
-  doctest-dev redis-server libbenchmark-dev
+  doctest-dev redis-server libbenchmark-dev pflogsumm
 )
 # The second pass of test.sh: clang's AddressSanitizer, UBSan and libFuzzer.
 TLSPOLICYD_SANITIZE_DEPS=(

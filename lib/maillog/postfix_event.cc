@@ -135,7 +135,9 @@ PostfixEvent smtpd_event(string_view msg) {
     if (take_peer(msg, e)) e.kind = EventKind::TlsFailed;
     return e;
   }
-  if (msg.find(" TLS connection established from ") != npos) return tls_established(msg);
+  for (string_view trust : {"Anonymous TLS ", "Trusted TLS ", "Untrusted TLS ", "Verified TLS "}) {
+    if (starts(msg, trust)) return tls_established(msg);
+  }
   if (starts(msg, "NOQUEUE: ")) return smtpd_action({}, msg.substr(9));
   const string_view queue_id = take_queue_id(msg);
   if (queue_id.empty()) return e;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "maillog/transactions.h"
 
+#include <cstdio>
+
 namespace tlspolicyd::maillog {
 namespace {
 
@@ -10,17 +12,20 @@ constexpr std::int64_t SweepEvery = 600;
 constexpr std::size_t MaxRefusedPerSession = 1000;  // smtpd's error limits stop a client long before
 constexpr std::size_t IndexFrom = 16;               // recipients of a queue file before they are indexed
 
-std::string session_key(const LogLine& line) {
-  std::string key(line.host);
+// "host pid", into `key` (reused: no allocation per line).
+const std::string& session_key(std::string& key, const LogLine& line) {
+  key.assign(line.host);
   key += ' ';
-  key += std::to_string(line.pid);
+  char digits[12];
+  const int n = std::snprintf(digits, sizeof digits, "%u", line.pid);
+  key.append(digits, static_cast<std::size_t>(n));
   return key;
 }
 
 // "host instance qid": the instance is the syslog name's first part.
-std::string queue_key(const LogLine& line, std::string_view queue_id) {
+const std::string& queue_key(std::string& key, const LogLine& line, std::string_view queue_id) {
   const auto slash = line.program.find('/');
-  std::string key(line.host);
+  key.assign(line.host);
   key += ' ';
   key += line.program.substr(0, slash);
   key += ' ';
@@ -86,7 +91,7 @@ void Transactions::add(const LogLine& line) {
 }
 
 void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
-  const std::string key = session_key(line);
+  const std::string& key = session_key(session_key_, line);
   auto it = sessions_.find(key);
   if (e.kind == EventKind::Connect) {
     if (it != sessions_.end()) {
@@ -147,7 +152,7 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
       q.base.sasl_method = e.sasl_method;
       q.base.sasl_username = e.sasl_username;
       q.last_time = line.time;
-      queued_.insert_or_assign(queue_key(line, e.queue_id), std::move(q));
+      queued_.insert_or_assign(queue_key(queue_key_, line, e.queue_id), std::move(q));
       return;
     }
     case EventKind::RcptAction: {
@@ -164,7 +169,7 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
       r.reply = e.reply;
       if (!e.queue_id.empty()) {
         // Inside a transaction whose client= line was logged: its SASL is known.
-        if (auto q = queued_.find(queue_key(line, e.queue_id)); q != queued_.end()) {
+        if (auto q = queued_.find(queue_key(queue_key_, line, e.queue_id)); q != queued_.end()) {
           r.sasl = q->second.base.sasl;
           r.sasl_method = q->second.base.sasl_method;
           r.sasl_username = q->second.base.sasl_username;
@@ -177,7 +182,7 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
     }
     case EventKind::Disconnect:
       end_session(*s, true, e.auth_successes);
-      sessions_.erase(key);
+      sessions_.erase(it);
       return;
     default: return;
   }
@@ -212,7 +217,7 @@ void Transactions::end_session(Session& s, bool disconnected, int auth_successes
 }
 
 void Transactions::on_queue(const LogLine& line, const PostfixEvent& e) {
-  auto it = queued_.find(queue_key(line, e.queue_id));
+  auto it = queued_.find(queue_key(queue_key_, line, e.queue_id));
   if (it == queued_.end()) return;  // not from an smtpd of this log (pickup, a bounce, before the log)
   Queued& q = it->second;
   q.last_time = line.time;

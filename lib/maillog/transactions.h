@@ -152,6 +152,7 @@ class Transactions {
   std::unordered_map<std::string, Queued> queued_;     // "host instance qid"
   std::uint64_t seq_ = 0;                              // line number, to order events in a session
   std::uint64_t session_ids_ = 0;
+  std::string session_key_, queue_key_;  // reused for lookups
   std::unordered_set<std::string> tls_programs_;  // services that logged a TLS handshake
   std::int64_t next_sweep_ = 0;
 };
