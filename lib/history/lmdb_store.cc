@@ -251,10 +251,6 @@ std::size_t LmdbStore::remove(const std::vector<std::string>& keys) {
   return n;
 }
 
-std::size_t LmdbStore::expire(std::int64_t cutoff) {
-  return remove_if([&](const Record& r) { return r.last_seen < cutoff; });
-}
-
 std::size_t LmdbStore::remove_if(const std::function<bool(const Record&)>& old) {
   std::vector<std::string> keys;
   scan([&](const std::string& key, const Record& r) {

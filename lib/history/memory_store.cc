@@ -28,10 +28,6 @@ std::size_t MemoryStore::remove(const std::vector<std::string>& keys) {
   return n;
 }
 
-std::size_t MemoryStore::expire(std::int64_t cutoff) {
-  return std::erase_if(records_, [&](const auto& kv) { return kv.second.last_seen < cutoff; });
-}
-
 void MemoryStore::log_changes(const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
     changes_.push_back(key);

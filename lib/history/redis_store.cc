@@ -320,7 +320,6 @@ Changes RedisStore::changes_since(std::optional<std::uint64_t> after) {
   return out;
 }
 
-std::size_t RedisStore::expire(std::int64_t) { return 0; }
 
 std::string RedisStore::scan_page(const std::string& cursor, std::size_t count, const Visit& fn) {
   Reply r = command({"SCAN", cursor.empty() ? "0" : cursor, "MATCH", std::string(Prefix) + "*", "COUNT",

@@ -55,7 +55,6 @@ class RedisStore final : public Store {
   void add(const Batch& batch) override;
   std::size_t remove(const std::vector<std::string>& keys) override;
   // Redis expires records by itself; this removes nothing.
-  std::size_t expire(std::int64_t cutoff) override;
   void log_changes(const std::vector<std::string>& keys) override;
   Changes changes_since(std::optional<std::uint64_t> after) override;
   std::string scan_page(const std::string& cursor, std::size_t count, const Visit& fn) override;

@@ -76,8 +76,6 @@ class Store {
   virtual void add(const Batch& batch) = 0;
   // Removes the records of `keys` (history forget); returns how many there were.
   virtual std::size_t remove(const std::vector<std::string>& keys) = 0;
-  // Removes the records last seen before `cutoff`; returns how many went.
-  virtual std::size_t expire(std::int64_t cutoff) = 0;
   // Appends `keys` to the change log (see above).
   virtual void log_changes(const std::vector<std::string>& keys) = 0;
   // The keys logged after sequence number `after`; nullopt: none, only `last` (a

@@ -37,7 +37,6 @@ class PagedStore final : public history::Store {
   }
   void add(const history::Batch&) override {}
   std::size_t remove(const std::vector<std::string>&) override { return 0; }
-  std::size_t expire(std::int64_t) override { return 0; }
   void log_changes(const std::vector<std::string>&) override {}
   history::Changes changes_since(std::optional<std::uint64_t>) override { return {}; }
   std::string scan_page(const std::string& cursor, std::size_t, const Visit& fn) override {
