@@ -95,8 +95,12 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
   auto it = sessions_.find(key);
   if (e.kind == EventKind::Connect) {
     if (it != sessions_.end()) {
+      ++totals_.reconnected;  // its disconnect line is missing, or this one is forged
       end_session(it->second, false, 0);
       sessions_.erase(it);
+    } else if (sessions_.size() >= MaxSessions) {
+      ++totals_.sessions_over_limit;
+      return;
     }
     ++totals_.sessions;
     start_session(key, line, e).base.tls_known = true;
@@ -123,12 +127,18 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
   if (s == nullptr) {
     // The session started before the log: its TLS is not known.
     if (e.kind == EventKind::Disconnect) return;
+    if (sessions_.size() >= MaxSessions) {
+      ++totals_.sessions_over_limit;
+      return;
+    }
     s = &start_session(key, line, e);
   }
   s->last_time = line.time;
   switch (e.kind) {
     case EventKind::Tls:
-      if (!tls_programs_.contains(std::string(line.program))) tls_programs_.emplace(line.program);
+      if (tls_programs_.size() < MaxTlsPrograms && !tls_programs_.contains(std::string(line.program))) {
+        tls_programs_.emplace(line.program);
+      }
       s->base.protocol = e.protocol;
       s->base.cipher = e.cipher;
       s->base.keysize = e.keysize;

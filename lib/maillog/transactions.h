@@ -29,7 +29,8 @@
 // given out at finish() with its last status; an smtpd line naming another
 // client than its session's "connect from" is not taken (a line forged under
 // smtpd's name and pid). Memory: the sessions and queue files in flight, and at
-// most MaxTlsFailurePeers peers with failed handshakes, never the log; a queue file without a sender for an hour of log time,
+// most MaxTlsFailurePeers peers with failed handshakes (MaxSessions sessions,
+// MaxTlsPrograms services), never the log; a queue file without a sender for an hour of log time,
 // and a session silent for a day, are dropped (counted).
 #pragma once
 
@@ -88,6 +89,8 @@ struct Totals {
   std::uint64_t dropped_sessions = 0;      // no disconnect within a day
   std::uint64_t rcpts = 0;
   std::uint64_t foreign_lines = 0;       // smtpd lines naming another peer than their session's
+  std::uint64_t reconnected = 0;         // "connect from" while the pid's session had not ended
+  std::uint64_t sessions_over_limit = 0; // sessions not kept: MaxSessions in flight
   std::uint64_t other_tls_failures = 0;  // failed handshakes past MaxTlsFailurePeers peers
   std::int64_t first_time = 0, last_time = 0;
 };
@@ -101,6 +104,10 @@ struct TlsFailure {
 class Transactions {
  public:
   static constexpr std::size_t MaxTlsFailurePeers = 10000;  // by name; the rest counted together
+  // Sessions in flight (Postfix runs a hundred smtpd processes by default) and
+  // services seen logging handshakes: past these, lines are counted, not kept.
+  static constexpr std::size_t MaxSessions = 100000;
+  static constexpr std::size_t MaxTlsPrograms = 1000;
   using Sink = std::function<void(const Rcpt&)>;
   explicit Transactions(Sink sink) : sink_(std::move(sink)) {}
 

@@ -254,3 +254,16 @@ TEST_CASE("maillog: failed handshakes from ever new addresses cost a bounded map
   CHECK(tx->tls_failures().size() == maillog::Transactions::MaxTlsFailurePeers);
   CHECK(tx->totals().other_tls_failures == 2000);
 }
+
+TEST_CASE("maillog: sessions that never end cost a bounded map; a second connect is counted (review 13)") {
+  std::string log;
+  for (std::uint32_t pid = 1; pid <= maillog::Transactions::MaxSessions + 500; ++pid) {
+    log += "Dec 03 20:33:09 mx postfix/smtpd[" + std::to_string(pid) +
+           "]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 with cipher X (256/256 bits)\n";
+  }
+  log += "Dec 03 20:33:09 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n";
+  maillog::Transactions* tx = nullptr;
+  (void)replay(log, &tx);
+  CHECK(tx->totals().sessions_over_limit == 500);
+  CHECK(tx->totals().reconnected == 1);
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// maillog_fuzz: a mail log of arbitrary bytes through `simulate`'s pipeline:
+// the line parser, the transactions and the simulation under a configuration with
+// a requirement, a warn rule and a HELO rule.
+//
+// Input: the log itself (the recorded Postfix logs are seeds as they are), split
+// at LF. Checks: every view a LogLine holds lies inside its line; every RCPT given
+// out is counted once (the summary's total is the number given out); the answer
+// of a simulated RCPT is one printable line; an RCPT that cannot be simulated
+// says why; the summary's tallies never exceed the RCPTs.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "config/config_loader.h"
+#include "maillog/log_line.h"
+#include "maillog/simulation.h"
+#include "maillog/transactions.h"
+
+using namespace tlspolicyd;
+
+namespace {
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+bool inside(std::string_view part, std::string_view whole) {
+  return part.empty() || (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+}
+
+const std::shared_ptr<const config::Config>& configuration() {
+  static const auto cfg = [] {
+    auto r = config::load_config_text(R"yaml(
+rules:
+  - name: partner
+    match: { sender_domain: [partner.example, .partner.example] }
+    require: { min_protocol: TLSv1.2, forward_secrecy: true }
+    action: "reject 5.7.1 TLS please (${reason}) ${sender}"
+  - name: helo
+    match: { helo_name: /dynamic/ }
+    mode: warn
+    action: "reject 5.7.1 no ${helo_name}"
+  - name: census
+    require: { min_protocol: TLSv1.3 }
+    mode: observe
+)yaml",
+                                      "fuzz.yaml");
+    check(r.config != nullptr);
+    return r.config;
+  }();
+  return cfg;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view log(reinterpret_cast<const char*>(data), size);
+  maillog::Simulation sim(configuration(), {});
+  std::uint64_t given = 0;
+  maillog::Transactions tx([&](const maillog::Rcpt& r) {
+    ++given;
+    const maillog::Verdict v = sim.judge(r);
+    if (v.decision) {
+      const std::string answer = policy::to_string(v.decision->answer);
+      check(!answer.empty() && answer.size() <= 512);
+      for (const char c : answer) check(c >= 0x20 && c < 0x7f);
+    } else {
+      check(!v.cannot.empty());
+    }
+    sim.count(r, v);
+  });
+  maillog::LineParser parser(1796331600);
+  for (std::size_t pos = 0; pos <= log.size();) {
+    std::size_t lf = log.find('\n', pos);
+    if (lf == std::string_view::npos) lf = log.size();
+    const std::string_view line = log.substr(pos, lf - pos);
+    if (auto parsed = parser.parse(line)) {
+      check(inside(parsed->host, line) && inside(parsed->program, line) && inside(parsed->message, line));
+      check(parsed->micros < 1000000);
+      tx.add(*parsed);
+    } else {
+      tx.count_unparsed();
+    }
+    pos = lf + 1;
+  }
+  tx.finish();
+  const auto& s = sim.summary();
+  check(s.rcpts == given && tx.totals().rcpts == given);
+  check(s.default_action + s.cannot + s.not_asked <= s.rcpts);
+  for (const auto& r : s.rules) check(r.rcpts <= s.rcpts && r.answered <= r.rcpts && r.transactions <= r.rcpts);
+  return 0;
+}
