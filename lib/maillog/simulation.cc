@@ -64,11 +64,13 @@ Simulation::Simulation(std::shared_ptr<const config::Config> config, ServiceMap 
     : config_(std::move(config)), services_(std::move(services)) {
   for (const policy::Rule& rule : config_->policy.rules()) {
     rule_fields_.push_back(fields_of(rule));
+    action_fields_.push_back(fields_of(rule.action));
     RuleTally t;
     t.name = rule.name;
     t.mode = rule.mode;
     summary_.rules.push_back(std::move(t));
   }
+  default_action_fields_ = fields_of(config_->policy.default_action());
 }
 
 Verdict Simulation::judge(const Rcpt& rcpt) const {
@@ -131,12 +133,8 @@ Verdict Simulation::judge(const Rcpt& rcpt) const {
   policy::Decision d = config_->policy.evaluate(r);
   // The rules evaluated: up to an enforce rule that answered, else all of them.
   const auto& rules = config_->policy.rules();
-  std::size_t evaluated = rules.size();
-  if (d.rule != nullptr && d.mode == policy::Mode::Enforce) {
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      if (&rules[i] == d.rule) evaluated = i + 1;
-    }
-  }
+  const auto answering = d.rule != nullptr ? static_cast<std::size_t>(d.rule - rules.data()) : rules.size();
+  const std::size_t evaluated = answering < rules.size() && d.mode == policy::Mode::Enforce ? answering + 1 : rules.size();
   for (std::size_t i = 0; i < evaluated; ++i) {
     if (const std::uint32_t missing = rule_fields_[i] & unknown; missing != 0) {
       v.cannot = "rule " + rules[i].name + " reads " + std::string(first_field(missing)) +
@@ -144,8 +142,8 @@ Verdict Simulation::judge(const Rcpt& rcpt) const {
       return v;
     }
   }
-  const policy::Action& answered = d.rule != nullptr ? d.rule->action : config_->policy.default_action();
-  if (const std::uint32_t missing = fields_of(answered) & unknown; missing != 0) {
+  const std::uint32_t text_fields = answering < rules.size() ? action_fields_[answering] : default_action_fields_;
+  if (const std::uint32_t missing = text_fields & unknown; missing != 0) {
     v.cannot = (d.rule != nullptr ? "rule " + d.rule->name : std::string("the default action")) + "'s text holds " +
                std::string(first_field(missing)) + ", which the log does not carry here";
     return v;

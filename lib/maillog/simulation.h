@@ -84,7 +84,9 @@ class Simulation {
  private:
   std::shared_ptr<const config::Config> config_;
   ServiceMap services_;
-  std::vector<std::uint32_t> rule_fields_;  // per rule: the match::Field bits it reads
+  std::vector<std::uint32_t> rule_fields_;    // per rule: the match::Field bits it reads
+  std::vector<std::uint32_t> action_fields_;  // per rule: those its action's text reads
+  std::uint32_t default_action_fields_ = 0;
   Summary summary_;
 };
 
