@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "maillog/rebuilt_request.h"
 #include "match/key_matcher.h"
 #include "policy/template.h"
 
@@ -10,14 +11,8 @@ namespace tlspolicyd::maillog {
 namespace {
 
 using match::Field;
-using protocol::Attr;
 
-constexpr std::uint32_t bit(Field f) { return 1u << static_cast<unsigned>(f); }
-static_assert(match::FieldCount <= 32);
-
-constexpr std::uint32_t TlsFields = bit(Field::Tls) | bit(Field::EncryptionProtocol) | bit(Field::EncryptionCipher);
-constexpr std::uint32_t CertFields =
-    bit(Field::CcertSubject) | bit(Field::CcertFingerprint) | bit(Field::CcertPubkeyFingerprint);
+constexpr std::uint32_t bit(Field f) { return field_bit(f); }
 
 // The fields a rule reads: its match, and its requirement's TLS and certificate.
 std::uint32_t fields_of(const policy::Rule& rule) {
@@ -81,56 +76,9 @@ Verdict Simulation::judge(const Rcpt& rcpt) const {
     v.cannot = rcpt.service + " does not ask tlspolicyd at RCPT";
     return v;
   }
-  std::uint32_t unknown = bit(Field::ServerAddress) | bit(Field::ReverseClientName);
-  protocol::Request r;
-  r.set(Attr::Request, "smtpd_access_policy");
-  r.set(Attr::ProtocolState, "RCPT");
-  r.set(Attr::ClientAddress, rcpt.client_address);
-  r.set(Attr::ClientName, rcpt.client_name);
-  r.set(Attr::Sender, rcpt.sender);
-  r.set(Attr::Recipient, rcpt.recipient);
-  r.set(Attr::QueueId, rcpt.queue_id);
-  if (rcpt.helo_known) {
-    r.set(Attr::HeloName, rcpt.helo);
-  } else {
-    unknown |= bit(Field::HeloName);
-  }
-  switch (rcpt.sasl) {
-    case SaslState::None: break;
-    case SaslState::User:
-      r.set(Attr::SaslMethod, rcpt.sasl_method);
-      r.set(Attr::SaslUsername, rcpt.sasl_username);
-      break;
-    case SaslState::UnknownUser:
-      r.set(Attr::SaslMethod, "?");  // authenticated: `sasl: true` holds; who and how is unknown
-      unknown |= bit(Field::SaslUsername) | bit(Field::SaslMethod);
-      break;
-  }
-  const std::string keysize = rcpt.keysize > 0 ? std::to_string(rcpt.keysize) : std::string();
-  // No TLS line: plaintext, if the service logs its handshakes.
-  const bool plaintext_known = facts.tls_logged.value_or(rcpt.tls_lines);
-  if (!rcpt.tls_known || (rcpt.protocol.empty() && !plaintext_known)) {
-    unknown |= TlsFields | CertFields;
-  } else {
-    r.set(Attr::EncryptionProtocol, rcpt.protocol);
-    r.set(Attr::EncryptionCipher, rcpt.cipher);
-    r.set(Attr::EncryptionKeysize, keysize);
-    if (rcpt.client_cert) unknown |= CertFields;
-  }
-  const std::string port = facts.port ? std::to_string(*facts.port) : std::string();
-  if (facts.port) {
-    r.set(Attr::ServerPort, port);
-  } else {
-    unknown |= bit(Field::ServerPort);
-  }
-  if (facts.policy_context) {
-    r.set(Attr::PolicyContext, *facts.policy_context);
-  } else {
-    unknown |= bit(Field::PolicyContext);
-  }
-  r.finalize();
-
-  policy::Decision d = config_->policy.evaluate(r);
+  const RebuiltRequest rebuilt(rcpt, facts);
+  const std::uint32_t unknown = rebuilt.unknown();
+  policy::Decision d = config_->policy.evaluate(rebuilt.request());
   // The rules evaluated: up to an enforce rule that answered, else all of them.
   const auto& rules = config_->policy.rules();
   const auto answering = d.rule != nullptr ? static_cast<std::size_t>(d.rule - rules.data()) : rules.size();

@@ -2,17 +2,8 @@
 // simulation: asks a configuration's policy what it would have answered at each
 // RCPT a mail log shows (transactions.h), and sums the answers up per rule.
 //
-// The request is the one Postfix would have sent at RCPT: client address and
-// name, sender, recipient, SASL method and user, the TLS protocol, cipher and key
-// size, and from Postfix's configuration (services.h) the server port and
-// policy_context. What the log does not carry is absent, never guessed, and
-// marked unknown: the server address, the reverse client name, a client
-// certificate's subject and fingerprints, the HELO name except on reject lines,
-// a SASL user the log does not name, the TLS of a session that began before the
-// log or of one without a TLS line from a service that does not log handshakes
-// (smtpd_tls_loglevel 0; without Postfix's configuration: one whose service has
-// not logged a handshake yet), the port and context of a service the
-// configuration does not tell apart.
+// The request is the one Postfix would have sent at RCPT (rebuilt_request.h):
+// what the log does not carry is absent, never guessed, and marked unknown.
 // A request whose answer depends on an unknown value is "cannot be simulated":
 // a rule evaluated for it (up to the one that answered) matches on one, has a
 // requirement on the TLS of a session whose TLS is unknown, or answers a text
