@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#include "maillog/learning.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "history/key.h"
+#include "maillog/rebuilt_request.h"
+
+namespace tlspolicyd::maillog {
+namespace {
+
+// The tracker's settings as the daemon's (history_service.cc), with room for a
+// few windows of new keys, so that nothing counted leaves the cache unwritten.
+history::Tracker::Settings tracker_settings(const config::DowngradeSettings& s) {
+  return history::Tracker::Settings{s.key, s.min_observations, std::max(s.cache_entries, 4 * Learning::Window),
+                                    s.rebaseline_after.count()};
+}
+
+// The match fields a key part reads (its name is the field's; `client` reads the name or the address).
+std::uint32_t fields_of(const std::vector<history::KeyPart>& key) {
+  std::uint32_t out = 0;
+  for (const history::KeyPart part : key) {
+    if (part == history::KeyPart::Client) {
+      out |= field_bit(match::Field::ClientName) | field_bit(match::Field::ClientAddress);
+    } else if (auto field = match::find_field(history::key_part_name(part))) {
+      out |= field_bit(*field);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Learning::Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store)
+    : settings_(settings),
+      services_(std::move(services)),
+      store_(store),
+      key_fields_(fields_of(settings.key)),
+      tracker_(tracker_settings(settings)),
+      older_(tracker_settings(settings)) {}
+
+std::uint64_t Learning::hash_of(const std::string& key) {
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a, the same on every platform
+  for (const char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+void Learning::add(const Rcpt& rcpt) {
+  ++totals_.rcpts;
+  if (rcpt.outcome != Outcome::Delivered && rcpt.outcome != Outcome::Deferred && rcpt.outcome != Outcome::Bounced) {
+    ++totals_.refused;
+    return;
+  }
+  if (services_.find(rcpt.service).asks == false) {
+    ++totals_.not_asked;
+    return;
+  }
+  pending_.push_back(rcpt);
+  if (pending_.size() >= Window) run_window();
+}
+
+void Learning::finish() {
+  if (!pending_.empty()) run_window();
+}
+
+void Learning::run_window() {
+  // The requests of the window, and the keys whose stored records are not read yet.
+  std::deque<RebuiltRequest> requests;  // per pending_ RCPT; a deque: they stay where they were made
+  std::vector<std::size_t> counted;     // which of them are counted
+  std::vector<std::string> keys;        // per counted request
+  std::vector<std::string> unread;
+  for (const Rcpt& rcpt : pending_) {
+    const RebuiltRequest& r = requests.emplace_back(rcpt, services_.find(rcpt.service));
+    if ((r.unknown() & TlsFields) != 0) {
+      ++totals_.tls_unknown;
+      continue;
+    }
+    if ((r.unknown() & key_fields_) != 0) {
+      ++totals_.key_unknown;
+      continue;
+    }
+    std::string key = history::history_key(r.request(), settings_.key);
+    if (!history::trackable_key(key)) {
+      ++totals_.untracked;
+      continue;
+    }
+    if (spans_.try_emplace(hash_of(key)).second) unread.push_back(key);
+    counted.push_back(requests.size() - 1);
+    keys.push_back(std::move(key));
+  }
+
+  if (!unread.empty()) {
+    const auto stored = store_.get(unread);
+    for (std::size_t i = 0; i < unread.size(); ++i) {
+      if (stored[i]) {
+        Span& span = spans_[hash_of(unread[i])];
+        span.first = stored[i]->first_seen;
+        span.last = stored[i]->last_seen;
+      }
+      tracker_.loaded(unread[i], stored[i], true);
+    }
+  }
+
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    const Span& span = spans_[hash_of(keys[i])];
+    const std::int64_t time = pending_[counted[i]].time;
+    const protocol::Request& request = requests[counted[i]].request();
+    if (span.last != 0 && time >= span.first && time <= span.last) {
+      ++totals_.known;
+    } else if (span.last != 0 && time < span.first) {
+      ++totals_.older;
+      count(older_, request, time);
+    } else {
+      count(tracker_, request, time);
+    }
+  }
+  pending_.clear();
+  write(tracker_);
+  write(older_);
+}
+
+void Learning::count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time) {
+  ++totals_.learned_rcpts;
+  if (const auto lookup = tracker.lookup(request); lookup.wait) {
+    // Not in the cache (read before, and evicted since): the store's record, as
+    // this run left it. The older tracker has no store: it starts from nothing.
+    const std::vector<std::string> loads = tracker.take_loads();
+    const auto stored = &tracker == &older_ ? std::vector<std::optional<history::Record>>(loads.size())
+                                            : store_.get(loads);
+    for (std::size_t i = 0; i < loads.size(); ++i) tracker.loaded(loads[i], stored[i], true);
+  }
+  // A match error is no exemption, as in the daemon.
+  const bool exempt = settings_.has_exempt && settings_.exempt.matches(request).yes();
+  if (auto finding = tracker.observe(request, time, exempt); finding && finding->first_in_transaction) {
+    ++totals_.downgrades;
+    if (auto it = downgrade_keys_.find(finding->key); it != downgrade_keys_.end()) {
+      ++it->second;
+    } else if (downgrade_keys_.size() < KeysKept) {
+      downgrade_keys_.emplace(finding->key, 1);
+    }
+  }
+  totals_.rebaselined += tracker.take_rebaselined().size();
+}
+
+void Learning::write(history::Tracker& tracker) {
+  history::Batch batch;  // no id: a tool's one-off write, made idempotent by the spans
+  batch.deltas = tracker.take_dirty();
+  totals_.dropped = tracker_.dropped() + older_.dropped();
+  if (batch.deltas.empty()) return;
+  std::vector<std::string> changed;
+  for (const auto& [key, delta] : batch.deltas) {
+    totals_.transactions += delta.total();
+    Span& span = spans_[hash_of(key)];
+    if (!span.written) ++totals_.keys;
+    span.written = true;
+    changed.push_back(key);
+  }
+  store_.add(batch);
+  store_.log_changes(changed);  // running daemons fetch these records again
+}
+
+}  // namespace tlspolicyd::maillog

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// learning: records the transactions of a mail log (transactions.h) in a TLS
+// history store as the daemon would have counted them (`tlspolicyd history
+// learn`), so that downgrade detection starts with the log's evidence.
+//
+// Each RCPT that Postfix accepted (delivered, deferred or bounced), from a
+// service that asks tlspolicyd (or is assumed to, services.h), is rebuilt as the
+// request the daemon would have been sent (rebuilt_request.h) and counted by a
+// history::Tracker, the daemon's own counting and detection, at the log's time:
+// a transaction counts once per key, the key's stored record is the view,
+// exempt requests are counted and never flagged. Not counted, each in Totals:
+// refused RCPTs (the log does not say whether the policy was asked before the
+// refusal), RCPTs whose TLS, or a part of whose key, the log does not carry,
+// and keys the daemon does not track (history/key.h: trackable_key).
+//
+// Idempotent by time: a key's transactions from its stored record's first to
+// its last seen (as the store held it when this run first read the key) are
+// taken as counted already (learned before, or counted by a daemon) and
+// skipped. Later ones are counted on top of the record, as the daemon would
+// have; earlier ones apart, from no history (a daemon back then had none), and
+// added to the record (record.h: combine; a newer baseline keeps its own
+// fields). So learning the same lines again counts nothing, logs learned in
+// either order add up, and only a log whose time falls inside what the store
+// already covers for a key is taken as learned for it. Limit: a stored window
+// is kept per key by the 64-bit hash of the key (a collision, about 1 in 10^7
+// at a million keys, would skip or count one key's lines wrongly).
+//
+// Works in windows of Window RCPTs: one store read for the window's new keys,
+// one write (and one change-log entry per key written, so running daemons
+// fetch those records again) for what it counted. Memory: the tracker's cache
+// and, per key seen, its window (about 50 bytes), never the log. Store errors
+// are thrown (history::StoreError); what was written before stays, and learning
+// the same log again completes it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/downgrade_settings.h"
+#include "history/store.h"
+#include "history/tracker.h"
+#include "maillog/services.h"
+#include "maillog/transactions.h"
+
+namespace tlspolicyd::maillog {
+
+class Learning {
+ public:
+  static constexpr std::size_t Window = 1000;     // RCPTs per store read and write
+  static constexpr std::size_t KeysKept = 10000;  // keys with downgrades listed by name
+
+  struct Totals {
+    std::uint64_t rcpts = 0;           // every RCPT given
+    std::uint64_t learned_rcpts = 0;   // counted into the history
+    std::uint64_t transactions = 0;    // transactions added to the store (per key)
+    std::uint64_t keys = 0;            // keys written
+    std::uint64_t known = 0;           // RCPTs inside their key's stored record: counted before
+    std::uint64_t older = 0;           // of learned_rcpts: before their key's stored record
+    std::uint64_t refused = 0;         // refused by Postfix (or its outcome unknown)
+    std::uint64_t not_asked = 0;       // a service that does not ask tlspolicyd
+    std::uint64_t tls_unknown = 0;     // the log does not show the session's TLS
+    std::uint64_t key_unknown = 0;     // a part of the key is not in the log (helo_name, ...)
+    std::uint64_t untracked = 0;       // an empty or overlong key (the null sender by sender_domain)
+    std::uint64_t downgrades = 0;      // transactions the daemon would have found downgraded
+    std::uint64_t rebaselined = 0;     // keys rebaselined by downgrade.rebaseline_after
+    std::uint64_t dropped = 0;         // counts lost from the tracker's cache (never, unless a bug)
+  };
+
+  Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store);
+
+  // Takes one RCPT, in the log's order; may read and write the store.
+  void add(const Rcpt& rcpt);
+  // Counts and writes what is left (the end of the logs).
+  void finish();
+
+  [[nodiscard]] const Totals& totals() const { return totals_; }
+  // Keys with downgrades found, and how many (at most KeysKept keys; the rest in totals).
+  [[nodiscard]] const std::map<std::string, std::uint64_t>& downgrade_keys() const { return downgrade_keys_; }
+
+ private:
+  // A key's stored record's time span, as first read; both 0: the store had none.
+  struct Span {
+    std::int64_t first = 0, last = 0;
+    bool written = false;
+  };
+  void run_window();
+  void count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time);
+  void write(history::Tracker& tracker);
+  static std::uint64_t hash_of(const std::string& key);
+
+  const config::DowngradeSettings& settings_;
+  ServiceMap services_;
+  history::Store& store_;
+  std::uint32_t key_fields_ = 0;  // the match fields the key's parts read
+  history::Tracker tracker_;       // on top of the stored records
+  history::Tracker older_;         // before them, from no history
+  std::unordered_map<std::uint64_t, Span> spans_;
+  std::vector<Rcpt> pending_;
+  Totals totals_;
+  std::map<std::string, std::uint64_t> downgrade_keys_;
+};
+
+}  // namespace tlspolicyd::maillog
