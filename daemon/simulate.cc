@@ -3,48 +3,27 @@
 // (maillog/simulation.h) and prints, per rule, what it would refuse or warn about,
 // or (--json) one JSON object per RCPT and a summary.
 //
-// Logs are read in the order given, each streamed through a 1 MiB buffer (zlib
-// reads a gzip file and a plain one alike; "-" is stdin); a line longer than
-// MaxLine is skipped and counted. Postfix's configuration (postconf, for the
-// services' ports and policy_context) is read when postconf runs; otherwise those
-// facts are unknown. On a terminal, stderr shows the progress every 256 MiB of log.
-// Exit 0; 64 usage; 66 a log that cannot be read; 78 a bad configuration.
-#include <fcntl.h>
-#include <netdb.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-
+// Logs and Postfix's configuration are read as maillog_input.h says (postconf
+// for the services' ports and policy_context; when it does not run those facts
+// are unknown). Exit 0; 64 usage; 66 a log that cannot be read; 78 a bad
+// configuration.
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 
 #include "commands.h"
 #include "config/config_loader.h"
-#include "config/duration.h"
 #include "json.h"
 #include "log/kv_line.h"
-#include "maillog/log_line.h"
 #include "maillog/simulation.h"
 #include "maillog/transactions.h"
-#include "postconf_reader.h"
+#include "maillog_input.h"
 #include "privileges.h"
 
 namespace tlspolicyd::daemon {
 namespace {
 
-constexpr std::size_t BufferBytes = 1 << 20;
-constexpr std::size_t MaxLine = 64 * 1024;
-constexpr std::uint64_t ProgressEvery = 256ull << 20;  // bytes of log
-
-std::optional<std::uint16_t> port_of(std::string_view name) {
-  const std::string n(name);
-  servent* s = ::getservbyname(n.c_str(), "tcp");  // /etc/services, as master(8) reads it
-  if (s == nullptr) return std::nullopt;
-  return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(s->s_port)));
-}
+constexpr std::string_view Command = "tlspolicyd simulate";
 
 std::string rfc3339(std::int64_t t, std::uint32_t micros) {
   const auto tt = static_cast<std::time_t>(t);
@@ -249,120 +228,24 @@ Json summary_json(const maillog::Simulation& sim, const maillog::Transactions& t
   return Json{{"summary", std::move(o)}};
 }
 
-// Reads one log, line by line, into `on_line`; false (said on stderr) when it cannot be read.
-template <typename OnLine>
-bool read_log(const std::string& path, std::uint64_t& bytes, std::uint64_t& too_long, OnLine on_line) {
-  // O_NONBLOCK: a FIFO named by mistake must not hang the open; a log is a regular file.
-  const int fd = path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  struct stat st {};
-  std::string why;
-  if (fd < 0 || ::fstat(fd, &st) != 0) {
-    why = std::strerror(errno);
-  } else if (path != "-" && !S_ISREG(st.st_mode)) {
-    why = "not a regular file";
-  }
-  if (!why.empty()) {
-    std::cerr << "tlspolicyd simulate: cannot read " << path << ": " << why << "\n";
-    if (fd >= 0) ::close(fd);
-    return false;
-  }
-  if (path != "-") ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  gzFile gz = ::gzdopen(fd, "rb");
-  if (gz == nullptr) {
-    ::close(fd);
-    std::cerr << "tlspolicyd simulate: cannot read " << path << "\n";
-    return false;
-  }
-  ::gzbuffer(gz, 256 * 1024);
-  std::string buf(BufferBytes, '\0');
-  std::size_t have = 0;
-  bool skipping = false;  // inside a line longer than MaxLine
-  for (;;) {
-    const int n = ::gzread(gz, buf.data() + have, static_cast<unsigned>(buf.size() - have));
-    if (n < 0) {
-      int err = 0;
-      std::cerr << "tlspolicyd simulate: cannot read " << path << ": " << ::gzerror(gz, &err) << "\n";
-      ::gzclose(gz);
-      return false;
-    }
-    bytes += static_cast<std::uint64_t>(n);
-    const std::size_t end = have + static_cast<std::size_t>(n);
-    std::size_t start = 0;
-    for (std::size_t lf; (lf = std::string_view(buf.data() + start, end - start).find('\n')) != std::string_view::npos;) {
-      if (!skipping) on_line(std::string_view(buf.data() + start, lf));
-      skipping = false;
-      start += lf + 1;
-    }
-    have = end - start;
-    if (n == 0) {
-      if (have > 0 && !skipping) on_line(std::string_view(buf.data() + start, have));
-      break;
-    }
-    if (have >= MaxLine) {
-      ++too_long;
-      skipping = true;
-      have = 0;
-    } else {
-      std::memmove(buf.data(), buf.data() + start, have);
-    }
-  }
-  ::gzclose(gz);
-  return true;
-}
-
 }  // namespace
 
 int run_simulate(const SimulateArgs& args) {
   config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
   for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
   if (!loaded.config) return exit_code::Config;
-  std::optional<std::int64_t> since;
-  if (!args.since.empty()) {
-    auto d = config::parse_duration(args.since);
-    if (!d) {
-      std::cerr << "tlspolicyd simulate: --since " << args.since << ": not a duration (e.g. 30d, 12h)\n";
-      return exit_code::Usage;
-    }
-    since = static_cast<std::int64_t>(std::time(nullptr)) - d->count();
-  }
+  const std::optional<std::int64_t> since = since_time(args.since, Command);
+  if (!since) return exit_code::Usage;
+  MailLogs logs(std::string{Command});
+  if (!logs.open(args.logs)) return exit_code::NoInput;
 
-  maillog::ServiceMap services;
-  if (args.postconf != "none") {
-    const auto instances = read_instances(args.postconf);
-    if (instances.front().unreadable.empty()) {
-      auto listen = loaded.config->listen;
-      if (listen.empty()) listen.push_back(std::get<config::ListenAddress>(config::parse_listen_address(config::DefaultListen)));
-      services = maillog::service_map(instances, listen, port_of);
-    }
-  }
-  maillog::Simulation sim(loaded.config, std::move(services));
+  maillog::Simulation sim(loaded.config, postfix_services(args.postconf, *loaded.config));
   maillog::Transactions tx([&](const maillog::Rcpt& r) {
     const maillog::Verdict v = sim.judge(r);
     sim.count(r, v);
     if (args.json) std::cout << json_text(rcpt_json(r, v)) << '\n';
   });
-  maillog::LineParser parser(std::time(nullptr));
-  const bool progress = ::isatty(STDERR_FILENO) == 1;
-  std::uint64_t bytes = 0, too_long = 0, next_progress = ProgressEvery;
-  for (const std::string& path : args.logs) {
-    const bool ok = read_log(path, bytes, too_long, [&](std::string_view line) {
-      auto parsed = parser.parse(line);
-      if (!parsed) {
-        tx.count_unparsed();
-      } else if (!since || parsed->time >= *since) {
-        tx.add(*parsed);
-      }
-      if (progress && bytes >= next_progress) {
-        std::cerr << "\rtlspolicyd simulate: " << (bytes >> 20) << " MiB, " << tx.totals().lines << " lines"
-                  << std::flush;
-        next_progress = bytes + ProgressEvery;
-      }
-    });
-    if (!ok) return exit_code::NoInput;
-  }
-  tx.finish();
-  if (progress && bytes >= ProgressEvery) std::cerr << "\r\033[K" << std::flush;
-  if (too_long > 0) std::cerr << "tlspolicyd simulate: skipped " << too_long << " line(s) longer than 64 KiB\n";
+  if (!logs.read(tx, since)) return exit_code::NoInput;
   if (args.json) {
     std::cout << json_text(summary_json(sim, tx, args.top)) << '\n';
   } else {
