@@ -47,7 +47,7 @@ struct ReportArgs {
 };
 
 // `history SUBCOMMAND`: look at and correct the TLS history store.
-enum class HistoryAction { Show, Forget, Rebaseline, Export, Import };
+enum class HistoryAction { Show, Forget, Rebaseline, Export, Import, Learn };
 [[nodiscard]] std::string_view to_string(HistoryAction action);  // "show", ...
 
 struct HistoryArgs {
@@ -55,6 +55,9 @@ struct HistoryArgs {
   std::string config_path;
   std::vector<std::string> keys;  // show, forget, rebaseline: as report prints them (escaped)
   std::string file;               // import: a file that export wrote ("-": stdin)
+  std::vector<std::string> logs;  // learn: mail logs ("-": stdin)
+  std::string since;              // learn: a duration; empty: the whole log
+  std::string postconf = "postconf";  // learn: "none": do not read Postfix's configuration
 };
 
 struct SimulateArgs {

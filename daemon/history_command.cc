@@ -1,73 +1,43 @@
 // SPDX-License-Identifier: MIT
-// history_command: `tlspolicyd history show|forget|rebaseline|export|import`,
-// an operator's look at and correction of the TLS history store.
+// history_command: `tlspolicyd history show|forget|rebaseline|export|import|
+// learn`, an operator's look at, correction and seeding of the TLS history store.
 //
-// Opens the store the configuration names (LMDB read-write for forget,
-// rebaseline and import, read-only otherwise; Redis over its connection) while
-// the daemon runs. A memory store lives inside the daemon: nothing to do here
-// (exit 69). KEY is spelled as `report` and the log print it (escaped, see
+// Opens the store the configuration names (history_store.h: LMDB read-write for
+// forget, rebaseline, import and learn, read-only otherwise; Redis over its
+// connection; as the daemon's user when started as root) while the daemon runs.
+// KEY is spelled as `report` and the log print it (escaped, see
 // log::parse_escaped); a key spelled plainly is taken as it is.
 // Exit codes: 0; 1 when a key has no record (the other keys are still done);
-// 64 a malformed KEY; 65 an import file that is not what export writes (nothing
-// imported); 69 no history or the store failed; 78 the configuration.
+// 64 a malformed KEY or --since; 65 an import file that cannot be read or is not
+// what export writes (nothing imported); 66 a mail log that cannot be read; 67
+// no such user:; 69 no history or the store failed; 78 the configuration.
 // import ADDS each record to the stored one (as a daemon's delta would be), so
 // importing a file twice counts it twice: import into an empty store, or once.
-// forget, rebaseline and import append the keys to the store's change log
-// (history/store.h): running daemons fetch those records again within seconds.
+// learn counts the transactions of Postfix's logs (maillog/learning.h), once
+// however often it is run. forget, rebaseline, import and learn append the keys
+// to the store's change log (history/store.h): running daemons fetch those
+// records again within seconds.
 #include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 
 #include "commands.h"
-#include "config/config_loader.h"
 #include "history/store.h"
 #include "history/tracker.h"
 #include "history_json.h"
-#include "listener.h"
+#include "history_store.h"
 #include "log/kv_line.h"
-#include "privileges.h"
+#include "maillog/learning.h"
+#include "maillog_input.h"
 
 namespace tlspolicyd::daemon {
 namespace {
 
 using history::Record;
 
-struct Opened {
-  std::unique_ptr<history::Store> store;
-  int exit_code = exit_code::Ok;
-};
-
-std::string prefix(const HistoryArgs& args) { return "tlspolicyd history " + std::string(to_string(args.action)) + ": "; }
-
-Opened open_configured_store(const HistoryArgs& args, bool read_only) {
-  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
-  for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
-  if (!loaded.config) return {nullptr, exit_code::Config};
-  if (!loaded.config->downgrade) {
-    std::cerr << prefix(args) << "the configuration has no downgrade: section, so no TLS history is kept\n";
-    return {nullptr, exit_code::Unavailable};
-  }
-  const auto& settings = *loaded.config->downgrade;
-  if (settings.store.kind == history::StoreAddress::Kind::Memory) {
-    std::cerr << prefix(args)
-              << "the memory store lives inside the daemon; another process cannot read or change it\n";
-    return {nullptr, exit_code::Unavailable};
-  }
-  if (settings.store.kind == history::StoreAddress::Kind::Lmdb) {
-    if (std::string err = unsafe_lmdb_store(settings.store.path, resolve_socket_owner(loaded.config->process));
-        !err.empty()) {
-      std::cerr << prefix(args) << "not opening " << settings.store.to_string() << ": " << err << '\n';
-      return {nullptr, exit_code::Unavailable};
-    }
-  }
-  try {
-    return {history::open_store(settings.store, settings.retention, read_only), exit_code::Ok};
-  } catch (const history::StoreError& e) {
-    std::cerr << prefix(args) << e.what() << '\n';
-    return {nullptr, exit_code::Unavailable};
-  }
-}
+std::string command(const HistoryArgs& args) { return "tlspolicyd history " + std::string(to_string(args.action)); }
+std::string prefix(const HistoryArgs& args) { return command(args) + ": "; }
 
 std::string shown(const std::string& key) {
   std::string out;
@@ -174,13 +144,15 @@ int export_all(history::Store& store) {
   return exit_code::Ok;
 }
 
-int import_file(const HistoryArgs& args, history::Store& store) {
+// The records of an export file (nullopt, said: a file that cannot be read, or a
+// line that is not what export writes).
+std::optional<history::Batch> read_import(const HistoryArgs& args) {
   std::ifstream file;
   if (args.file != "-") {
     file.open(args.file);
     if (!file) {
       std::cerr << prefix(args) << "cannot read " << args.file << '\n';
-      return exit_code::DataErr;
+      return std::nullopt;
     }
   }
   std::istream& in = args.file == "-" ? std::cin : file;
@@ -191,10 +163,14 @@ int import_file(const HistoryArgs& args, history::Store& store) {
     ParsedRecord parsed = parse_record_line(line);
     if (!parsed.record) {
       std::cerr << prefix(args) << args.file << ":" << number << ": " << parsed.error << "; nothing imported\n";
-      return exit_code::DataErr;
+      return std::nullopt;
     }
     batch.deltas.push_back(std::move(*parsed.record));
   }
+  return batch;
+}
+
+int import_batch(history::Store& store, const history::Batch& batch) {
   if (!batch.deltas.empty()) {
     store.add(batch);
     std::vector<std::string> keys;
@@ -203,6 +179,69 @@ int import_file(const HistoryArgs& args, history::Store& store) {
   }
   std::cout << "imported " << batch.deltas.size() << " record(s)\n";
   return exit_code::Ok;
+}
+
+void print_learned(const maillog::Learning& learning, const maillog::Totals& read, const std::string& store) {
+  const maillog::Learning::Totals& t = learning.totals();
+  std::cout << "tlspolicyd history learn: " << read.lines << " lines, " << read.transactions << " queued messages, "
+            << t.rcpts << " recipients";
+  if (read.first_time != 0) {
+    std::cout << " (" << history::format_time(read.first_time) << " to " << history::format_time(read.last_time) << ")";
+  }
+  std::cout << "\nlearned " << t.transactions << " transaction(s) of " << t.keys << " key(s) into " << store;
+  if (t.older > 0) std::cout << " (" << t.older << " recipient(s) older than their key's record)";
+  std::cout << "\n";
+  std::vector<std::pair<std::uint64_t, std::string_view>> skipped = {
+      {t.known, "already in the store (learned before, or counted by a daemon)"},
+      {t.expired, "older than downgrade.retention"},
+      {t.refused, "refused by Postfix (the policy may not have been asked)"},
+      {t.not_asked, "from a service that does not ask tlspolicyd"},
+      {t.tls_unknown, "whose TLS the log does not show"},
+      {t.key_unknown, "whose key (downgrade.key) the log does not carry"},
+      {t.untracked, "whose key is not tracked (empty, or too long)"},
+  };
+  std::string line;
+  for (const auto& [count, why] : skipped) {
+    if (count == 0) continue;
+    line += (line.empty() ? "" : "; ") + std::to_string(count) + " recipient(s) " + std::string(why);
+  }
+  if (!line.empty()) std::cout << "not learned: " << line << "\n";
+  if (t.downgrades > 0) {
+    std::cout << "downgrades the daemon would have found: " << t.downgrades << " transaction(s)\n";
+    std::vector<std::pair<std::string, std::uint64_t>> keys(learning.downgrade_keys().begin(),
+                                                            learning.downgrade_keys().end());
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (keys.size() > 10) keys.resize(10);
+    for (const auto& [key, count] : keys) std::cout << "  " << count << "  " << shown(key) << "\n";
+  }
+  if (t.rebaselined > 0) std::cout << "rebaselined (downgrade.rebaseline_after): " << t.rebaselined << " key(s)\n";
+  if (t.dropped > 0) std::cout << "lost from the cache before written: " << t.dropped << " (a bug: please report)\n";
+}
+
+// learn: the logs' transactions into the store (maillog/learning.h). The logs
+// are opened and postconf run before the store is (as the daemon's user).
+int learn(const HistoryArgs& args, const config::Config& config) {
+  const std::optional<std::int64_t> since = since_time(args.since, command(args));
+  if (!since) return exit_code::Usage;
+  MailLogs logs(command(args));
+  if (!logs.open(args.logs)) return exit_code::NoInput;
+  maillog::ServiceMap services = postfix_services(args.postconf, config);
+  OpenedStore opened = open_history_store(config, prefix(args), false);
+  if (!opened.store) return opened.exit_code;
+  maillog::Learning learning(*config.downgrade, std::move(services), *opened.store, std::time(nullptr));
+  maillog::Transactions tx([&](const maillog::Rcpt& r) { learning.add(r); });
+  try {
+    if (!logs.read(tx, since)) return exit_code::NoInput;
+    learning.finish();
+  } catch (const history::StoreError& e) {
+    std::cerr << prefix(args) << e.what() << "; what was written stays, and learning the same logs again completes it\n";
+    return exit_code::Unavailable;
+  }
+  print_learned(learning, tx.totals(), config.downgrade->store.to_string());
+  std::cout << std::flush;
+  return std::cout ? exit_code::Ok : exit_code::Software;
 }
 
 }  // namespace
@@ -214,6 +253,7 @@ std::string_view to_string(HistoryAction action) {
     case HistoryAction::Rebaseline: return "rebaseline";
     case HistoryAction::Export: return "export";
     case HistoryAction::Import: return "import";
+    case HistoryAction::Learn: return "learn";
   }
   return "?";
 }
@@ -228,8 +268,16 @@ int run_history(const HistoryArgs& args) {
     }
     keys.push_back(std::move(*key));
   }
+  const HistoryConfig loaded = load_history_config(args.config_path, prefix(args));
+  if (!loaded.config) return loaded.exit_code;
+  if (args.action == HistoryAction::Learn) return learn(args, *loaded.config);
+  std::optional<history::Batch> imported;
+  if (args.action == HistoryAction::Import) {
+    imported = read_import(args);  // before the store: as the user who ran the command
+    if (!imported) return exit_code::DataErr;
+  }
   const bool writes = args.action != HistoryAction::Show && args.action != HistoryAction::Export;
-  Opened opened = open_configured_store(args, !writes);
+  OpenedStore opened = open_history_store(*loaded.config, prefix(args), !writes);
   if (!opened.store) return opened.exit_code;
   try {
     switch (args.action) {
@@ -237,7 +285,8 @@ int run_history(const HistoryArgs& args) {
       case HistoryAction::Forget: return forget(args, *opened.store, keys);
       case HistoryAction::Rebaseline: return rebaseline(args, *opened.store, keys);
       case HistoryAction::Export: return export_all(*opened.store);
-      case HistoryAction::Import: return import_file(args, *opened.store);
+      case HistoryAction::Import: return import_batch(*opened.store, *imported);
+      case HistoryAction::Learn: break;
     }
   } catch (const history::StoreError& e) {
     std::cerr << prefix(args) << e.what() << '\n';

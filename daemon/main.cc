@@ -99,13 +99,19 @@ int main(int argc, char** argv) {
         HistorySub{HistoryAction::Forget, "Remove the record of each KEY (running daemons drop it within 5 s)"},
         HistorySub{HistoryAction::Rebaseline, "Accept each KEY's last protocol as its best (running daemons follow)"},
         HistorySub{HistoryAction::Export, "Print every record as JSON Lines"},
-        HistorySub{HistoryAction::Import, "Add the records of FILE (what export wrote) to the store"}}) {
+        HistorySub{HistoryAction::Import, "Add the records of FILE (what export wrote) to the store"},
+        HistorySub{HistoryAction::Learn, "Count the transactions of Postfix's mail logs into the store, once"}}) {
     const std::string name(to_string(sub.action));
     auto* cmd = history_cmd->add_subcommand(name, sub.help);
     cmd->add_option("-c,--config", history.config_path, "Configuration file")->capture_default_str();
     cmd->callback([&history, action = sub.action] { history.action = action; });
     if (sub.action == HistoryAction::Import) {
       cmd->add_option("file", history.file, "A file that export wrote, - for stdin")->required();
+    } else if (sub.action == HistoryAction::Learn) {
+      cmd->add_option("--since", history.since, "Only log lines within DURATION before now (e.g. 30d)");
+      cmd->add_option("--postconf", history.postconf, "Command to run in place of postconf; none: do not")
+          ->capture_default_str();
+      cmd->add_option("logs", history.logs, "Mail log files (.gz too), - for stdin")->required();
     } else if (sub.action != HistoryAction::Export) {
       cmd->add_option("keys", history.keys, "Keys as report prints them")->required();
     }

@@ -4,8 +4,8 @@
 // One row per peer key (first and last seen, transactions in plaintext and with
 // TLS, best and last protocol, downgrades), then the answer to "if TLS, or TLS 1.2,
 // were required from everyone, which peers and how much of their mail would be
-// refused". Reads the store the configuration names, read-only for LMDB, while the
-// daemon runs. A memory store lives inside the daemon: nothing to report.
+// refused". Reads the store the configuration names (history_store.h), read-only
+// for LMDB, while the daemon runs.
 // Keys are chosen by SMTP clients (a sender's domain, a HELO name): the table
 // writes them escaped as the log does (log::append_escaped: a key with a space,
 // a quote, a backslash or a byte outside printable ASCII is quoted, such bytes as
@@ -16,12 +16,10 @@
 #include <iostream>
 
 #include "commands.h"
-#include "listener.h"
-#include "privileges.h"
-#include "config/config_loader.h"
 #include "config/duration.h"
 #include "history/store.h"
 #include "history/tracker.h"
+#include "history_store.h"
 #include "json.h"
 #include "log/kv_line.h"
 
@@ -62,18 +60,8 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
 }  // namespace
 
 int run_report(const ReportArgs& args) {
-  config::LoadResult loaded = config::load_config_file(args.config_path, file_owners());
-  for (const auto& e : loaded.errors) std::cerr << e.to_string() << '\n';
-  if (!loaded.config) return exit_code::Config;
-  if (!loaded.config->downgrade) {
-    std::cerr << "tlspolicyd report: the configuration has no downgrade: section, so no TLS history is kept\n";
-    return exit_code::Unavailable;
-  }
-  const auto& settings = *loaded.config->downgrade;
-  if (settings.store.kind == history::StoreAddress::Kind::Memory) {
-    std::cerr << "tlspolicyd report: the memory store lives inside the daemon; nothing to read here\n";
-    return exit_code::Unavailable;
-  }
+  const HistoryConfig loaded = load_history_config(args.config_path, "tlspolicyd report: ");
+  if (!loaded.config) return loaded.exit_code;
   std::int64_t since = 0;
   if (!args.since.empty()) {
     auto d = config::parse_duration(args.since);
@@ -83,18 +71,11 @@ int run_report(const ReportArgs& args) {
     }
     since = static_cast<std::int64_t>(std::time(nullptr)) - d->count();
   }
-
-  if (settings.store.kind == history::StoreAddress::Kind::Lmdb) {
-    if (std::string err = unsafe_lmdb_store(settings.store.path, resolve_socket_owner(loaded.config->process));
-        !err.empty()) {
-      std::cerr << "tlspolicyd report: not opening " << settings.store.to_string() << ": " << err << '\n';
-      return exit_code::Unavailable;
-    }
-  }
   std::vector<std::pair<std::string, Record>> peers;
+  OpenedStore opened = open_history_store(*loaded.config, "tlspolicyd report: ", true);
+  if (!opened.store) return opened.exit_code;
   try {
-    auto store = history::open_store(settings.store, settings.retention, true);
-    store->scan([&](const std::string& key, const Record& r) {
+    opened.store->scan([&](const std::string& key, const Record& r) {
       if (r.last_seen >= since) peers.emplace_back(key, r);
       return true;
     });
@@ -130,7 +111,7 @@ int run_report(const ReportArgs& args) {
 
   if (args.json) {
     Json out;
-    out["store"] = settings.store.to_string();
+    out["store"] = loaded.config->downgrade->store.to_string();
     Json rows = Json::array();
     for (const auto& [key, r] : peers) {
       Json row;

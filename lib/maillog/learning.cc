@@ -32,10 +32,12 @@ std::uint32_t fields_of(const std::vector<history::KeyPart>& key) {
 
 }  // namespace
 
-Learning::Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store)
+Learning::Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store,
+                   std::int64_t now)
     : settings_(settings),
       services_(std::move(services)),
       store_(store),
+      oldest_(now - settings.retention.count()),
       key_fields_(fields_of(settings.key)),
       tracker_(tracker_settings(settings)),
       older_(tracker_settings(settings)) {}
@@ -48,6 +50,10 @@ std::uint64_t Learning::hash_of(const std::string& key) {
 
 void Learning::add(const Rcpt& rcpt) {
   ++totals_.rcpts;
+  if (rcpt.time < oldest_) {
+    ++totals_.expired;
+    return;
+  }
   if (rcpt.outcome != Outcome::Delivered && rcpt.outcome != Outcome::Deferred && rcpt.outcome != Outcome::Bounced) {
     ++totals_.refused;
     return;

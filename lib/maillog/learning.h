@@ -9,7 +9,8 @@
 // history::Tracker, the daemon's own counting and detection, at the log's time:
 // a transaction counts once per key, the key's stored record is the view,
 // exempt requests are counted and never flagged. Not counted, each in Totals:
-// refused RCPTs (the log does not say whether the policy was asked before the
+// RCPTs older than downgrade.retention (the store would expire them), refused
+// RCPTs (the log does not say whether the policy was asked before the
 // refusal), RCPTs whose TLS, or a part of whose key, the log does not carry,
 // and keys the daemon does not track (history/key.h: trackable_key).
 //
@@ -60,6 +61,7 @@ class Learning {
     std::uint64_t keys = 0;            // keys written
     std::uint64_t known = 0;           // RCPTs inside their key's stored record: counted before
     std::uint64_t older = 0;           // of learned_rcpts: before their key's stored record
+    std::uint64_t expired = 0;         // older than downgrade.retention
     std::uint64_t refused = 0;         // refused by Postfix (or its outcome unknown)
     std::uint64_t not_asked = 0;       // a service that does not ask tlspolicyd
     std::uint64_t tls_unknown = 0;     // the log does not show the session's TLS
@@ -70,7 +72,8 @@ class Learning {
     std::uint64_t dropped = 0;         // counts lost from the tracker's cache (never, unless a bug)
   };
 
-  Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store);
+  // `settings` must outlive the Learning; `now` is the time the retention counts back from.
+  Learning(const config::DowngradeSettings& settings, ServiceMap services, history::Store& store, std::int64_t now);
 
   // Takes one RCPT, in the log's order; may read and write the store.
   void add(const Rcpt& rcpt);
@@ -95,6 +98,7 @@ class Learning {
   const config::DowngradeSettings& settings_;
   ServiceMap services_;
   history::Store& store_;
+  std::int64_t oldest_ = 0;        // RCPTs before it are past the retention
   std::uint32_t key_fields_ = 0;  // the match fields the key's parts read
   history::Tracker tracker_;       // on top of the stored records
   history::Tracker older_;         // before them, from no history

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Integration: `tlspolicyd history show|forget|rebaseline|export|import` on LMDB
-// and a real redis-server, alone and beside a running daemon.
+// Integration: `tlspolicyd history show|forget|rebaseline|export|import|learn` on
+// LMDB and a real redis-server, alone and beside a running daemon.
 #include <doctest/doctest.h>
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <ctime>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -255,4 +261,107 @@ TEST_CASE("downgrade.rebaseline_after: 3s lifts a lockout with a warning; 1h doe
       CHECK(show.out.find("baseline:     20") != std::string::npos);
     }
   }
+}
+
+namespace {
+
+// Postfix's recorded log file (tests/fixtures/maillog) with every stamp moved to
+// two minutes ago, local time as Postfix writes it: within any retention.
+std::string recent_log() {
+  std::ifstream in(std::string(TLSPOLICYD_SOURCE_DIR) + "/tests/fixtures/maillog/maillog_file.log");
+  REQUIRE(in);
+  const std::time_t then = std::time(nullptr) - 120;
+  std::tm tm{};
+  ::localtime_r(&then, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%b %d %H:%M:%S", &tm);
+  std::string out;
+  for (std::string line; std::getline(in, line);) out += stamp + line.substr(15) + "\n";
+  return out;
+}
+
+// The transactions report --json counts in the store.
+std::string report_transactions(const std::string& cfg) {
+  RunResult r = run({"report", "-c", cfg, "--json"});
+  REQUIRE(r.exit_code == 0);
+  const auto at = r.out.find("],\"transactions\":");  // the total, after the peers
+  REQUIRE(at != std::string::npos);
+  return r.out.substr(at + 2, r.out.find_first_of(",}", at + 2) - at - 2);
+}
+
+}  // namespace
+
+TEST_CASE("history learn: Postfix's log learned twice counts each transaction once, and the daemon then answers "
+          "the learned peer's plaintext as a downgrade (LMDB and Redis)") {
+  Stores stores;
+  const std::string log = stores.dir.write("mail.log", recent_log());
+  for (const bool redis : {false, true}) {
+    CAPTURE(redis);
+    const std::string store = redis ? stores.redis_url(3) : "lmdb:" + stores.dir.path() + "/learned";
+    const std::string sock = stores.dir.path() + "/learn.sock";
+    // Two TLS transactions are what the log holds of the partner bank.
+    const std::string cfg = stores.dir.write("l.yaml", config(sock, store, "  min_observations: 2\n"));
+
+    RunResult first = run({"history", "learn", "-c", cfg, "--postconf", "none", log});
+    CHECK(first.exit_code == 0);
+    CHECK(first.err.empty());
+    CHECK(first.out.find("learned 14 transaction(s) of 5 key(s) into " + store + "\n") != std::string::npos);
+    CHECK(first.out.find("not learned: 8 recipient(s) refused by Postfix") != std::string::npos);
+    RunResult second = run({"history", "learn", "-c", cfg, "--postconf", "none", log});
+    CHECK(second.exit_code == 0);
+    CHECK(second.out.find("learned 0 transaction(s) of 0 key(s)") != std::string::npos);
+    CHECK(second.out.find("not learned: 16 recipient(s) already in the store") != std::string::npos);
+    CHECK(report_transactions(cfg) == "\"transactions\":14");
+    RunResult partner = run({"history", "show", "-c", cfg, "partner-bank.example|localhost"});
+    CHECK(partner.out.find("plaintext:    0\nTLS:          2\nper protocol: TLSv1.2=1 TLSv1.3=1\nbest:         TLSv1.3\n") !=
+          std::string::npos);
+
+    Daemon d({"-c", cfg});
+    Client c = Client::unix_socket(sock);
+    const std::string answer =
+        ask(c, request({{"instance", "live.1"}, {"sender", "x@partner-bank.example"}, {"client_name", "localhost"},
+                        {"client_address", "127.0.0.1"}}));
+    CHECK(answer == "action=DEFER 4.7.0 Possible TLS downgrade: localhost[127.0.0.1] used stronger TLS before; please "
+                    "try again later\n\n");
+    d.signal(SIGTERM);
+    CHECK(d.wait_exit() == 0);
+  }
+}
+
+TEST_CASE("history learn: a log that cannot be read writes nothing; a bad --since; as root, the store is the daemon "
+          "user's") {
+  TempDir dir;
+  const std::string log = dir.write("mail.log", recent_log());
+  const std::string store = dir.path() + "/h";
+  const std::string cfg = dir.write("c.yaml", config(dir.path() + "/p.sock", "lmdb:" + store));
+  RunResult missing = run({"history", "learn", "-c", cfg, "--postconf", "none", log, dir.path() + "/no-such.log"});
+  CHECK(missing.exit_code == 66);
+  CHECK(missing.err.find("tlspolicyd history learn: cannot read " + dir.path() + "/no-such.log") != std::string::npos);
+  struct stat st {};
+  CHECK(::stat(store.c_str(), &st) != 0);  // the store was not even opened
+  CHECK(run({"history", "learn", "-c", cfg, "--since", "soon", log}).exit_code == 64);
+
+  if (::geteuid() != 0) return;
+  REQUIRE(::chmod(dir.path().c_str(), 0711) == 0);  // as /var/lib: others may pass
+  // As the package lays it out: the state directory is the daemon user's (0700),
+  // the log root's alone (0600). The daemon's user must be able to open what learn made.
+  const std::string state = dir.path() + "/state";
+  REQUIRE(::mkdir(state.c_str(), 0700) == 0);
+  const passwd* nobody = ::getpwnam("nobody");
+  REQUIRE(nobody != nullptr);
+  REQUIRE(::chown(state.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+  REQUIRE(::chmod(log.c_str(), 0600) == 0);
+  const std::string as_user =
+      dir.write("u.yaml", "user: nobody\n" + config(dir.path() + "/p.sock", "lmdb:" + state + "/history"));
+  RunResult learned = run({"history", "learn", "-c", as_user, "--postconf", "none", log});
+  CHECK(learned.exit_code == 0);
+  CHECK(learned.out.find("learned 14 transaction(s)") != std::string::npos);
+  for (const char* name : {"/history/data.mdb", "/history/lock.mdb"}) {
+    CAPTURE(name);
+    REQUIRE(::stat((state + name).c_str(), &st) == 0);
+    CHECK(st.st_uid == nobody->pw_uid);
+  }
+  // report and show, as root, reach it there too.
+  CHECK(run({"report", "-c", as_user}).exit_code == 0);
+  CHECK(run({"history", "show", "-c", as_user, "partner-bank.example|localhost"}).exit_code == 0);
 }

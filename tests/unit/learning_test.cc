@@ -21,6 +21,10 @@ using maillog::Rcpt;
 namespace {
 
 constexpr std::string_view Key = "partner.example|mx.partner.example";
+// The learning's clock: the default retention (90 days) back from it covers every time here.
+constexpr std::int64_t Now = 100000;
+// The recorded logs' day, 2026-12-03.
+constexpr std::int64_t Recorded = 1796331600;
 
 // A delivered RCPT from the partner at `time`, in transaction `queue_id`.
 Rcpt rcpt(std::int64_t time, std::string protocol, std::string queue_id, std::string recipient = "a@example.org") {
@@ -48,8 +52,9 @@ config::DowngradeSettings settings(std::uint32_t min_observations = 3) {
 }
 
 Learning::Totals learn(history::Store& store, const std::vector<Rcpt>& rcpts,
-                       const config::DowngradeSettings& s = settings(), maillog::ServiceMap services = {}) {
-  Learning learning(s, std::move(services), store);
+                       const config::DowngradeSettings& s = settings(), maillog::ServiceMap services = {},
+                       std::int64_t now = Now) {
+  Learning learning(s, std::move(services), store, now);
   for (const auto& r : rcpts) learning.add(r);
   learning.finish();
   return learning.totals();
@@ -65,7 +70,7 @@ history::Record stored(history::Store& store, std::string_view key) {
 std::vector<Rcpt> replay(const std::string& text) {
   std::vector<Rcpt> got;
   maillog::Transactions tx([&](const Rcpt& r) { got.push_back(r); });
-  maillog::LineParser parser(1796331600);  // 2026-12-03, the recorded day
+  maillog::LineParser parser(Recorded);
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (auto parsed = parser.parse(line)) tx.add(*parsed);
@@ -124,7 +129,7 @@ TEST_CASE("learning: each transaction counted once per key, and the same lines l
 TEST_CASE("learning: a downgrade in the log is found as the daemon would have found it") {
   history::MemoryStore store;
   const config::DowngradeSettings s = settings();
-  Learning learning(s, {}, store);
+  Learning learning(s, {}, store, Now);
   for (const Rcpt& r : {rcpt(1000, "TLSv1.3", "Q1"), rcpt(2000, "TLSv1.3", "Q2"), rcpt(3000, "TLSv1.3", "Q3"),
                         rcpt(4000, "", "Q4"), rcpt(4000, "", "Q4", "b@example.org"), rcpt(5000, "TLSv1.2", "Q5")}) {
     learning.add(r);
@@ -202,7 +207,7 @@ TEST_CASE("learning: more keys than a window and a small cache lose nothing") {
 TEST_CASE("learning: Postfix's recorded log, learned twice, counts each accepted transaction once") {
   history::MemoryStore store;
   const auto rcpts = replay(test::fixture("maillog/maillog_file.log"));
-  const auto first = learn(store, rcpts);
+  const auto first = learn(store, rcpts, settings(), {}, Recorded);
   CHECK(first.transactions > 0);
   CHECK(first.refused > 0);
   // The partner bank over TLS 1.3 and TLS 1.2 (ECDHE), delivered; its plaintext and static-RSA RCPTs were refused.
@@ -216,7 +221,12 @@ TEST_CASE("learning: Postfix's recorded log, learned twice, counts each accepted
     return true;
   });
   CHECK(total == first.transactions);
-  const auto again = learn(store, rcpts);
+  const auto again = learn(store, rcpts, settings(), {}, Recorded);
   CHECK(again.transactions == 0);
   CHECK(again.known == first.learned_rcpts);
+  // 90 days later, past the retention, nothing of it is learned.
+  history::MemoryStore later;
+  const auto past = learn(later, rcpts, settings(), {}, Recorded + 91 * 86400);
+  CHECK(past.transactions == 0);
+  CHECK(past.expired == past.rcpts);
 }
