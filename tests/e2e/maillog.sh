@@ -224,4 +224,44 @@ grep -q "^TLS handshakes that failed: 1 from 1 peer" "$OUT/simulate.txt" || prob
 if grep -q "cannot be simulated" "$OUT/simulate.txt"; then problems+=("some RCPT could not be simulated"); fi
 [ ${#problems[@]} -eq 0 ] || cat "$OUT/simulate.txt"
 verdict simulate-report
+
+# ------------------------------------------- history learn, then the daemon
+# Both logs learned (round 1's first), twice, as root into the default store in
+# the state directory as the service's StateDirectory= makes it: the second run
+# counts nothing, the store is the daemon user's, report counts each transaction
+# once. Then the daemon on that store defers the partner bank's plaintext (4 TLS
+# transactions learned) as a downgrade, through Postfix.
+install -d -o tlspolicyd -g tlspolicyd -m 0700 /var/lib/tlspolicyd
+cat > /etc/tlspolicyd/tlspolicyd.yaml <<EOF
+user: tlspolicyd
+$(snippet tlspolicyd-socket)
+log: { decisions: all }
+rules: []
+downgrade: { mode: enforce }
+EOF
+for run in 1 2; do
+  "$BIN" history learn -c /etc/tlspolicyd/tlspolicyd.yaml "$JOURNAL" "$MAILLOG" > "$OUT/learn-$run.txt" 2>&1 ||
+    problems+=("history learn (run $run) exited $?: $(cat "$OUT/learn-$run.txt")")
+done
+learned=$(sed -n 's/^learned \([0-9]*\) transaction.*/\1/p' "$OUT/learn-1.txt")
+[ "${learned:-0}" -gt 0 ] || problems+=("the first learn learned nothing: $(cat "$OUT/learn-1.txt")")
+grep -q "^learned 0 transaction(s) of 0 key(s)" "$OUT/learn-2.txt" ||
+  problems+=("the second learn counted again: $(cat "$OUT/learn-2.txt")")
+"$BIN" report -c /etc/tlspolicyd/tlspolicyd.yaml --json > "$OUT/report.json" 2>&1
+reported=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["transactions"])' "$OUT/report.json")
+[ "$reported" = "$learned" ] || problems+=("report counts $reported transactions, learn $learned")
+"$BIN" history show -c /etc/tlspolicyd/tlspolicyd.yaml 'partner-bank.example|localhost' > "$OUT/partner.txt" 2>&1
+grep -q "^TLS:          4$" "$OUT/partner.txt" || problems+=("the partner's record: $(cat "$OUT/partner.txt")")
+[ "$(stat -c %U /var/lib/tlspolicyd/history/data.mdb)" = tlspolicyd ] || problems+=("the store is not tlspolicyd's")
+verdict learn
+start_daemon 2
+start_postfix "$MAILLOG"
+send downgrade 25 downgrade@partner-bank.example rcpt@example.test
+replied downgrade "4.7.0 <rcpt@example.test>: Recipient address rejected: Possible TLS downgrade: localhost[127.0.0.1]"
+not_queued downgrade
+daemon_logged "downgrade=detected" "key=partner-bank.example|localhost"
+verdict learn-downgrade
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+stop_postfix
 summary
