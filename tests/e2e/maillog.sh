@@ -224,12 +224,23 @@ grep -q "^TLS handshakes that failed: 1 from 1 peer" "$OUT/simulate.txt" || prob
 if grep -q "cannot be simulated" "$OUT/simulate.txt"; then problems+=("some RCPT could not be simulated"); fi
 [ ${#problems[@]} -eq 0 ] || cat "$OUT/simulate.txt"
 verdict simulate-report
+# The README's snippet as pasted; journalctl stands in for the journal (the
+# sandbox has none) with round 1's log as journalctl -o short-iso shows it.
+mkdir -p /tmp/standin
+printf '#!/bin/sh\nexec cat %s\n' "$JOURNAL" > /tmp/standin/journalctl
+chmod 755 /tmp/standin/journalctl
+ln -sf "$BIN" /tmp/standin/tlspolicyd
+export PATH=/tmp/standin:$PATH
+run_snippet simulate
+grep -q "^rule partner-senders (enforce): would refuse [1-9]" /tmp/snippet-simulate.out ||
+  problems+=("the simulate snippet: $(cat /tmp/snippet-simulate.out)")
+verdict simulate-snippet
 
 # ------------------------------------------- history learn, then the daemon
-# Both logs learned (round 1's first), twice, as root into the default store in
-# the state directory as the service's StateDirectory= makes it: the second run
-# counts nothing, the store is the daemon user's, report counts each transaction
-# once. Then the daemon on that store defers the partner bank's plaintext (4 TLS
+# Round 1's log learned by the README's snippet, then both logs, twice, as root
+# into the default store in the state directory as the service's
+# StateDirectory= makes it: the second run counts round 2 only, the third
+# nothing; the store is the daemon user's; report counts each transaction once. Then the daemon on that store defers the partner bank's plaintext (4 TLS
 # transactions learned) as a downgrade, through Postfix.
 install -d -o tlspolicyd -g tlspolicyd -m 0700 /var/lib/tlspolicyd
 cat > /etc/tlspolicyd/tlspolicyd.yaml <<EOF
@@ -239,14 +250,20 @@ log: { decisions: all }
 rules: []
 downgrade: { mode: enforce }
 EOF
-for run in 1 2; do
+run_snippet history-learn  # round 1's log, through the journalctl stand-in
+cp /tmp/snippet-history-learn.out "$OUT/learn-1.txt"
+for run in 2 3; do
   "$BIN" history learn -c /etc/tlspolicyd/tlspolicyd.yaml "$JOURNAL" "$MAILLOG" > "$OUT/learn-$run.txt" 2>&1 ||
     problems+=("history learn (run $run) exited $?: $(cat "$OUT/learn-$run.txt")")
 done
-learned=$(sed -n 's/^learned \([0-9]*\) transaction.*/\1/p' "$OUT/learn-1.txt")
-[ "${learned:-0}" -gt 0 ] || problems+=("the first learn learned nothing: $(cat "$OUT/learn-1.txt")")
-grep -q "^learned 0 transaction(s) of 0 key(s)" "$OUT/learn-2.txt" ||
-  problems+=("the second learn counted again: $(cat "$OUT/learn-2.txt")")
+learned() { sed -n 's/^learned \([0-9]*\) transaction.*/\1/p' "$OUT/learn-$1.txt"; }
+[ "$(learned 1)" -gt 0 ] && [ "$(learned 2)" -gt 0 ] ||
+  problems+=("a learn learned nothing: $(cat "$OUT/learn-1.txt" "$OUT/learn-2.txt")")
+grep -q "^not learned: [1-9][0-9]* recipient(s) already in the store" "$OUT/learn-2.txt" ||
+  problems+=("the second learn did not skip round 1: $(cat "$OUT/learn-2.txt")")
+grep -q "^learned 0 transaction(s) of 0 key(s)" "$OUT/learn-3.txt" ||
+  problems+=("the third learn counted again: $(cat "$OUT/learn-3.txt")")
+learned=$(( $(learned 1) + $(learned 2) ))
 "$BIN" report -c /etc/tlspolicyd/tlspolicyd.yaml --json > "$OUT/report.json" 2>&1
 reported=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["transactions"])' "$OUT/report.json")
 [ "$reported" = "$learned" ] || problems+=("report counts $reported transactions, learn $learned")
