@@ -10,10 +10,12 @@
 namespace tlspolicyd::maillog {
 namespace {
 
-// The tracker's settings as the daemon's (history_service.cc), with room for a
-// few windows of new keys, so that nothing counted leaves the cache unwritten.
+// The tracker's settings as the daemon's (history_service.cc), with room for
+// what is counted between two writes, so that nothing counted leaves the cache
+// unwritten.
 history::Tracker::Settings tracker_settings(const config::DowngradeSettings& s) {
-  return history::Tracker::Settings{s.key, s.min_observations, std::max(s.cache_entries, 4 * Learning::Window),
+  constexpr std::size_t room = 4 * Learning::Window * Learning::WriteEvery;
+  return history::Tracker::Settings{s.key, s.min_observations, std::max(s.cache_entries, room),
                                     s.rebaseline_after.count()};
 }
 
@@ -68,6 +70,9 @@ void Learning::add(const Rcpt& rcpt) {
 
 void Learning::finish() {
   if (!pending_.empty()) run_window();
+  write(tracker_);
+  write(older_);
+  windows_ = 0;
 }
 
 void Learning::run_window() {
@@ -122,8 +127,11 @@ void Learning::run_window() {
     }
   }
   pending_.clear();
-  write(tracker_);
-  write(older_);
+  if (++windows_ >= WriteEvery) {
+    write(tracker_);
+    write(older_);
+    windows_ = 0;
+  }
 }
 
 void Learning::count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time) {

@@ -26,10 +26,12 @@
 // is kept per key by the 64-bit hash of the key (a collision, about 1 in 10^7
 // at a million keys, would skip or count one key's lines wrongly).
 //
-// Works in windows of Window RCPTs: one store read for the window's new keys,
-// one write (and one change-log entry per key written, so running daemons
-// fetch those records again) for what it counted. Memory: the tracker's cache
-// and, per key seen, its window (about 50 bytes), never the log. Store errors
+// Works in windows of Window RCPTs, one store read for a window's new keys, and
+// writes what it counted every WriteEvery windows and at the end (one batch, and
+// the keys in the change log, so that running daemons fetch those records
+// again; each a synced LMDB commit). Memory: the trackers' caches (at least
+// what is counted between two writes) and, per key seen, its span (about 50
+// bytes), never the log. Store errors
 // are thrown (history::StoreError); what was written before stays, and learning
 // the same log again completes it.
 #pragma once
@@ -51,7 +53,8 @@ namespace tlspolicyd::maillog {
 
 class Learning {
  public:
-  static constexpr std::size_t Window = 1000;     // RCPTs per store read and write
+  static constexpr std::size_t Window = 1000;     // RCPTs per store read
+  static constexpr std::size_t WriteEvery = 10;   // windows per store write
   static constexpr std::size_t KeysKept = 10000;  // keys with downgrades listed by name
 
   struct Totals {
@@ -104,6 +107,7 @@ class Learning {
   history::Tracker older_;         // before them, from no history
   std::unordered_map<std::uint64_t, Span> spans_;
   std::vector<Rcpt> pending_;
+  std::size_t windows_ = 0;  // since the last write
   Totals totals_;
   std::map<std::string, std::uint64_t> downgrade_keys_;
 };

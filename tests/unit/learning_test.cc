@@ -190,17 +190,17 @@ TEST_CASE("learning: more keys than a window and a small cache lose nothing") {
   s.cache_entries = 10;
   std::vector<Rcpt> log;
   for (int round = 0; round < 2; ++round) {
-    for (int i = 0; i < 5000; ++i) {
+    for (int i = 0; i < 45000; ++i) {  // more than the cache holds (4 x 10 windows)
       Rcpt r = rcpt(1000 + round * 100000 + i, "TLSv1.3", "Q" + std::to_string(round) + "-" + std::to_string(i));
       r.sender = "s@d" + std::to_string(i) + ".example";
       log.push_back(std::move(r));
     }
   }
   const auto t = learn(store, log, s);
-  CHECK(t.transactions == 10000);
-  CHECK(t.keys == 5000);
-  CHECK(t.dropped == 0);
-  CHECK(stored(store, "d4999.example|mx.partner.example").tls() == 2);
+  CHECK(t.transactions == 90000);
+  CHECK(t.keys == 45000);
+  CHECK(t.dropped == 0);  // the second round's keys were evicted, and fetched again
+  CHECK(stored(store, "d44999.example|mx.partner.example").tls() == 2);
   CHECK(learn(store, log, s).transactions == 0);
 }
 
