@@ -44,9 +44,9 @@ Learning::Learning(const config::DowngradeSettings& settings, ServiceMap service
       tracker_(tracker_settings(settings)),
       older_(tracker_settings(settings)) {}
 
-std::uint64_t Learning::hash_of(const std::string& key) {
+std::uint64_t Learning::hash_of(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;  // FNV-1a, the same on every platform
-  for (const char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
 }
 
@@ -114,16 +114,15 @@ void Learning::run_window() {
   }
 
   for (std::size_t i = 0; i < counted.size(); ++i) {
-    const Span& span = spans_[hash_of(keys[i])];
     const std::int64_t time = pending_[counted[i]].time;
     const protocol::Request& request = requests[counted[i]].request();
-    if (span.last != 0 && time >= span.first && time <= span.last) {
-      ++totals_.known;
-    } else if (span.last != 0 && time < span.first) {
-      ++totals_.older;
-      count(older_, request, time);
-    } else {
-      count(tracker_, request, time);
+    switch (place(request, keys[i], time)) {
+      case Place::Known: ++totals_.known; break;
+      case Place::Older:
+        ++totals_.older;
+        count(older_, request, time);
+        break;
+      case Place::Later: count(tracker_, request, time); break;
     }
   }
   pending_.clear();
@@ -132,6 +131,30 @@ void Learning::run_window() {
     write(older_);
     windows_ = 0;
   }
+}
+
+Learning::Place Learning::place(const protocol::Request& request, const std::string& key, std::int64_t time) {
+  // The transaction's place is its first RCPT's: a later one (or the same queue
+  // file given out again) follows it, as the tracker counts it once, whatever
+  // its time; else a second run could place it otherwise than the first did.
+  std::uint64_t id = hash_of(request.get(protocol::Attr::Instance));
+  id = (id ^ 0xffu) * 1099511628211ull;  // no byte of an instance
+  for (const char c : key) id = (id ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  if (auto it = placed_.find(id); it != placed_.end()) return it->second;
+  const Span& span = spans_[hash_of(key)];
+  Place p = Place::Later;
+  if (span.last != 0 && time >= span.first && time <= span.last) {
+    p = Place::Known;
+  } else if (span.last != 0 && time < span.first) {
+    p = Place::Older;
+  }
+  placed_.emplace(id, p);
+  placed_order_.push_back(id);
+  if (placed_order_.size() > history::Tracker::RecentTransactions) {
+    placed_.erase(placed_order_.front());
+    placed_order_.pop_front();
+  }
+  return p;
 }
 
 void Learning::count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time) {

@@ -22,9 +22,11 @@
 // added to the record (record.h: combine; a newer baseline keeps its own
 // fields). So learning the same lines again counts nothing, logs learned in
 // either order add up, and only a log whose time falls inside what the store
-// already covers for a key is taken as learned for it. Limit: a stored window
-// is kept per key by the 64-bit hash of the key (a collision, about 1 in 10^7
-// at a million keys, would skip or count one key's lines wrongly).
+// already covers for a key is taken as learned for it. A transaction is placed
+// by its first RCPT (the rest of it, even given out later, follows it), among
+// the last Tracker::RecentTransactions. Limit: a stored span is kept per key by
+// the 64-bit hash of the key (a collision, about 1 in 10^7 at a million keys,
+// would skip or count one key's lines wrongly).
 //
 // Works in windows of Window RCPTs, one store read for a window's new keys, and
 // writes what it counted every WriteEvery windows and at the end (one batch, and
@@ -37,9 +39,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -93,10 +97,13 @@ class Learning {
     std::int64_t first = 0, last = 0;
     bool written = false;
   };
+  // Where a transaction goes: inside its key's stored span, before it, or after it (or no span).
+  enum class Place : std::uint8_t { Known, Older, Later };
   void run_window();
+  Place place(const protocol::Request& request, const std::string& key, std::int64_t time);
   void count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time);
   void write(history::Tracker& tracker);
-  static std::uint64_t hash_of(const std::string& key);
+  static std::uint64_t hash_of(std::string_view text);
 
   const config::DowngradeSettings& settings_;
   ServiceMap services_;
@@ -106,6 +113,9 @@ class Learning {
   history::Tracker tracker_;       // on top of the stored records
   history::Tracker older_;         // before them, from no history
   std::unordered_map<std::uint64_t, Span> spans_;
+  // The recent transactions' places, by the hash of (instance, key), as the tracker's (tracker.h).
+  std::unordered_map<std::uint64_t, Place> placed_;
+  std::deque<std::uint64_t> placed_order_;
   std::vector<Rcpt> pending_;
   std::size_t windows_ = 0;  // since the last write
   Totals totals_;

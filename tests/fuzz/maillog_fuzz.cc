@@ -13,8 +13,10 @@
 // wrote, and learning the same log again writes nothing.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <source_location>
 #include <string_view>
 
 #include "config/config_loader.h"
@@ -28,8 +30,10 @@ using namespace tlspolicyd;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
+void check(bool ok, std::source_location where = std::source_location::current()) {
+  if (ok) return;
+  std::fprintf(stderr, "maillog_fuzz.cc:%u: check failed\n", static_cast<unsigned>(where.line()));
+  std::abort();
 }
 
 constexpr std::int64_t Now = 1796331600;  // 2026-12-03, the recorded logs' day

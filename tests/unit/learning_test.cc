@@ -230,3 +230,19 @@ TEST_CASE("learning: Postfix's recorded log, learned twice, counts each accepted
   CHECK(past.transactions == 0);
   CHECK(past.expired == past.rcpts);
 }
+
+TEST_CASE("learning: a transaction given out again an hour later is placed as it was the first time") {
+  // Found by the maillog fuzz target: the second run placed the later copy
+  // after the learned span and counted it, where the first run's tracker had
+  // taken it for the transaction it had counted.
+  history::MemoryStore store;
+  Rcpt first = rcpt(1000, "TLSv1.3", "Q1");
+  Rcpt again = rcpt(4600, "TLSv1.3", "Q1");
+  again.session = first.session;
+  const std::vector<Rcpt> log = {first, again};
+  CHECK(learn(store, log).transactions == 1);
+  const auto second = learn(store, log);
+  CHECK(second.transactions == 0);
+  CHECK(second.known == 2);
+  CHECK(stored(store, Key).total() == 1);
+}
