@@ -24,9 +24,11 @@
 // either order add up, and only a log whose time falls inside what the store
 // already covers for a key is taken as learned for it. A transaction is placed
 // by its first RCPT (the rest of it, even given out later, follows it), among
-// the last Tracker::RecentTransactions. Limit: a stored span is kept per key by
-// the 64-bit hash of the key (a collision, about 1 in 10^7 at a million keys,
-// would skip or count one key's lines wrongly).
+// the last Tracker::RecentTransactions. Limits: a stored span is kept per key
+// by the 64-bit hash of the key (a collision, about 1 in 10^7 at a million
+// keys, would skip or count one key's lines wrongly); a transaction that a
+// running daemon writes after this run read its key (the log's last seconds)
+// is counted by both.
 //
 // Works in windows of Window RCPTs, one store read for a window's new keys, and
 // writes what it counted every WriteEvery windows and at the end (one batch, and
