@@ -191,9 +191,15 @@ void print_learned(const maillog::Learning& learning, const maillog::Totals& rea
   std::cout << "\nlearned " << t.transactions << " transaction(s) of " << t.keys << " key(s) into " << store;
   if (t.older > 0) std::cout << " (" << t.older << " recipient(s) older than their key's record)";
   std::cout << "\n";
+  if (t.unjudged > 0) {
+    std::cout << "counted without a downgrade check: " << t.unjudged
+              << " recipient(s) (out of time order, or the exemption reads what the log lacks)\n";
+  }
   std::vector<std::pair<std::uint64_t, std::string_view>> skipped = {
-      {t.known, "already in the store (learned before, or counted by a daemon)"},
+      {t.known, "inside their key's stored time span (taken as counted: learned before, or by a daemon)"},
+      {t.duplicates, "in a second copy of the same log"},
       {t.expired, "older than downgrade.retention"},
+      {t.too_new, "from the last 10 s, or dated later (a running daemon counts those)"},
       {t.refused, "refused by Postfix (the policy may not have been asked)"},
       {t.not_asked, "from a service that does not ask tlspolicyd"},
       {t.tls_unknown, "whose TLS the log does not show"},
@@ -233,7 +239,11 @@ int learn(const HistoryArgs& args, const config::Config& config) {
   maillog::Learning learning(*config.downgrade, std::move(services), *opened.store, std::time(nullptr));
   maillog::Transactions tx([&](const maillog::Rcpt& r) { learning.add(r); });
   try {
-    if (!logs.read(tx, since)) return exit_code::NoInput;
+    if (!logs.read(tx, since)) {
+      std::cerr << prefix(args) << "stopped; what was written before stays, and learning the same logs again "
+                                   "completes it\n";
+      return exit_code::NoInput;
+    }
     learning.finish();
   } catch (const history::StoreError& e) {
     std::cerr << prefix(args) << e.what() << "; what was written stays, and learning the same logs again completes it\n";

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "history_store.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "commands.h"
@@ -27,7 +30,12 @@ HistoryConfig load_history_config(const std::string& path, std::string_view pref
 
 OpenedStore open_history_store(const config::Config& config, std::string_view prefix, bool read_only) {
   const auto& settings = *config.downgrade;
-  if (!config.process.user.empty()) {
+  // A daemon started as root opens its store before it drops to user:, so its
+  // files are root's: then root opens them, as before (checked below).
+  struct stat st {};
+  const bool roots_store = settings.store.kind == history::StoreAddress::Kind::Lmdb && ::geteuid() == 0 &&
+                           ::lstat((settings.store.path + "/data.mdb").c_str(), &st) == 0 && st.st_uid == 0;
+  if (!config.process.user.empty() && !roots_store) {
     // As the daemon's user (nothing changes when not root): its files, its rights.
     if (PrivilegeResult dropped = drop_privileges(config.process, false); dropped.exit_code != 0) {
       std::cerr << prefix << "not opening " << settings.store.to_string() << " as user " << config.process.user

@@ -8,9 +8,10 @@
 // opens the store (privileges.h: for good), so that it reaches the store in the
 // daemon's own directory (Debian's /var/lib/tlspolicyd is the daemon user's,
 // 0700) and the files LMDB creates (a new store's data.mdb and lock.mdb) belong
-// to the daemon's user, who must open them next. Without `user:` it stays root,
-// as the daemon would, and opens LMDB only where the daemon would (listener.h:
-// unsafe_lmdb_store). Whatever needs root's rights (the mail logs, a file to
+// to the daemon's user, who must open them next. Without `user:`, or when the
+// store's files are root's (a daemon started as root opens its store before it
+// drops to `user:`), it stays root and opens LMDB only where the daemon would
+// (listener.h: unsafe_lmdb_store). Whatever needs root's rights (the mail logs, a file to
 // import, postconf) is read before. Messages go to stderr after `prefix`.
 #pragma once
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -62,9 +63,21 @@ bool MailLogs::open(const std::vector<std::string>& paths) {
 
 bool MailLogs::read(maillog::Transactions& tx, std::optional<std::int64_t> since) {
   next_progress_ = ProgressEvery;
-  maillog::LineParser parser(std::time(nullptr));  // one for all: it follows the years of stamps without one
+  std::int64_t previous_last = 0;
+  std::string previous;
   for (Log& log : logs_) {
-    if (!read_one(log, tx, since, parser)) return false;
+    // One parser per file: a traditional stamp's year is judged from each file's first line.
+    maillog::LineParser parser(std::time(nullptr));
+    std::int64_t first = 0, last = 0;
+    if (!read_one(log, tx, since, parser, first, last)) return false;
+    if (first != 0 && previous_last != 0 && first < previous_last - 3600) {
+      std::cerr << command_ << ": " << log.path << " begins before " << previous
+                << " ends: give logs oldest first (mail.log.1 before mail.log)\n";
+    }
+    if (last != 0) {
+      previous_last = last;
+      previous = log.path;
+    }
   }
   tx.finish();
   if (::isatty(STDERR_FILENO) == 1 && bytes_ >= ProgressEvery) std::cerr << "\r\033[K" << std::flush;
@@ -73,7 +86,7 @@ bool MailLogs::read(maillog::Transactions& tx, std::optional<std::int64_t> since
 }
 
 bool MailLogs::read_one(Log& log, maillog::Transactions& tx, std::optional<std::int64_t> since,
-                        maillog::LineParser& parser) {
+                        maillog::LineParser& parser, std::int64_t& first, std::int64_t& last) {
   gzFile gz = ::gzdopen(log.fd, "rb");
   if (gz == nullptr) {
     std::cerr << command_ << ": cannot read " << log.path << "\n";
@@ -87,6 +100,8 @@ bool MailLogs::read_one(Log& log, maillog::Transactions& tx, std::optional<std::
     if (!parsed) {
       tx.count_unparsed();
     } else if (!since || parsed->time >= *since) {
+      if (first == 0) first = parsed->time;
+      last = std::max(last, parsed->time);
       tx.add(*parsed);
     }
     if (progress && bytes_ >= next_progress_) {
@@ -99,9 +114,12 @@ bool MailLogs::read_one(Log& log, maillog::Transactions& tx, std::optional<std::
   bool skipping = false;  // inside a line longer than MaxLine
   for (;;) {
     const int n = ::gzread(gz, buf.data() + have, static_cast<unsigned>(buf.size() - have));
-    if (n < 0) {
-      int err = 0;
-      std::cerr << command_ << ": cannot read " << log.path << ": " << ::gzerror(gz, &err) << "\n";
+    int err = Z_OK;
+    const char* why = ::gzerror(gz, &err);
+    if (n < 0 || (n == 0 && err != Z_OK)) {  // a broken or cut gzip stream
+      std::string_view text = why;
+      if (text.starts_with("<fd:")) text.remove_prefix(std::min(text.size(), text.find(": ") + 2));  // zlib's name for it
+      std::cerr << command_ << ": cannot read " << log.path << ": " << text << "\n";
       ::gzclose(gz);
       return false;
     }

@@ -6,10 +6,13 @@
 // as learn, writes nothing when one cannot be read, and can leave root's rights
 // after opening them), each a regular file (O_NONBLOCK at open: a FIFO named by
 // mistake does not hang it) or "-" for stdin. Each is then streamed in the order
-// given through a 1 MiB buffer (zlib reads a gzip file and a plain one alike);
-// a line longer than MaxLine is skipped and counted. On a terminal, stderr
-// shows the progress every 256 MiB of log. Errors are said on stderr, prefixed
-// with the command's name.
+// given through a 1 MiB buffer (zlib reads a gzip file and a plain one alike;
+// a broken or cut gzip stream is an error), each with its own line parser (a
+// traditional stamp's year is judged from the file's first line); a file that
+// begins more than an hour before the previous one ends is said (give logs
+// oldest first); a line longer than MaxLine is skipped and counted. On a
+// terminal, stderr shows the progress every 256 MiB of log. Errors are said on
+// stderr, prefixed with the command's name.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +48,9 @@ class MailLogs {
     std::string path;
     int fd = -1;
   };
-  bool read_one(Log& log, maillog::Transactions& tx, std::optional<std::int64_t> since, maillog::LineParser& parser);
+  // `first` and `last` (0: none) become the first and the latest time read.
+  bool read_one(Log& log, maillog::Transactions& tx, std::optional<std::int64_t> since, maillog::LineParser& parser,
+                std::int64_t& first, std::int64_t& last);
 
   std::string command_;  // "tlspolicyd simulate"
   std::vector<Log> logs_;

@@ -172,6 +172,7 @@ void print_text(const maillog::Simulation& sim, const maillog::Transactions& tx,
     notes.push_back(std::to_string(t.reconnected) + " \"connect from\" line(s) for a session that had not ended (a lost line, or a forged one)");
   }
   if (t.sessions_over_limit > 0) notes.push_back(std::to_string(t.sessions_over_limit) + " session(s) past 100 000 in flight, not kept");
+  if (t.queued_over_limit > 0) notes.push_back(std::to_string(t.queued_over_limit) + " queue file(s) past 200 000 in flight, not kept");
   if (t.foreign_lines > 0) {
     notes.push_back(std::to_string(t.foreign_lines) + " smtpd line(s) naming another client than their session's (not taken)");
   }
@@ -223,6 +224,7 @@ Json summary_json(const maillog::Simulation& sim, const maillog::Transactions& t
   o["foreign_lines"] = t.foreign_lines;
   o["reconnected"] = t.reconnected;
   o["sessions_over_limit"] = t.sessions_over_limit;
+  o["queued_over_limit"] = t.queued_over_limit;
   o["refused_after_rcpt"] = t.refused_after_rcpt;
   o["postfix_configuration"] = sim.services().services.empty() ? "unknown" : sim.services().assumed ? "assumed" : "read";
   return Json{{"summary", std::move(o)}};

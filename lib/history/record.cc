@@ -57,7 +57,7 @@ void Record::add(tls::TlsVersion v, std::int64_t now) {
   ++counts[slot];
   if (slot >= 1) ++baseline_tls;
   if (slot >= 2) best = std::max(best, static_cast<std::uint8_t>(slot));
-  last = static_cast<std::uint8_t>(slot);
+  if (now >= last_seen) last = static_cast<std::uint8_t>(slot);  // an older transaction (a log read late) is not the last
   if (first_seen == 0 || now < first_seen) first_seen = now;
   last_seen = std::max(last_seen, now);
 }

@@ -73,7 +73,8 @@ struct Record {
   // all of them when there never was one (records written before baselines existed).
   [[nodiscard]] std::uint64_t tls_since_baseline() const { return baseline == 0 ? tls() : baseline_tls; }
 
-  // Counts one transaction with protocol `v` at time `now` (in this baseline).
+  // Counts one transaction with protocol `v` at time `now` (in this baseline);
+  // it is the last protocol unless the record has seen a later transaction.
   void add(tls::TlsVersion v, std::int64_t now);
   // A transaction at the best level (the end of any downgrade streak), or a
   // downgrade (the streak's start, unless one is running), at `now`.

@@ -40,9 +40,14 @@ Learning::Learning(const config::DowngradeSettings& settings, ServiceMap service
       services_(std::move(services)),
       store_(store),
       oldest_(now - settings.retention.count()),
+      newest_(now - RecentSeconds),
       key_fields_(fields_of(settings.key)),
       tracker_(tracker_settings(settings)),
-      older_(tracker_settings(settings)) {}
+      older_(tracker_settings(settings)) {
+  for (std::size_t f = 0; f < match::FieldCount && settings.has_exempt; ++f) {
+    if (settings.exempt.uses(static_cast<match::Field>(f))) exempt_fields_ |= field_bit(static_cast<match::Field>(f));
+  }
+}
 
 std::uint64_t Learning::hash_of(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;  // FNV-1a, the same on every platform
@@ -54,6 +59,10 @@ void Learning::add(const Rcpt& rcpt) {
   ++totals_.rcpts;
   if (rcpt.time < oldest_) {
     ++totals_.expired;
+    return;
+  }
+  if (rcpt.time > newest_) {
+    ++totals_.too_new;
     return;
   }
   if (rcpt.outcome != Outcome::Delivered && rcpt.outcome != Outcome::Deferred && rcpt.outcome != Outcome::Bounced) {
@@ -96,7 +105,7 @@ void Learning::run_window() {
       ++totals_.untracked;
       continue;
     }
-    if (spans_.try_emplace(hash_of(key)).second) unread.push_back(key);
+    if (spans_.try_emplace(key).second) unread.push_back(key);
     counted.push_back(requests.size() - 1);
     keys.push_back(std::move(key));
   }
@@ -105,7 +114,7 @@ void Learning::run_window() {
     const auto stored = store_.get(unread);
     for (std::size_t i = 0; i < unread.size(); ++i) {
       if (stored[i]) {
-        Span& span = spans_[hash_of(unread[i])];
+        Span& span = spans_[unread[i]];
         span.first = stored[i]->first_seen;
         span.last = stored[i]->last_seen;
       }
@@ -114,15 +123,16 @@ void Learning::run_window() {
   }
 
   for (std::size_t i = 0; i < counted.size(); ++i) {
-    const std::int64_t time = pending_[counted[i]].time;
-    const protocol::Request& request = requests[counted[i]].request();
-    switch (place(request, keys[i], time)) {
+    const Rcpt& rcpt = pending_[counted[i]];
+    const RebuiltRequest& rebuilt = requests[counted[i]];
+    switch (place(rcpt, rebuilt.request(), keys[i])) {
       case Place::Known: ++totals_.known; break;
+      case Place::Duplicate: ++totals_.duplicates; break;
       case Place::Older:
         ++totals_.older;
-        count(older_, request, time);
+        count(older_, keys[i], rebuilt, rcpt.time);
         break;
-      case Place::Later: count(tracker_, request, time); break;
+      case Place::Later: count(tracker_, keys[i], rebuilt, rcpt.time); break;
     }
   }
   pending_.clear();
@@ -133,7 +143,7 @@ void Learning::run_window() {
   }
 }
 
-Learning::Place Learning::place(const protocol::Request& request, const std::string& key, std::int64_t time) {
+Learning::Place Learning::place(const Rcpt& rcpt, const protocol::Request& request, const std::string& key) {
   // The transaction's place is its first RCPT's: a later one (or the same queue
   // file given out again) follows it, as the tracker counts it once, whatever
   // its time; else a second run could place it otherwise than the first did.
@@ -141,13 +151,26 @@ Learning::Place Learning::place(const protocol::Request& request, const std::str
   id = (id ^ 0xffu) * 1099511628211ull;  // no byte of an instance
   for (const char c : key) id = (id ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   if (auto it = placed_.find(id); it != placed_.end()) return it->second;
-  const Span& span = spans_[hash_of(key)];
+  // The same queue file at the same second in another session: a second copy
+  // of the log (a file given twice, plain and gzipped, journal and mail.log).
+  std::uint64_t same = hash_of(rcpt.host);
+  for (std::string_view part : {std::string_view(rcpt.queue_id), std::string_view(key)}) {
+    same = (same ^ 0xffu) * 1099511628211ull;
+    for (const char c : part) same = (same ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  same ^= static_cast<std::uint64_t>(rcpt.time) * 0x9e3779b97f4a7c15ull;
+  if (auto it = seen_.find(same); it != seen_.end()) {
+    return it->second.session != rcpt.session ? Place::Duplicate : it->second.place;
+  }
+  const Span& span = spans_[key];
+  const std::int64_t time = rcpt.time;
   Place p = Place::Later;
-  if (span.last != 0 && time >= span.first && time <= span.last) {
+  if (span.last != 0 && time >= span.first - SpanSlackSeconds && time <= span.last + SpanSlackSeconds) {
     p = Place::Known;
   } else if (span.last != 0 && time < span.first) {
     p = Place::Older;
   }
+  seen_.try_emplace(same, Placed{p, rcpt.session});
   placed_.emplace(id, p);
   placed_order_.push_back(id);
   if (placed_order_.size() > history::Tracker::RecentTransactions) {
@@ -157,7 +180,9 @@ Learning::Place Learning::place(const protocol::Request& request, const std::str
   return p;
 }
 
-void Learning::count(history::Tracker& tracker, const protocol::Request& request, std::int64_t time) {
+void Learning::count(history::Tracker& tracker, const std::string& key, const RebuiltRequest& rebuilt,
+                     std::int64_t time) {
+  const protocol::Request& request = rebuilt.request();
   ++totals_.learned_rcpts;
   if (const auto lookup = tracker.lookup(request); lookup.wait) {
     // Not in the cache (read before, and evicted since): the store's record, as
@@ -167,8 +192,14 @@ void Learning::count(history::Tracker& tracker, const protocol::Request& request
                                             : store_.get(loads);
     for (std::size_t i = 0; i < loads.size(); ++i) tracker.loaded(loads[i], stored[i], true);
   }
-  // A match error is no exemption, as in the daemon.
-  const bool exempt = settings_.has_exempt && settings_.exempt.matches(request).yes();
+  // A match error is no exemption, as in the daemon. Not judged, only counted:
+  // what the exemption reads is not in the log (the daemon would have known), or
+  // the key has seen a later transaction (logs read out of time order, a
+  // deferred message given out days later), which the daemon would not have.
+  const history::Record* view = tracker.find(key);
+  const bool unjudged = (rebuilt.unknown() & exempt_fields_) != 0 || (view != nullptr && time < view->last_seen);
+  if (unjudged) ++totals_.unjudged;
+  const bool exempt = unjudged || (settings_.has_exempt && settings_.exempt.matches(request).yes());
   if (auto finding = tracker.observe(request, time, exempt); finding && finding->first_in_transaction) {
     ++totals_.downgrades;
     if (auto it = downgrade_keys_.find(finding->key); it != downgrade_keys_.end()) {
@@ -188,7 +219,7 @@ void Learning::write(history::Tracker& tracker) {
   std::vector<std::string> changed;
   for (const auto& [key, delta] : batch.deltas) {
     totals_.transactions += delta.total();
-    Span& span = spans_[hash_of(key)];
+    Span& span = spans_[key];
     if (!span.written) ++totals_.keys;
     span.written = true;
     changed.push_back(key);

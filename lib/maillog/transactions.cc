@@ -152,6 +152,11 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
       } else {
         s->anonymous_seq = seq_;
       }
+      const std::string& qkey = queue_key(queue_key_, line, e.queue_id);
+      if (queued_.size() >= MaxQueued && queued_.count(qkey) == 0) {
+        ++totals_.queued_over_limit;
+        return;
+      }
       ++totals_.transactions;
       Queued q;
       q.base = s->base;
@@ -162,7 +167,7 @@ void Transactions::on_smtpd(const LogLine& line, const PostfixEvent& e) {
       q.base.sasl_method = e.sasl_method;
       q.base.sasl_username = e.sasl_username;
       q.last_time = line.time;
-      queued_.insert_or_assign(queue_key(queue_key_, line, e.queue_id), std::move(q));
+      queued_.insert_or_assign(qkey, std::move(q));
       return;
     }
     case EventKind::RcptAction: {

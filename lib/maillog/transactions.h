@@ -30,7 +30,7 @@
 // client than its session's "connect from" is not taken (a line forged under
 // smtpd's name and pid). Memory: the sessions and queue files in flight, and at
 // most MaxTlsFailurePeers peers with failed handshakes (MaxSessions sessions,
-// MaxTlsPrograms services), never the log; a queue file without a sender for an hour of log time,
+// MaxQueued queue files, MaxTlsPrograms services), never the log; a queue file without a sender for an hour of log time,
 // and a session silent for a day, are dropped (counted).
 #pragma once
 
@@ -91,6 +91,7 @@ struct Totals {
   std::uint64_t foreign_lines = 0;       // smtpd lines naming another peer than their session's
   std::uint64_t reconnected = 0;         // "connect from" while the pid's session had not ended
   std::uint64_t sessions_over_limit = 0; // sessions not kept: MaxSessions in flight
+  std::uint64_t queued_over_limit = 0;   // queue files not kept: MaxQueued in flight
   std::uint64_t other_tls_failures = 0;  // failed handshakes past MaxTlsFailurePeers peers
   std::int64_t first_time = 0, last_time = 0;
 };
@@ -108,6 +109,8 @@ class Transactions {
   // services seen logging handshakes: past these, lines are counted, not kept.
   static constexpr std::size_t MaxSessions = 100000;
   static constexpr std::size_t MaxTlsPrograms = 1000;
+  // Queue files in flight (accepted, not yet removed: deferred mail stays for days).
+  static constexpr std::size_t MaxQueued = 200000;
   using Sink = std::function<void(const Rcpt&)>;
   explicit Transactions(Sink sink) : sink_(std::move(sink)) {}
 

@@ -310,7 +310,7 @@ TEST_CASE("history learn: Postfix's log learned twice counts each transaction on
     RunResult second = run({"history", "learn", "-c", cfg, "--postconf", "none", log});
     CHECK(second.exit_code == 0);
     CHECK(second.out.find("learned 0 transaction(s) of 0 key(s)") != std::string::npos);
-    CHECK(second.out.find("not learned: 16 recipient(s) already in the store") != std::string::npos);
+    CHECK(second.out.find("not learned: 16 recipient(s) inside their key's stored time span") != std::string::npos);
     CHECK(report_transactions(cfg) == "\"transactions\":14");
     RunResult partner = run({"history", "show", "-c", cfg, "partner-bank.example|localhost"});
     CHECK(partner.out.find("plaintext:    0\nTLS:          2\nper protocol: TLSv1.2=1 TLSv1.3=1\nbest:         TLSv1.3\n") !=
@@ -364,4 +364,23 @@ TEST_CASE("history learn: a log that cannot be read writes nothing; a bad --sinc
   // report and show, as root, reach it there too.
   CHECK(run({"report", "-c", as_user}).exit_code == 0);
   CHECK(run({"history", "show", "-c", as_user, "partner-bank.example|localhost"}).exit_code == 0);
+
+  // A store a daemon started as root made (it opens the store before it becomes
+  // user:): its files are root's, and the commands open them as root.
+  const std::string roots = dir.write("r.yaml", "run_as_root: true\n" + config(dir.path() + "/p.sock", "lmdb:" + store));
+  REQUIRE(run({"history", "learn", "-c", roots, "--postconf", "none", log}).exit_code == 0);
+  REQUIRE(::stat((store + "/data.mdb").c_str(), &st) == 0);
+  REQUIRE(st.st_uid == 0);
+  const std::string nobodys_view = dir.write("n.yaml", "user: nobody\n" + config(dir.path() + "/p.sock", "lmdb:" + store));
+  CHECK(run({"report", "-c", nobodys_view}).exit_code == 0);
+  RunResult again = run({"history", "learn", "-c", nobodys_view, "--postconf", "none", log});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("learned 0 transaction(s)") != std::string::npos);
+
+  // A cut gzip stream is an error, not the end of the log.
+  const std::string gz = dir.path() + "/cut.gz";
+  REQUIRE(run_program({"sh", "-c", "gzip -c " + log + " | head -c 2000 > " + gz}).exit_code == 0);
+  RunResult cut = run({"history", "learn", "-c", roots, "--postconf", "none", gz});
+  CHECK(cut.exit_code == 66);
+  CHECK(cut.err.find("tlspolicyd history learn: cannot read " + gz + ": unexpected end of file") != std::string::npos);
 }

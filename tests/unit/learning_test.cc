@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::string_view Key = "partner.example|mx.partner.example";
 // The learning's clock: the default retention (90 days) back from it covers every time here.
-constexpr std::int64_t Now = 100000;
+constexpr std::int64_t Now = 1000000;
 // The recorded logs' day, 2026-12-03.
 constexpr std::int64_t Recorded = 1796331600;
 
@@ -245,4 +245,62 @@ TEST_CASE("learning: a transaction given out again an hour later is placed as it
   CHECK(second.transactions == 0);
   CHECK(second.known == 2);
   CHECK(stored(store, Key).total() == 1);
+}
+
+TEST_CASE("learning: the same log twice in one run (plain and gzipped, journal and mail.log) counts once (review 14)") {
+  history::MemoryStore store;
+  std::vector<Rcpt> log = {rcpt(1000, "TLSv1.3", "Q1"), rcpt(1000, "TLSv1.3", "Q1", "b@example.org"),
+                           rcpt(2000, "TLSv1.3", "Q2")};
+  for (std::size_t i = 0; i < 3; ++i) {
+    Rcpt copy = log[i];
+    copy.session += 1000000;  // read again: the session numbers go on
+    log.push_back(copy);
+  }
+  const auto t = learn(store, log);
+  CHECK(t.transactions == 2);
+  CHECK(t.duplicates == 3);
+  CHECK(stored(store, Key).tls() == 2);
+}
+
+TEST_CASE("learning: logs read newest first count what the daemon counted, and find no downgrade it would not have "
+          "(review 14)") {
+  history::MemoryStore store;
+  // mail.log (TLS 1.3 on three days), then mail.log.1 (plaintext ten days before).
+  const auto t = learn(store, {rcpt(100000, "TLSv1.3", "Q1"), rcpt(186400, "TLSv1.3", "Q2"),
+                               rcpt(272800, "TLSv1.3", "Q3"), rcpt(10000, "", "Q0")});
+  CHECK(t.transactions == 4);
+  CHECK(t.downgrades == 0);
+  CHECK(t.unjudged == 1);
+  const history::Record r = stored(store, Key);
+  CHECK(r.downgrades == 0);
+  CHECK(r.last_version() == tls::TlsVersion::TLSv1_3);  // the latest transaction's, not the last read
+  CHECK(r.first_seen == 10000);
+}
+
+TEST_CASE("learning: lines of the last seconds, or dated later, are left to the daemon; a span's edges are "
+          "taken as counted (review 14)") {
+  history::MemoryStore store;
+  learn(store, {rcpt(5000, "TLSv1.3", "D1"), rcpt(6000, "TLSv1.3", "D2")});
+  // The daemon stamped its count a second after the log's client= line: still the same transactions.
+  auto t = learn(store, {rcpt(4999, "TLSv1.3", "L1"), rcpt(6001, "TLSv1.3", "L2")});
+  CHECK(t.known == 2);
+  CHECK(t.transactions == 0);
+  t = learn(store, {rcpt(Now - 5, "TLSv1.3", "N1"), rcpt(Now + 365 * 86400, "TLSv1.3", "N2")});
+  CHECK(t.too_new == 2);
+  CHECK(t.transactions == 0);
+  CHECK(stored(store, Key).last_seen == 6000);
+}
+
+TEST_CASE("learning: an exemption on what the log does not carry counts without judging (review 14)") {
+  history::MemoryStore store;
+  auto loaded = config::load_config_text("downgrade: { store: memory, exempt: { server_port: [25] } }\nrules: []\n",
+                                         "t.yaml");
+  REQUIRE(loaded.config);
+  const auto t = learn(store, {rcpt(1000, "TLSv1.3", "Q1"), rcpt(2000, "TLSv1.3", "Q2"), rcpt(3000, "TLSv1.3", "Q3"),
+                               rcpt(4000, "", "Q4")},
+                       *loaded.config->downgrade);
+  CHECK(t.transactions == 4);
+  CHECK(t.downgrades == 0);  // the daemon knew the port; the log does not say it
+  CHECK(t.unjudged == 4);
+  CHECK(stored(store, Key).below_since == 0);
 }

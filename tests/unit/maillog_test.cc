@@ -4,6 +4,7 @@
 // under tests/fixtures/maillog (tests/e2e/maillog.sh writes them).
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -266,4 +267,19 @@ TEST_CASE("maillog: sessions that never end cost a bounded map; a second connect
   (void)replay(log, &tx);
   CHECK(tx->totals().sessions_over_limit == 500);
   CHECK(tx->totals().reconnected == 1);
+}
+
+TEST_CASE("maillog: queue files never removed cost a bounded map (review 14)") {
+  std::string log = "Dec 03 20:33:09 mx postfix/smtpd[7]: connect from a[192.0.2.1]\n";
+  for (std::uint32_t i = 0; i < maillog::Transactions::MaxQueued + 300; ++i) {
+    char qid[16];
+    std::snprintf(qid, sizeof qid, "%010X", i + 1);  // a queue id as Postfix writes one
+    log += "Dec 03 20:33:09 mx postfix/smtpd[7]: " + std::string(qid) + ": client=a[192.0.2.1]\n";
+    log += "Dec 03 20:33:09 mx postfix/qmgr[8]: " + std::string(qid) +
+           ": from=<s@x.example>, size=1, nrcpt=1 (queue active)\n";
+  }
+  maillog::Transactions* tx = nullptr;
+  (void)replay(log, &tx);
+  CHECK(tx->totals().queued_over_limit == 300);
+  CHECK(tx->totals().transactions == maillog::Transactions::MaxQueued);
 }
