@@ -250,6 +250,7 @@ log: { decisions: all }
 rules: []
 downgrade: { mode: enforce }
 EOF
+sleep 11  # learn leaves a log's last 10 s to a running daemon: let them pass
 run_snippet history-learn  # round 1's log, through the journalctl stand-in
 cp /tmp/snippet-history-learn.out "$OUT/learn-1.txt"
 for run in 2 3; do
