@@ -12,11 +12,11 @@ namespace {
 struct Word {
   std::string_view name;
   ActionKind kind;
-  enum class Text { None, Optional, Required } text;
+  enum class Text { None, Optional, Required, Address, Destination } text;
   char dsn_class;  // required class of a leading enhanced code, 0 for any
 };
 
-constexpr std::array<Word, 10> Words = {{
+constexpr std::array<Word, 14> Words = {{
     {"DUNNO", ActionKind::Dunno, Word::Text::None, 0},
     {"OK", ActionKind::Ok, Word::Text::None, 0},
     {"REJECT", ActionKind::Reject, Word::Text::Optional, '5'},
@@ -26,7 +26,11 @@ constexpr std::array<Word, 10> Words = {{
     {"WARN", ActionKind::Warn, Word::Text::Required, 0},
     {"INFO", ActionKind::Info, Word::Text::Required, 0},
     {"HOLD", ActionKind::Hold, Word::Text::Optional, 0},
+    {"DISCARD", ActionKind::Discard, Word::Text::Optional, 0},
     {"PREPEND", ActionKind::Prepend, Word::Text::Required, 0},
+    {"REDIRECT", ActionKind::Redirect, Word::Text::Address, 0},
+    {"BCC", ActionKind::Bcc, Word::Text::Address, 0},
+    {"FILTER", ActionKind::Filter, Word::Text::Destination, 0},
 }};
 
 std::string upper(std::string_view s) {
@@ -77,6 +81,37 @@ std::string check_enhanced_code(std::string_view text, char dsn_class, std::stri
            std::string(text.substr(0, n));
   }
   return {};
+}
+
+// "user@domain" as Postfix's REDIRECT and BCC take it: a local part of RFC 5321
+// atext and dots, and a domain of letters, digits, hyphens and dots (A-labels).
+bool is_address(std::string_view s) {
+  const auto at = s.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
+  const std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  const bool local_ok = std::all_of(local.begin(), local.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+  });
+  const bool domain_ok = domain.front() != '.' && domain.back() != '.' && domain.find("..") == std::string_view::npos &&
+                         std::all_of(domain.begin(), domain.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+                         });
+  return local_ok && domain_ok && local.front() != '.' && local.back() != '.';
+}
+
+// "transport:destination" as FILTER takes it: a master.cf service name, then any
+// destination without spaces (it may be empty: the transport's default).
+bool is_transport_destination(std::string_view s) {
+  const auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  const std::string_view transport = s.substr(0, colon), destination = s.substr(colon + 1);
+  return std::all_of(transport.begin(), transport.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+         }) &&
+         std::all_of(destination.begin(), destination.end(), [](char c) {
+           const auto u = static_cast<unsigned char>(c);
+           return u > 0x20 && u < 0x7f;
+         });
 }
 
 }  // namespace
@@ -140,13 +175,21 @@ std::variant<Action, std::string> Action::parse(std::string_view source) {
     if (!kind) {
       return "unknown action \"" + std::string(word) +
              "\" (expected dunno, ok, reject, defer, defer_if_permit, defer_if_reject, warn, info, hold, "
-             "prepend or a 4xx/5xx code)";
+             "discard, prepend, redirect, bcc, filter or a 4xx/5xx code)";
     }
     const Word* w = word_of(*kind);
     a.kind_ = *kind;
     a.verb_ = std::string(w->name);
     if (w->text == Word::Text::None && !rest.empty()) return std::string(word) + " takes no text";
     if (w->text == Word::Text::Required && rest.empty()) return std::string(word) + " needs text";
+    const bool routes = w->text == Word::Text::Address || w->text == Word::Text::Destination;
+    if (routes && rest.find("${") != std::string_view::npos) {
+      return std::string(word) + " takes no ${...}: a client's value must not choose where mail goes";
+    }
+    if (w->text == Word::Text::Address && !is_address(rest)) return std::string(word) + " needs one address user@domain";
+    if (w->text == Word::Text::Destination && !is_transport_destination(rest)) {
+      return std::string(word) + " needs transport:destination (a master.cf service and its next hop)";
+    }
     if (std::string err = check_enhanced_code(rest, w->dsn_class, word); !err.empty()) return err;
     if (a.kind_ == ActionKind::Prepend) {
       auto colon = rest.find(':');

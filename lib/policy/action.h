@@ -3,10 +3,14 @@
 //
 // Accepted (case-insensitive): dunno, ok, reject [text], defer [text],
 // defer_if_permit [text], defer_if_reject [text], NNN [X.Y.Z] text, warn text,
-// info text, hold [text], prepend Name: value. Refused at load: an unknown word, a
+// info text, hold [text], discard [text], prepend Name: value, redirect
+// user@domain, bcc user@domain, filter transport:destination. Refused at load:
+// an unknown word (restriction names such as permit_mynetworks included), a
 // bare number (Postfix reads it as OK), a code outside 4xx/5xx, an enhanced code
 // whose class differs from the reply code (reject takes 5.x.x, defer* 4.x.x), text
-// after dunno or ok, a prepend that is not "Name: value", an unknown ${name}.
+// after dunno or ok, a prepend that is not "Name: value", an address or a
+// transport:destination that is not one (or holds ${...}: a client's value must
+// never choose where mail goes), an unknown ${name}.
 // render() gives the Answer for one request, typed: its kind, its verb (the word in
 // upper case, or the reply code) and its text with templates filled in, every byte
 // outside printable ASCII replaced by '?', verb and text together at most
@@ -39,7 +43,11 @@ enum class ActionKind : std::uint8_t {
   Warn,
   Info,
   Hold,
+  Discard,
   Prepend,
+  Redirect,
+  Bcc,
+  Filter,
 };
 
 // The access(5) word as sent, in upper case ("DEFER_IF_PERMIT"); "NNN" for

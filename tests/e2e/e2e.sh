@@ -19,7 +19,8 @@
 # without default_action).
 #
 # Each scenario checks the SMTP reply the client saw, whether the message
-# reached the sink, and the log lines of the daemon or of Postfix (from the
+# reached the sink (or, for a hold answer, the hold queue; for a redirect, the
+# quarantine address), and the log lines of the daemon or of Postfix (from the
 # machine's syslog, as journalctl would show them); a failing one prints the
 # transcript and the log. The scenarios run with smtpd chrooted (Debian's
 # default), then again with chroot n; Postfix must never log a policy
@@ -66,7 +67,8 @@ daemon_user
 mkdir -p "$SINK" && chmod 1777 "$SINK"
 lab_sasl
 
-postconf -e 'relay_domains = example.test, legal.example.test' 'relay_transport = sink' \
+postconf -e 'relay_domains = example.test, legal.example.test, quarantine.example.test, hold.example.test' \
+  'relay_transport = sink' \
   'default_transport = error' 'smtpd_tls_loglevel = 1' 'smtpd_policy_service_retry_delay = 1s' \
   "lab_policy_inet = $(snippet policy-inet)" \
   'lab_policy_closed = check_policy_service { unix:tlspolicyd/policy.sock, timeout=5s }' \
@@ -137,6 +139,14 @@ rules:
     require: { min_protocol: TLSv1.2 }
     mode: warn
     action: "reject 5.7.1 TLS 1.2 is required from \${sender_domain}"
+  - name: quarantine-plaintext
+    match: { recipient_domain: quarantine.example.test }
+    require: { tls: true }
+    action: "redirect quarantine@example.test"
+  - name: hold-plaintext
+    match: { recipient_domain: hold.example.test }
+    require: { tls: true }
+    action: "hold plaintext to \${recipient_domain} held for review"
 EOF
 }
 mkdir -p /etc/tlspolicyd
@@ -254,6 +264,26 @@ delivered warned
 postfix_logged 'warn: RCPT from localhost[127.0.0.1]: tlspolicyd rule "warned-senders" would answer: REJECT 5.7.1 TLS 1.2 is required from warn.example'
 daemon_logged "sender=<warned@warn.example>" 'action=warn rule=warned-senders mode=warn would=reject reason="no TLS"'
 verdict warned
+
+# A redirect and a hold, as a compliance team might answer plaintext: Postfix
+# does what they say (the message goes to the quarantine mailbox; it waits in
+# the hold queue).
+send redirected 25 redirected@example.org counsel@quarantine.example.test
+queued redirected
+delivered redirected
+postfix_logged "redirect: RCPT from localhost[127.0.0.1]: <counsel@quarantine.example.test>"
+logged "$SYSLOG" "to=<quarantine@example.test>" "status=sent"
+daemon_logged "sender=<redirected@example.org>" "action=redirect rule=quarantine-plaintext"
+verdict redirected
+
+send held 25 held@example.org counsel@hold.example.test
+queued held
+postfix_logged "hold: RCPT from localhost[127.0.0.1]: <counsel@hold.example.test>"
+for _ in $(seq 100); do postqueue -j | grep -q '"queue_name": *"hold".*"sender": *"held@example.org"' && break; sleep 0.1; done
+postqueue -j | grep -q '"queue_name": *"hold".*"sender": *"held@example.org"' ||
+  problems+=("the message is not in the hold queue: $(postqueue -j)")
+daemon_logged "sender=<held@example.org>" "action=hold rule=hold-plaintext"
+verdict held
 
 send inet-partner $PORT_INET inet-partner@$partner rcpt@example.test
 replied inet-partner "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"

@@ -131,6 +131,8 @@ TEST_CASE("action kinds: each word's name, parsed back in any case") {
       {ActionKind::DeferIfPermit, "DEFER_IF_PERMIT"}, {ActionKind::DeferIfReject, "DEFER_IF_REJECT"},
       {ActionKind::Warn, "WARN"},     {ActionKind::Info, "INFO"},
       {ActionKind::Hold, "HOLD"},     {ActionKind::Prepend, "PREPEND"},
+      {ActionKind::Discard, "DISCARD"}, {ActionKind::Redirect, "REDIRECT"},
+      {ActionKind::Bcc, "BCC"},       {ActionKind::Filter, "FILTER"},
   };
   for (const auto& [kind, name] : words) {
     CHECK(to_string(kind) == name);
@@ -142,7 +144,8 @@ TEST_CASE("action kinds: each word's name, parsed back in any case") {
   CHECK(to_string(ActionKind::Numeric) == "NNN");
   CHECK_FALSE(parse_action_kind("550"));
   CHECK_FALSE(parse_action_kind("NNN"));
-  CHECK_FALSE(parse_action_kind("discard"));
+  CHECK_FALSE(parse_action_kind("permit"));
+  CHECK_FALSE(parse_action_kind("relay"));  // Postfix's undocumented OK
 }
 
 TEST_CASE("actions: each kind renders to a typed answer: kind, verb, text; the wire joins them") {
@@ -182,4 +185,32 @@ TEST_CASE("actions: each kind renders to a typed answer: kind, verb, text; the w
     append_wire(wire, answer);
     CHECK(wire == "action=" + std::string(c.wire));
   }
+}
+
+TEST_CASE("actions: discard, redirect, bcc and filter, checked where they route mail (issue 20)") {
+  for (const char* good : {"discard", "DISCARD plaintext from ${client}", "redirect quarantine@example.org",
+                           "bcc compliance+tls@archive.example.org", "filter smtp-amavis:[127.0.0.1]:10024",
+                           "FILTER lmtp:unix:private/dovecot-lmtp", "filter relay:"}) {
+    CAPTURE(good);
+    (void)ok(good);
+  }
+  const Action redirect = ok("Redirect quarantine@example.org");
+  CHECK(redirect.kind() == ActionKind::Redirect);
+  CHECK(redirect.verb() == "REDIRECT");
+  CHECK(err("redirect").find("needs one address user@domain") != std::string::npos);
+  CHECK(err("redirect quarantine").find("needs one address") != std::string::npos);
+  CHECK(err("redirect a@b c@d").find("needs one address") != std::string::npos);
+  CHECK(err("redirect <q@example.org>").find("needs one address") != std::string::npos);
+  CHECK(err("redirect q@.example.org").find("needs one address") != std::string::npos);
+  CHECK(err("bcc @example.org").find("needs one address") != std::string::npos);
+  // A client's value never chooses where mail goes.
+  CHECK(err("redirect ${sender}") == "redirect takes no ${...}: a client's value must not choose where mail goes");
+  CHECK(err("bcc x@${sender_domain}").find("takes no ${...}") != std::string::npos);
+  CHECK(err("filter smtp:${helo_name}").find("takes no ${...}") != std::string::npos);
+  CHECK(err("filter").find("needs transport:destination") != std::string::npos);
+  CHECK(err("filter :[127.0.0.1]").find("needs transport:destination") != std::string::npos);
+  CHECK(err("filter smtp amavis").find("needs transport:destination") != std::string::npos);
+  // Restrictions are not actions.
+  CHECK(err("permit_mynetworks").find("unknown action") != std::string::npos);
+  CHECK(err("permit_sasl_authenticated, reject").find("unknown action") != std::string::npos);
 }
