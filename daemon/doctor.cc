@@ -23,11 +23,9 @@ std::vector<doctor::RuleFacts> rule_facts(const config::Config& cfg) {
   for (const auto& rule : cfg.policy.rules()) {
     doctor::RuleFacts r;
     r.name = rule.name;
-    const auto kind = rule.action.kind();
-    const bool refuses = kind == policy::ActionKind::Reject || kind == policy::ActionKind::Defer ||
-                         kind == policy::ActionKind::DeferIfPermit || kind == policy::ActionKind::Numeric;
-    r.refuses_plaintext = rule.mode == policy::Mode::Enforce &&
-                          (rule.require != nullptr || (refuses && rule.match.uses(match::Field::Tls)));
+    const bool refuses = policy::refuses(rule.action.kind());
+    r.refuses_plaintext = rule.mode == policy::Mode::Enforce && refuses &&
+                          (rule.require != nullptr || rule.match.uses(match::Field::Tls));
     r.uses_recipient = rule.match.uses(match::Field::Recipient) || rule.match.uses(match::Field::RecipientDomain);
     r.uses_sasl = rule.match.uses(match::Field::Sasl) || rule.match.uses(match::Field::SaslUsername) ||
                   rule.match.uses(match::Field::SaslMethod);

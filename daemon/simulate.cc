@@ -19,6 +19,7 @@
 #include "maillog/transactions.h"
 #include "maillog_input.h"
 #include "privileges.h"
+#include "util/text.h"
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -98,9 +99,10 @@ std::string shown(std::string_view s) {
   return out;
 }
 
+// What a rule in warn or observe mode does.
 std::string_view mode_effect(policy::Mode mode) {
   switch (mode) {
-    case policy::Mode::Enforce: return "would refuse";
+    case policy::Mode::Enforce: return "would answer";
     case policy::Mode::Warn: return "would warn about";
     case policy::Mode::Observe: return "would log";
   }
@@ -131,14 +133,20 @@ void print_text(const maillog::Simulation& sim, const maillog::Transactions& tx,
   }
   std::cout << "Postfix: " << (outcomes.empty() ? std::string("no recipient in the log") : join(outcomes, ", "))
             << "\n\n";
-  for (const maillog::RuleTally& r : s.rules) {
+  for (std::size_t i = 0; i < s.rules.size(); ++i) {
+    const maillog::RuleTally& r = s.rules[i];
     std::cout << "rule " << r.name << " (" << policy::to_string(r.mode) << "): ";
     if (r.rcpts == 0) {
       std::cout << "nothing\n";
       continue;
     }
-    std::cout << mode_effect(r.mode) << " " << r.rcpts << " recipient(s) in " << r.transactions << " transaction(s)";
-    if (r.mode != policy::Mode::Enforce) std::cout << " (enforce would refuse them)";
+    // What enforce answers: a refusal, or an answer that lets mail through (hold, redirect ...).
+    const policy::Action& action = sim.config().policy.rules()[i].action;
+    const std::string enforced = policy::refuses(action.kind()) ? std::string("refuse")
+                                                                : "answer " + util::lower(action.verb()) + " to";
+    std::cout << (r.mode == policy::Mode::Enforce ? "would " + enforced : std::string(mode_effect(r.mode))) << " "
+              << r.rcpts << " recipient(s) in " << r.transactions << " transaction(s)";
+    if (r.mode != policy::Mode::Enforce) std::cout << " (enforce would " << enforced << " them)";
     std::cout << "; Postfix accepted " << r.accepted_by_postfix << " of them\n";
     for (const auto& [peer, count] : top(r.peers, n)) std::cout << "  " << count << "  " << shown(peer) << "\n";
     if (r.peers.size() > n || r.other_peers > 0) {

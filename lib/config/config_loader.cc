@@ -68,7 +68,19 @@ class Loader {
     if (auto n = root["socket"]) read_socket(n);
     if (auto n = root["mode"]) read_mode(n, config_.mode, "mode");
     Action default_action;
-    if (auto n = root["default_action"]) read_action(n, default_action, "default_action");
+    if (auto n = root["default_action"]; n && read_action(n, default_action, "default_action")) {
+      // The answer to every request no rule decided: never one that acts on whole messages.
+      switch (default_action.kind()) {
+        case policy::ActionKind::Discard:
+        case policy::ActionKind::Redirect:
+        case policy::ActionKind::Bcc:
+        case policy::ActionKind::Filter:
+          r_.error(n, "default_action: " + std::string(policy::to_string(default_action.kind())) +
+                          " would act on every message no rule decides; give it to a rule");
+          break;
+        default: break;
+      }
+    }
     if (auto n = root["log"]) read_log(n);
     if (auto n = root["limits"]) read_limits(n);
     // Postfix keeps its room, and its place in the history, unless users are named.

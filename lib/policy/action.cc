@@ -89,6 +89,11 @@ bool is_address(std::string_view s) {
   const auto at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
   const std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  if (local.size() > 64 || local.find("..") != std::string_view::npos) return false;  // RFC 5321 4.5.3.1.1
+  for (std::size_t start = 0, dot; start <= domain.size(); start = dot + 1) {
+    dot = std::min(domain.find('.', start), domain.size());
+    if (dot - start > 63) return false;  // a label
+  }
   const bool local_ok = std::all_of(local.begin(), local.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
   });
@@ -99,11 +104,12 @@ bool is_address(std::string_view s) {
   return local_ok && domain_ok && local.front() != '.' && local.back() != '.';
 }
 
-// "transport:destination" as FILTER takes it: a master.cf service name, then any
-// destination without spaces (it may be empty: the transport's default).
+// "transport:destination" as FILTER takes it: a master.cf service name, then a
+// destination without spaces. Not empty: Postfix would then take the
+// default_filter_nexthop, else the recipient's domain, which the client chose.
 bool is_transport_destination(std::string_view s) {
   const auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == s.size()) return false;
   const std::string_view transport = s.substr(0, colon), destination = s.substr(colon + 1);
   return std::all_of(transport.begin(), transport.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';

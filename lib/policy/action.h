@@ -50,6 +50,13 @@ enum class ActionKind : std::uint8_t {
   Filter,
 };
 
+// Whether an answer of this kind refuses the recipient (reject, defer,
+// defer_if_permit, a 4xx/5xx code); the others let it through, act on the
+// whole message (hold, discard, redirect, bcc, filter) or only log.
+[[nodiscard]] constexpr bool refuses(ActionKind kind) {
+  return kind == ActionKind::Reject || kind == ActionKind::Defer || kind == ActionKind::DeferIfPermit ||
+         kind == ActionKind::Numeric;
+}
 // The access(5) word as sent, in upper case ("DEFER_IF_PERMIT"); "NNN" for
 // Numeric, whose verb is its reply code.
 [[nodiscard]] std::string_view to_string(ActionKind kind);

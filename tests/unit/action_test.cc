@@ -190,7 +190,7 @@ TEST_CASE("actions: each kind renders to a typed answer: kind, verb, text; the w
 TEST_CASE("actions: discard, redirect, bcc and filter, checked where they route mail (issue 20)") {
   for (const char* good : {"discard", "DISCARD plaintext from ${client}", "redirect quarantine@example.org",
                            "bcc compliance+tls@archive.example.org", "filter smtp-amavis:[127.0.0.1]:10024",
-                           "FILTER lmtp:unix:private/dovecot-lmtp", "filter relay:"}) {
+                           "FILTER lmtp:unix:private/dovecot-lmtp"}) {
     CAPTURE(good);
     (void)ok(good);
   }
@@ -210,6 +210,11 @@ TEST_CASE("actions: discard, redirect, bcc and filter, checked where they route 
   CHECK(err("filter").find("needs transport:destination") != std::string::npos);
   CHECK(err("filter :[127.0.0.1]").find("needs transport:destination") != std::string::npos);
   CHECK(err("filter smtp amavis").find("needs transport:destination") != std::string::npos);
+  // No empty next hop: Postfix would take the recipient's domain, the client's choice (review 15).
+  CHECK(err("filter relay:").find("needs transport:destination") != std::string::npos);
+  CHECK(err("redirect " + std::string(65, 'q') + "@example.org").find("needs one address") != std::string::npos);
+  CHECK(err("redirect q@" + std::string(64, 'd') + ".example").find("needs one address") != std::string::npos);
+  CHECK(err("redirect q..r@example.org").find("needs one address") != std::string::npos);
   // Restrictions are not actions.
   CHECK(err("permit_mynetworks").find("unknown action") != std::string::npos);
   CHECK(err("permit_sasl_authenticated, reject").find("unknown action") != std::string::npos);

@@ -389,3 +389,18 @@ TEST_CASE("config: socket.mode takes permission bits only") {
                      "\"0770\")");
   }
 }
+
+TEST_CASE("config: a default_action that acts on whole messages is refused; a rule may answer it (review 15)") {
+  for (const char* action : {"discard", "redirect q@example.org", "bcc archive@example.org", "filter scan:[127.0.0.1]:10025"}) {
+    CAPTURE(action);
+    auto errs = errors_of(std::string("default_action: ") + action + "\nrules: []\n");
+    REQUIRE(errs.size() == 1);
+    CHECK(errs[0].starts_with("t.yaml:1:17: default_action: "));
+    CHECK(errs[0].find("would act on every message no rule decides; give it to a rule") != std::string::npos);
+  }
+  const LoadResult ok = load_config_text("rules:\n  - name: q\n    match: { recipient_domain: legal.example }\n"
+                                          "    require: { tls: true }\n    action: redirect quarantine@example.org\n",
+                                          "t.yaml");
+  CHECK(ok.errors.empty());
+  CHECK(ok.config != nullptr);
+}
