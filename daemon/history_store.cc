@@ -44,7 +44,7 @@ OpenedStore open_history_store(const config::Config& config, std::string_view pr
     }
   }
   if (settings.store.kind == history::StoreAddress::Kind::Lmdb) {
-    // Still root (no user:): LMDB follows symbolic links; only in directories no one else controls.
+    // Still root (no user:, or root's files): LMDB follows symbolic links; only where no one else controls.
     if (std::string err = unsafe_lmdb_store(settings.store.path, resolve_socket_owner(config.process)); !err.empty()) {
       std::cerr << prefix << "not opening " << settings.store.to_string() << ": " << err << '\n';
       return {nullptr, exit_code::Unavailable};
