@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "listener.h"
+#include "process_metrics.h"
 
 namespace tlspolicyd::daemon {
 
@@ -158,7 +159,9 @@ std::string MetricsServer::response(const std::string& head) const {
   } else if (target != "/metrics") {
     r = {"404 Not Found", "Content-Type: text/plain\r\n", "try /metrics\n"};
   } else {
-    r = {"200 OK", "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n", metrics_.render()};
+    std::string page = metrics_.render();
+    append_process_metrics(page);
+    r = {"200 OK", "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n", std::move(page)};
   }
   std::string out = "HTTP/1.1 " + std::string(r.status) + "\r\nContent-Length: " + std::to_string(r.body.size()) +
                     "\r\n" + std::string(r.headers) + "Connection: close\r\n\r\n";

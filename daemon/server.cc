@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 
 #include "event_loop.h"
 #include "socket_owner.h"
 #include "tls/cipher_catalog.h"
+
+#ifndef TLSPOLICYD_VERSION  // the build defines it (daemon/CMakeLists.txt)
+#define TLSPOLICYD_VERSION "unknown"
+#endif
 
 namespace tlspolicyd::daemon {
 namespace {
@@ -106,6 +111,7 @@ int Server::open() {
     logger_->debug("metrics: not served under --stdio");
   } else if (config_->metrics) {
     metrics_ = std::make_unique<metrics::Metrics>();
+    metrics_->started(TLSPOLICYD_VERSION, static_cast<std::int64_t>(std::time(nullptr)));
     if (auto catalog = tls::CipherCatalog::load()) {
       metrics_->set_known_cipher([catalog](std::string_view name) { return catalog->find(name) != nullptr; });
     }
@@ -297,7 +303,7 @@ void Server::apply_reload(config::LoadResult result) {
     for (const auto& e : result.errors) logger_->error("{}", printable(e.to_string()));
     logger_->error("reload failed with {} error(s); keeping configuration generation {}", result.errors.size(),
                    generation_);
-    if (metrics_) metrics_->reloaded(false, generation_);
+    if (metrics_) metrics_->reloaded(false, generation_, static_cast<std::int64_t>(std::time(nullptr)));
     return;
   }
   const bool listen_changed = options_.listen.empty() && result.config->listen != config_->listen;
@@ -320,7 +326,7 @@ void Server::apply_reload(config::LoadResult result) {
   responder_->set_config(config_);
   ++generation_;
   set_level(*logger_, options_.log_level.value_or(config_->log.level));
-  if (metrics_) metrics_->reloaded(true, generation_);
+  if (metrics_) metrics_->reloaded(true, generation_, static_cast<std::int64_t>(std::time(nullptr)));
   logger_->info("configuration generation {} loaded from {} ({} rules)", generation_, options_.config_path,
                 config_->policy.rules().size());
   if (listen_changed || socket_changed) logger_->warn("listen and socket settings changed; they apply after a restart");

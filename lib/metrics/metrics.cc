@@ -95,9 +95,16 @@ void Metrics::negotiated(std::string_view protocol, std::string_view cipher) {
   bump(ciphers_);
 }
 
-void Metrics::reloaded(bool ok, std::uint64_t generation) {
+void Metrics::reloaded(bool ok, std::uint64_t generation, std::int64_t now) {
   ++(ok ? reloads_ok_ : reloads_failed_);
   generation_ = generation;
+  last_reload_ok_ = ok;
+  if (ok) last_load_ok_ = now;
+}
+
+void Metrics::started(std::string version, std::int64_t now) {
+  version_ = std::move(version);
+  last_load_ok_ = now;
 }
 
 std::string Metrics::render() const {
@@ -164,6 +171,18 @@ std::string Metrics::render() const {
   sample(out, "tlspolicyd_reloads_total", "result=\"failed\"", static_cast<double>(reloads_failed_));
   family(out, "tlspolicyd_config_generation", "gauge", "The configuration generation in use (1 at start).");
   sample(out, "tlspolicyd_config_generation", "", static_cast<double>(generation_));
+  family(out, "tlspolicyd_config_last_reload_successful", "gauge",
+         "1 when the last reload applied its configuration (or none was tried), 0 when it was refused.");
+  sample(out, "tlspolicyd_config_last_reload_successful", "", last_reload_ok_ ? 1 : 0);
+  family(out, "tlspolicyd_config_last_reload_success_timestamp_seconds", "gauge",
+         "When a configuration was last applied (at start, or by a reload), in Unix seconds.");
+  sample(out, "tlspolicyd_config_last_reload_success_timestamp_seconds", "", static_cast<double>(last_load_ok_));
+  if (!version_.empty()) {
+    family(out, "tlspolicyd_build_info", "gauge", "Always 1; the version of tlspolicyd that runs.");
+    std::string label;
+    append_label(label, "version", version_);
+    sample(out, "tlspolicyd_build_info", label, 1);
+  }
   family(out, "tlspolicyd_history_store_errors_total", "counter", "Times the TLS history store became unavailable.");
   sample(out, "tlspolicyd_history_store_errors_total", "", static_cast<double>(store_errors_));
   if (store_up_ >= 0) {

@@ -6,7 +6,8 @@
 // engine gave up on) by rule; the TLS protocols and ciphers
 // clients negotiated; downgrades; connections; request latency; reloads and the
 // configuration generation; history store errors, waits, cache and automatic
-// rebaselines. Label values come from a bounded vocabulary (rule names, known
+// rebaselines; the version built, and when the configuration was last applied.
+// Label values come from a bounded vocabulary (rule names, known
 // cipher names, protocol names), so a hostile client cannot grow the page: an
 // unknown cipher is counted as "other".
 // Single-threaded, like the event loop that updates it.
@@ -43,7 +44,10 @@ class Metrics {
   void connection_closed() { --connections_open_; }
   void connection_refused() { ++connections_refused_; }
   void protocol_error() { ++protocol_errors_; }
-  void reloaded(bool ok, std::uint64_t generation);
+  // A reload at Unix time `now`: applied (ok), or refused (the old configuration stays).
+  void reloaded(bool ok, std::uint64_t generation, std::int64_t now);
+  // The version built (tlspolicyd_build_info) and when the first configuration was loaded.
+  void started(std::string version, std::int64_t now);
   void store_error() { ++store_errors_; }
   // A request that waited for its key's record from the store: it came, or the
   // wait passed downgrade.lookup_timeout (answered without history).
@@ -94,6 +98,9 @@ class Metrics {
   std::uint64_t protocol_errors_ = 0;
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   std::uint64_t generation_ = 1;
+  std::string version_;
+  std::int64_t last_load_ok_ = 0;  // when a configuration was last applied
+  bool last_reload_ok_ = true;
   std::uint64_t store_errors_ = 0;
   std::uint64_t history_waits_arrived_ = 0, history_waits_timed_out_ = 0;
   CacheSegment cache_probation_, cache_protected_;

@@ -84,6 +84,24 @@ TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ci
   }
   CHECK(page.find("EVIL") == std::string::npos);  // client-chosen text never becomes a label
   CHECK(page.find("tlspolicyd_history_cache") == std::string::npos);  // no history store
+  // The version, the reload's success and time, and the process collector's series (issue 20).
+  for (const char* line : {"\ntlspolicyd_build_info{version=\"", "\ntlspolicyd_config_last_reload_successful 1\n",
+                           "\ntlspolicyd_config_last_reload_success_timestamp_seconds 1", "\nprocess_cpu_seconds_total ",
+                           "\nprocess_resident_memory_bytes ", "\nprocess_virtual_memory_bytes ",
+                           "\nprocess_start_time_seconds 1", "\nprocess_open_fds ", "\nprocess_max_fds ",
+                           "\n# TYPE process_cpu_seconds_total counter\n"}) {
+    CAPTURE(line);
+    CHECK(page.find(line) != std::string::npos);
+  }
+  // A refused reload says so, and keeps the time of the last one applied.
+  const std::string applied_at = page.substr(page.find("\ntlspolicyd_config_last_reload_success_timestamp_seconds "), 70);
+  dir.write("c.yaml", "rules: [ { name: broken");
+  d.signal(SIGHUP);
+  d.wait_for_log("reload failed with");
+  const std::string after = http_get(port, "/metrics");
+  CHECK(after.find("\ntlspolicyd_config_last_reload_successful 0\n") != std::string::npos);
+  CHECK(after.find("\ntlspolicyd_reloads_total{result=\"failed\"} 1\n") != std::string::npos);
+  CHECK(after.find(applied_at.substr(0, applied_at.find('\n', 1))) != std::string::npos);
   CHECK(http_get(port, "/").find(" 404 ") != std::string::npos);
 }
 
