@@ -167,6 +167,14 @@ bool log_waiting(spdlog::logger& logger) {
   return false;
 }
 
+std::pair<std::string_view, std::uint64_t> log_lines_dropped(const spdlog::logger& logger) {
+  for (const auto& sink : logger.sinks()) {
+    if (const auto* s = dynamic_cast<const SyslogSink*>(sink.get())) return {"syslog", s->dropped()};
+    if (const auto* s = dynamic_cast<const StderrSink*>(sink.get())) return {"stderr", s->dropped()};
+  }
+  return {"", 0};
+}
+
 void route_libevent_log(spdlog::logger* logger) {
   libevent_route = LibeventRoute{logger};
   event_set_log_callback(logger != nullptr ? &log_from_libevent : nullptr);

@@ -13,6 +13,8 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
+#include <utility>
 
 #include "config/config.h"
 
@@ -35,6 +37,10 @@ void set_batch_waker(spdlog::logger& logger, std::function<void()> wake);
 // True while stderr's reader has not taken every line yet: the daemon flushes
 // again a little later (and the waker is called when a line finds it so).
 [[nodiscard]] bool log_waiting(spdlog::logger& logger);
+
+// The sink's name ("syslog", "stderr") and the log lines it dropped since
+// start; {"", 0} without one (LogTarget::None).
+[[nodiscard]] std::pair<std::string_view, std::uint64_t> log_lines_dropped(const spdlog::logger& logger);
 
 // Routes libevent's own messages (its listeners, evhttp) into `logger` instead of
 // stderr: warnings and errors at warning level, at most LibeventLinesPerMinute a

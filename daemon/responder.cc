@@ -63,11 +63,21 @@ void Responder::count(const policy::Decision& decision, const protocol::Request&
                       std::chrono::nanoseconds took) {
   // A verb is at most 15 bytes ("DEFER_IF_PERMIT"): its lower-case copy fits std::string's own buffer.
   const bool ruled = decision.rule != nullptr;
-  metrics_->answered(util::lower(decision.answer.verb), ruled ? std::string_view(decision.rule->name) : "-",
+  metrics_->answered(util::lower(decision.answer.verb), ruled ? std::string_view(decision.rule->name) : policy::DefaultRuleName,
                      ruled ? policy::to_string(decision.mode) : "-", took);
+  using Result = metrics::Metrics::RuleResult;
+  for (const policy::Rule* rule : decision.held) {
+    metrics_->rule_matched(rule->name, policy::to_string(rule->mode), Result::Held);
+  }
   for (const auto& v : decision.violations) {
-    if (v.reason) metrics_->violation(v.rule->name, policy::to_string(v.rule->mode));
+    const std::string_view mode = policy::to_string(v.rule->mode);
+    metrics_->rule_matched(v.rule->name, mode, v.reason ? Result::Violated : Result::Applied);
+    if (v.reason) metrics_->violation(v.rule->name, mode);
     if (v.reason && v.reason->unmet == policy::Unmet::MatchError) metrics_->match_error(v.rule->name);
+  }
+  // An enforce rule without requirement that answered is not a violation.
+  if (ruled && !decision.reason && decision.mode == policy::Mode::Enforce && !decision.rule->require) {
+    metrics_->rule_matched(decision.rule->name, policy::to_string(decision.mode), Result::Applied);
   }
   metrics_->negotiated(tls::to_string(request.tls_version()), request.get(protocol::Attr::EncryptionCipher));
 }

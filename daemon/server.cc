@@ -112,6 +112,9 @@ int Server::open() {
   } else if (config_->metrics) {
     metrics_ = std::make_unique<metrics::Metrics>();
     metrics_->started(TLSPOLICYD_VERSION, static_cast<std::int64_t>(std::time(nullptr)));
+    if (!log_lines_dropped(*logger_).first.empty()) {
+      metrics_->set_log_dropped([log = logger_] { return log_lines_dropped(*log); });
+    }
     if (auto catalog = tls::CipherCatalog::load()) {
       metrics_->set_known_cipher([catalog](std::string_view name) { return catalog->find(name) != nullptr; });
     }

@@ -38,6 +38,7 @@ void StderrSink::sink_it_(const spdlog::details::log_msg& msg) {
   // While dropping, other lines wait until half the room is free again.
   if (buffer_.size() >= limit || (lost_ > 0 && !important && buffer_.size() >= MaxPending / 2)) {
     ++lost_;
+    ++dropped_;
     return;
   }
   if (lost_ > 0) {

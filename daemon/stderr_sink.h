@@ -36,6 +36,8 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
   // Lines wait for the reader (the owner should flush again later).
   [[nodiscard]] bool waiting() const { return stalled_; }
+  // Lines dropped since start.
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -52,6 +54,7 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   std::size_t written_ = 0;  // bytes at the start of buffer_ already written
   bool stalled_ = false;     // the reader took less than was pending: retry with each line
   std::uint64_t lost_ = 0;  // lines dropped and not yet reported
+  std::uint64_t dropped_ = 0;  // lines dropped since start
   std::function<void()> wake_;
 };
 

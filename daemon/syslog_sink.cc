@@ -89,11 +89,15 @@ void SyslogSink::sink_it_(const spdlog::details::log_msg& msg) {
                              " log line(s) lost: the system log (" + path_ + ") was unavailable or full";
     if (!send(LOG_WARNING, note)) {
       ++lost_;
+      ++dropped_;
       return;
     }
     lost_ = 0;
   }
-  if (!send(severity_of(msg.level), line)) ++lost_;
+  if (!send(severity_of(msg.level), line)) {
+    ++lost_;
+    ++dropped_;
+  }
 }
 
 }  // namespace tlspolicyd::daemon

@@ -29,6 +29,8 @@ class SyslogSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
 
   // Lines dropped since the last one that was sent.
   [[nodiscard]] std::uint64_t lost() const { return lost_; }
+  // Lines dropped since start.
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -44,6 +46,7 @@ class SyslogSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
   int fd_ = -1;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::uint64_t lost_ = 0;
+  std::uint64_t dropped_ = 0;
   std::time_t stamp_time_ = -1;  // the second stamp_ was made for
   char stamp_[32] = {};          // "Nov 28 22:10:00"
   std::string datagram_;

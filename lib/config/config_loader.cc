@@ -98,7 +98,7 @@ class Loader {
       read_downgrade(n);
       if (config_.downgrade) {
         downgrade_rule = policy::Rule{};
-        downgrade_rule->name = "downgrade";
+        downgrade_rule->name = policy::DowngradeRuleName;
         downgrade_rule->mode = config_.downgrade->mode;
         downgrade_rule->action = config_.downgrade->action;
       }
@@ -529,6 +529,9 @@ class Loader {
         if (auto text = r_.scalar(n, "a rule name")) {
           if (!valid_name(*text)) {
             r_.error(n, "rule name \"" + *text + "\" must be letters, digits, '.', '_' or '-'");
+          } else if (*text == policy::DefaultRuleName || *text == policy::DowngradeRuleName) {
+            r_.error(n, "rule name \"" + *text + "\" is reserved: logs and metrics name the " +
+                            (*text == policy::DefaultRuleName ? "default action" : "TLS downgrade answer") + " so");
           } else if (!names.insert(*text).second) {
             r_.error(n, "duplicate rule name \"" + *text + "\"");
           }

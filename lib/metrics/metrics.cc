@@ -79,6 +79,15 @@ void Metrics::violation(std::string_view rule, std::string_view mode) {
   bump(violations_);
 }
 
+void Metrics::rule_matched(std::string_view rule, std::string_view mode, RuleResult result) {
+  static constexpr std::array<std::string_view, 3> Names = {"held", "violated", "applied"};
+  scratch_.clear();
+  append_label(scratch_, "rule", rule);
+  append_label(scratch_, "mode", mode);
+  append_label(scratch_, "result", Names[static_cast<std::size_t>(result)]);
+  bump(rule_matches_);
+}
+
 void Metrics::match_error(std::string_view rule) {
   scratch_.clear();
   append_label(scratch_, "rule", rule);
@@ -111,8 +120,13 @@ std::string Metrics::render() const {
   std::string out;
   family(out, "tlspolicyd_requests_total", "counter", "Policy requests answered.");
   sample(out, "tlspolicyd_requests_total", "", static_cast<double>(requests_));
-  family(out, "tlspolicyd_answers_total", "counter", "Answers by action, deciding rule (- for the default) and mode.");
+  family(out, "tlspolicyd_answers_total", "counter",
+         "Answers by action, deciding rule (default: the default action) and mode.");
   samples(out, "tlspolicyd_answers_total", answers_);
+  family(out, "tlspolicyd_rule_matches_total", "counter",
+         "Requests a rule applied to, by rule, mode and result: its requirement held, was violated, or it has none "
+         "(applied).");
+  samples(out, "tlspolicyd_rule_matches_total", rule_matches_);
   family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule and mode.");
   samples(out, "tlspolicyd_violations_total", violations_);
   family(out, "tlspolicyd_match_errors_total", "counter",
@@ -182,6 +196,14 @@ std::string Metrics::render() const {
     std::string label;
     append_label(label, "version", version_);
     sample(out, "tlspolicyd_build_info", label, 1);
+  }
+  if (log_dropped_) {
+    const auto [sink, lines] = log_dropped_();
+    family(out, "tlspolicyd_log_lines_dropped_total", "counter",
+           "Log lines the sink dropped because the system log or stderr's reader could not take them.");
+    std::string label;
+    append_label(label, "sink", sink);
+    sample(out, "tlspolicyd_log_lines_dropped_total", label, static_cast<double>(lines));
   }
   family(out, "tlspolicyd_history_store_errors_total", "counter", "Times the TLS history store became unavailable.");
   sample(out, "tlspolicyd_history_store_errors_total", "", static_cast<double>(store_errors_));

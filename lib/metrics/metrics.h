@@ -2,11 +2,13 @@
 // metrics: the daemon's counters, rendered in Prometheus' text format.
 //
 // Everything a postmaster graphs before and while raising a floor: requests and
-// answers by action, rule and mode; violations; match errors (a /regex/ the
+// answers by action, rule and mode; rules that applied, by whether their
+// requirement held; violations; match errors (a /regex/ the
 // engine gave up on) by rule; the TLS protocols and ciphers
 // clients negotiated; downgrades; connections; request latency; reloads and the
 // configuration generation; history store errors, waits, cache and automatic
-// rebaselines; the version built, and when the configuration was last applied.
+// rebaselines; the version built, when the configuration was last applied, and
+// log lines the sink dropped.
 // Label values come from a bounded vocabulary (rule names, known
 // cipher names, protocol names), so a hostile client cannot grow the page: an
 // unknown cipher is counted as "other".
@@ -20,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace tlspolicyd::metrics {
 
@@ -29,10 +32,18 @@ class Metrics {
                                                             0.001,   0.002,   0.005,   0.01,   0.05,   0.25};
 
   // One answered request: the answer's first word in lower case, the deciding
-  // rule ("-" for the default action), its mode, and how long it took.
+  // rule (policy::DefaultRuleName for the default action, mode "-"), its mode, and how long it took.
   void answered(std::string_view action, std::string_view rule, std::string_view mode,
                 std::chrono::nanoseconds took);
   void violation(std::string_view rule, std::string_view mode);
+  // A rule that applied to a request: its requirement held, was violated, or it
+  // has none (applied).
+  enum class RuleResult : std::uint8_t { Held, Violated, Applied };
+  void rule_matched(std::string_view rule, std::string_view mode, RuleResult result);
+  // Log lines a sink ("syslog", "stderr") dropped since start (read at each scrape).
+  void set_log_dropped(std::function<std::pair<std::string_view, std::uint64_t>()> dropped) {
+    log_dropped_ = std::move(dropped);
+  }
   // A rule whose match the regex engine could not answer (counted as failed too).
   void match_error(std::string_view rule);
   // The negotiated protocol ("none" for plaintext) and cipher ("" for none).
@@ -83,6 +94,7 @@ class Metrics {
 
   Counters answers_;     // action, rule, mode
   Counters violations_;  // rule, mode
+  Counters rule_matches_;  // rule, mode, result
   Counters match_errors_;  // rule
   Counters protocols_;   // protocol
   Counters ciphers_;     // cipher
@@ -106,6 +118,7 @@ class Metrics {
   CacheSegment cache_probation_, cache_protected_;
   int store_up_ = -1;  // -1: no store
   std::function<bool(std::string_view)> known_cipher_;
+  std::function<std::pair<std::string_view, std::uint64_t>()> log_dropped_;
   std::string scratch_;
 };
 

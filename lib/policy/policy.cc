@@ -120,7 +120,10 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const 
       }
     } else if (rule.require) {
       reason = rule.require->check(request);
-      if (!reason) continue;
+      if (!reason) {
+        ev.decision.held.push_back(&rule);
+        continue;
+      }
       if constexpr (Traced) {
         t->outcome = RuleTrace::Outcome::Violated;
         t->reason = reason;

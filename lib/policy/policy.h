@@ -8,7 +8,8 @@
 // requirement: enforce answers the action and stops; warn and observe behave as on
 // a violation. When nothing stops, the first WARN is answered, else the default
 // action. Every unmet requirement, and every warn/observe rule without one that
-// applied, is a Violation in the Decision, so the caller can log each one. The
+// applied, is a Violation in the Decision, so the caller can log each one; every
+// rule that applied and whose requirement held is in Decision::held (metrics). The
 // answer (policy::Answer) and every failure (policy::Failure) stay typed: their text
 // is made by the caller, for the wire, the log or the command line. evaluate() is
 // pure: no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
@@ -36,6 +37,11 @@
 
 namespace tlspolicyd::policy {
 
+// The names the default action and a TLS downgrade go by in logs and metrics, as
+// if they were rules; no rule may take them (config_loader refuses them).
+inline constexpr std::string_view DefaultRuleName = "default";
+inline constexpr std::string_view DowngradeRuleName = "downgrade";
+
 // The answer in enforce mode for a rule whose match the engine could not answer.
 inline constexpr std::string_view MatchErrorVerb = "DEFER";
 inline constexpr std::string_view MatchErrorText = "4.3.0 Temporary policy lookup failure";
@@ -61,6 +67,7 @@ struct Decision {
   Mode mode = Mode::Enforce;   // that rule's mode
   std::optional<Failure> reason;  // why that rule answered (nullopt for a plain rule)
   std::vector<Violation> violations;
+  std::vector<const Rule*> held;  // rules that applied and whose requirement held, in order
 };
 
 // One rule's part in a decision, for --explain.

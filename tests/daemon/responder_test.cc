@@ -83,9 +83,35 @@ TEST_CASE("answers, violations and the negotiated TLS are counted") {
   const std::string page = metrics.render();
   CHECK(page.find("tlspolicyd_requests_total 2") != std::string::npos);
   CHECK(page.find("action=\"reject\",rule=\"floor\",mode=\"enforce\"} 1") != std::string::npos);
-  CHECK(page.find("action=\"dunno\",rule=\"-\",mode=\"-\"} 1") != std::string::npos);
+  CHECK(page.find("action=\"dunno\",rule=\"default\",mode=\"-\"} 1") != std::string::npos);
   CHECK(page.find("tlspolicyd_violations_total{rule=\"floor\",mode=\"enforce\"} 1") != std::string::npos);
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"violated\"} 1") !=
+        std::string::npos);
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"held\"} 1") !=
+        std::string::npos);
   CHECK(page.find("tlspolicyd_protocol_errors_total 1") != std::string::npos);
+}
+
+TEST_CASE("rules without requirement count as applied, whether they answer or only warn") {
+  metrics::Metrics metrics;
+  daemon::Responder responder(load(R"(
+rules:
+  - name: tag
+    mode: observe
+    action: "reject 5.7.1 tagged"
+  - name: stop
+    action: "defer 4.7.1 later"
+)"),
+                              nullptr, &metrics);
+  std::string out;
+  REQUIRE(responder.answer(request(""), out, 1, "peer").has_value());
+  CHECK(out == "action=DEFER 4.7.1 later\n\n");
+  const std::string page = metrics.render();
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"tag\",mode=\"observe\",result=\"applied\"} 1") !=
+        std::string::npos);
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"stop\",mode=\"enforce\",result=\"applied\"} 1") !=
+        std::string::npos);
+  CHECK(page.find("result=\"violated\"") == std::string::npos);
 }
 
 TEST_CASE("a reload's snapshot answers the next request") {

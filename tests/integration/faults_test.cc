@@ -14,8 +14,10 @@ using namespace tlspolicyd::test;
 TEST_CASE("faults: the system log going away, stalling and coming back never holds up an answer") {
   TempDir dir;
   SyslogServer syslog(dir.path() + "/log");
+  const int port = free_port();
   const std::string config = dir.write("c.yaml", "listen: [ unix:" + dir.path() + "/policy.sock ]\n"
                                                  "log: { syslog: { socket: " + dir.path() + "/log }, decisions: all }\n"
+                                                 "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(port) + "\" }\n"
                                                  "rules:\n"
                                                  "  - name: echo\n"
                                                  "    action: \"reject 5.7.1 sender ${sender}\"\n");
@@ -64,6 +66,8 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
     }
     REQUIRE(first);
     CHECK(first->find("log line(s) lost") != std::string::npos);
+    // The loss is counted where it cannot be lost (issue 20).
+    CHECK(metric_value(http_get(port, "/metrics"), "tlspolicyd_log_lines_dropped_total{sink=\"syslog\"}") >= 100);
     CHECK(first->find("warning: ") != std::string::npos);
     CHECK(syslog.next(1000).value_or("").find("sender=<back") != std::string::npos);
   }
@@ -71,8 +75,10 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
 
 TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond the buffer are counted") {
   TempDir dir;
+  const int port = free_port();
   const std::string config = dir.write("c.yaml", "listen: [ unix:" + dir.path() + "/policy.sock ]\n"
                                                  "log: { decisions: all }\n"
+                                                 "metrics: { listen: \"inet:127.0.0.1:" + std::to_string(port) + "\" }\n"
                                                  "rules:\n"
                                                  "  - name: echo\n"
                                                  "    action: \"reject 5.7.1 sender ${sender}\"\n");
@@ -99,6 +105,9 @@ TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond 
   }
   const std::string note = d.wait_for_log("log line(s) lost: stderr did not take them");
   CHECK(note.find("warning: ") != std::string::npos);
+  const double reported = std::strtod(note.substr(note.find("warning: ") + 9).c_str(), nullptr);
+  CHECK(reported > 0);
+  CHECK(metric_value(http_get(port, "/metrics"), "tlspolicyd_log_lines_dropped_total{sink=\"stderr\"}") >= reported);
   const std::string all = d.log();
   CHECK(all.find("sender=<stall0@x>") != std::string::npos);        // the first lines were kept
   CHECK(all.find("sender=<stall2999@x>") == std::string::npos);     // the last ones were not

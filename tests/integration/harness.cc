@@ -326,6 +326,22 @@ int Process::wait_exit() {
   return exit_code_of(status);
 }
 
+std::string http_get(int port, const std::string& path) {
+  Client c = Client::tcp("127.0.0.1", port);
+  REQUIRE(c.connected());
+  REQUIRE(c.send("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+  while (c.fill_until_closed()) {
+  }
+  return c.pending();
+}
+
+double metric_value(const std::string& page, const std::string& series) {
+  const std::string key = "\n" + series + " ";
+  const auto at = page.find(key);
+  if (at == std::string::npos) return -1;
+  return std::strtod(page.c_str() + at + key.size(), nullptr);
+}
+
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sa{};

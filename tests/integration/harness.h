@@ -148,6 +148,13 @@ class Process {
 // A free TCP port on 127.0.0.1 (bound and released; the caller binds it next).
 [[nodiscard]] int free_port();
 
+// An HTTP/1.0 GET of 127.0.0.1:port; returns the whole response.
+[[nodiscard]] std::string http_get(int port, const std::string& path);
+
+// The value of the sample `series` (its name and labels exactly as on the page,
+// e.g. tlspolicyd_requests_total or x_total{a="b"}) on a metrics page; -1 if absent.
+[[nodiscard]] double metric_value(const std::string& page, const std::string& series);
+
 // Waits until something accepts on 127.0.0.1:port.
 void wait_for_port(int port);
 

@@ -16,20 +16,6 @@
 
 using namespace tlspolicyd::test;
 
-namespace {
-
-// An HTTP/1.0 GET; returns the whole response.
-std::string http_get(int port, const std::string& path) {
-  Client c = Client::tcp("127.0.0.1", port);
-  REQUIRE(c.connected());
-  REQUIRE(c.send("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n"));
-  while (c.fill_until_closed()) {
-  }
-  return c.pending();
-}
-
-}  // namespace
-
 TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ciphers, errors and reloads") {
   TempDir dir;
   const int port = free_port();
@@ -64,8 +50,11 @@ TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ci
   for (const char* line : {
            "\ntlspolicyd_requests_total 5\n",
            "\ntlspolicyd_answers_total{action=\"reject\",rule=\"needs-tls\",mode=\"enforce\"} 3\n",
-           "\ntlspolicyd_answers_total{action=\"dunno\",rule=\"-\",mode=\"-\"} 2\n",
+           "\ntlspolicyd_answers_total{action=\"dunno\",rule=\"default\",mode=\"-\"} 2\n",
            "\ntlspolicyd_violations_total{rule=\"needs-tls\",mode=\"enforce\"} 3\n",
+           "\ntlspolicyd_rule_matches_total{rule=\"needs-tls\",mode=\"enforce\",result=\"violated\"} 3\n",
+           "\ntlspolicyd_rule_matches_total{rule=\"needs-tls\",mode=\"enforce\",result=\"held\"} 2\n",
+           "\ntlspolicyd_log_lines_dropped_total{sink=\"stderr\"} 0\n",
            "\ntlspolicyd_tls_protocol_requests_total{protocol=\"none\"} 3\n",
            "\ntlspolicyd_tls_protocol_requests_total{protocol=\"TLSv1.3\"} 2\n",
            "\ntlspolicyd_tls_cipher_requests_total{cipher=\"TLS_AES_256_GCM_SHA384\"} 1\n",

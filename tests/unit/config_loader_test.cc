@@ -214,6 +214,13 @@ rules:
   CHECK(errs[2] == "t.yaml:8:5: duplicate key \"action\" in a rule");
 }
 
+TEST_CASE("config: default and downgrade are not rule names: logs and metrics use them") {
+  auto errs = errors_of("rules:\n  - name: default\n    action: dunno\n  - name: downgrade\n    action: dunno\n");
+  REQUIRE(errs.size() == 2);
+  CHECK(errs[0] == "t.yaml:2:11: rule name \"default\" is reserved: logs and metrics name the default action so");
+  CHECK(errs[1] == "t.yaml:4:11: rule name \"downgrade\" is reserved: logs and metrics name the TLS downgrade answer so");
+}
+
 TEST_CASE("config: rules are required and need a name and an action") {
   CHECK(errors_of("mode: warn\n") == std::vector<std::string>{"t.yaml: the configuration needs a \"rules\" list"});
   auto errs = errors_of("rules:\n  - mode: warn\n  - name: \"bad name\"\n    action: dunno\n");

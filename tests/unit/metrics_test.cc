@@ -33,6 +33,29 @@ TEST_CASE("metrics: counters by label, a cumulative histogram, bounded cipher la
   CHECK(page.find("tlspolicyd_history_cache") == std::string::npos);
 }
 
+TEST_CASE("metrics: rules that applied, by whether their requirement held; log lines dropped") {
+  Metrics m;
+  using R = Metrics::RuleResult;
+  m.rule_matched("floor", "enforce", R::Held);
+  m.rule_matched("floor", "enforce", R::Held);
+  m.rule_matched("floor", "enforce", R::Violated);
+  m.rule_matched("tag", "observe", R::Applied);
+  std::string page = m.render();
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"held\"} 2\n") !=
+        std::string::npos);
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"violated\"} 1\n") !=
+        std::string::npos);
+  CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"tag\",mode=\"observe\",result=\"applied\"} 1\n") !=
+        std::string::npos);
+  CHECK(page.find("tlspolicyd_log_lines_dropped_total") == std::string::npos);  // no sink told
+  std::uint64_t dropped = 0;
+  m.set_log_dropped([&] { return std::pair<std::string_view, std::uint64_t>{"syslog", dropped}; });
+  dropped = 7;  // read at each render
+  page = m.render();
+  CHECK(page.find("# TYPE tlspolicyd_log_lines_dropped_total counter\n") != std::string::npos);
+  CHECK(page.find("tlspolicyd_log_lines_dropped_total{sink=\"syslog\"} 7\n") != std::string::npos);
+}
+
 TEST_CASE("metrics: the history cache's entries and evictions by segment, with a store only") {
   Metrics m;
   m.history_cache({3, 40}, {5, 2});
