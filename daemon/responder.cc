@@ -72,7 +72,7 @@ void Responder::count(const policy::Decision& decision, const protocol::Request&
   for (const auto& v : decision.violations) {
     const std::string_view mode = policy::to_string(v.rule->mode);
     metrics_->rule_matched(v.rule->name, mode, v.reason ? Result::Violated : Result::Applied);
-    if (v.reason) metrics_->violation(v.rule->name, mode);
+    if (v.reason) metrics_->violation(v.rule->name, mode, policy::to_string(v.reason->key));
     if (v.reason && v.reason->unmet == policy::Unmet::MatchError) metrics_->match_error(v.rule->name);
   }
   // An enforce rule without requirement that answered is not a violation.

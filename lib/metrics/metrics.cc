@@ -72,10 +72,11 @@ void Metrics::answered(std::string_view action, std::string_view rule, std::stri
   }
 }
 
-void Metrics::violation(std::string_view rule, std::string_view mode) {
+void Metrics::violation(std::string_view rule, std::string_view mode, std::string_view requirement) {
   scratch_.clear();
   append_label(scratch_, "rule", rule);
   append_label(scratch_, "mode", mode);
+  append_label(scratch_, "requirement", requirement);
   bump(violations_);
 }
 
@@ -127,7 +128,7 @@ std::string Metrics::render() const {
          "Requests a rule applied to, by rule, mode and result: its requirement held, was violated, or it has none "
          "(applied).");
   samples(out, "tlspolicyd_rule_matches_total", rule_matches_);
-  family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule and mode.");
+  family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule, mode and the requirement key that failed.");
   samples(out, "tlspolicyd_violations_total", violations_);
   family(out, "tlspolicyd_match_errors_total", "counter",
          "Rules whose match the regex engine could not answer (failed closed), by rule.");

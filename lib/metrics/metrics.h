@@ -35,7 +35,9 @@ class Metrics {
   // rule (policy::DefaultRuleName for the default action, mode "-"), its mode, and how long it took.
   void answered(std::string_view action, std::string_view rule, std::string_view mode,
                 std::chrono::nanoseconds took);
-  void violation(std::string_view rule, std::string_view mode);
+  // An unmet requirement: the rule, its mode, and which key failed
+  // (policy::to_string(RequirementKey): tls, min_protocol, ..., downgrade, match).
+  void violation(std::string_view rule, std::string_view mode, std::string_view requirement);
   // A rule that applied to a request: its requirement held, was violated, or it
   // has none (applied).
   enum class RuleResult : std::uint8_t { Held, Violated, Applied };
@@ -93,7 +95,7 @@ class Metrics {
   void bump(Counters& counters);
 
   Counters answers_;     // action, rule, mode
-  Counters violations_;  // rule, mode
+  Counters violations_;  // rule, mode, requirement
   Counters rule_matches_;  // rule, mode, result
   Counters match_errors_;  // rule
   Counters protocols_;   // protocol

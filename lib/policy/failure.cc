@@ -3,6 +3,22 @@
 
 namespace tlspolicyd::policy {
 
+std::string_view to_string(RequirementKey key) {
+  switch (key) {
+    case RequirementKey::Tls: return "tls";
+    case RequirementKey::MinProtocol: return "min_protocol";
+    case RequirementKey::Ciphers: return "ciphers";
+    case RequirementKey::ExcludeCiphers: return "exclude_ciphers";
+    case RequirementKey::ForwardSecrecy: return "forward_secrecy";
+    case RequirementKey::Aead: return "aead";
+    case RequirementKey::MinKeysize: return "min_keysize";
+    case RequirementKey::ClientCert: return "client_cert";
+    case RequirementKey::Downgrade: return "downgrade";
+    case RequirementKey::Match: return "match";
+  }
+  return "?";
+}
+
 FailureText text_parts(const Failure& f) {
   const std::string_view seen = f.seen, required = f.required;
   switch (f.unmet) {

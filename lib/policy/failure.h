@@ -34,6 +34,10 @@ enum class RequirementKey : std::uint8_t {
   Match,
 };
 
+// The key as written in require: ("min_protocol"), "downgrade" or "match": a
+// bounded vocabulary (metrics label it with this).
+[[nodiscard]] std::string_view to_string(RequirementKey key);
+
 // How it failed; each gives one text. `seen` and `required` per kind:
 enum class Unmet : std::uint8_t {
   NoTls,             // tls (a plaintext request fails every key as tls): -, -

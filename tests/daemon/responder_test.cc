@@ -84,7 +84,7 @@ TEST_CASE("answers, violations and the negotiated TLS are counted") {
   CHECK(page.find("tlspolicyd_requests_total 2") != std::string::npos);
   CHECK(page.find("action=\"reject\",rule=\"floor\",mode=\"enforce\"} 1") != std::string::npos);
   CHECK(page.find("action=\"dunno\",rule=\"default\",mode=\"-\"} 1") != std::string::npos);
-  CHECK(page.find("tlspolicyd_violations_total{rule=\"floor\",mode=\"enforce\"} 1") != std::string::npos);
+  CHECK(page.find("tlspolicyd_violations_total{rule=\"floor\",mode=\"enforce\",requirement=\"min_protocol\"} 1") != std::string::npos);
   CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"violated\"} 1") !=
         std::string::npos);
   CHECK(page.find("tlspolicyd_rule_matches_total{rule=\"floor\",mode=\"enforce\",result=\"held\"} 1") !=

@@ -51,7 +51,7 @@ TEST_CASE("metrics: the page counts requests, answers, violations, protocols, ci
            "\ntlspolicyd_requests_total 5\n",
            "\ntlspolicyd_answers_total{action=\"reject\",rule=\"needs-tls\",mode=\"enforce\"} 3\n",
            "\ntlspolicyd_answers_total{action=\"dunno\",rule=\"default\",mode=\"-\"} 2\n",
-           "\ntlspolicyd_violations_total{rule=\"needs-tls\",mode=\"enforce\"} 3\n",
+           "\ntlspolicyd_violations_total{rule=\"needs-tls\",mode=\"enforce\",requirement=\"tls\"} 3\n",
            "\ntlspolicyd_rule_matches_total{rule=\"needs-tls\",mode=\"enforce\",result=\"violated\"} 3\n",
            "\ntlspolicyd_rule_matches_total{rule=\"needs-tls\",mode=\"enforce\",result=\"held\"} 2\n",
            "\ntlspolicyd_log_lines_dropped_total{sink=\"stderr\"} 0\n",
