@@ -15,7 +15,9 @@
 # `tlspolicyd doctor` run. A client outside mynetworks (an address of its own
 # on this sandbox's loopback) then sends as the partner: plaintext is refused
 # with 5.7.1, TLS 1.2 and 1.3 are accepted, and Postfix logs no policy
-# connection warning. The same with smtpd not chrooted. Last, the README's
+# connection warning. The same with smtpd not chrooted, with the README's
+# metrics on: the page has what the installed dashboard and alert rules use, and
+# Prometheus' own check takes the README's configuration. Last, the README's
 # removal: the policy taken out of Postfix, the package purged, mail still flows
 # and Postfix never warns.
 # Needs root. Exit 0 all passed, 1 a scenario failed, 77 skipped (not root).
@@ -31,7 +33,7 @@ if [ "${1:-}" != --inside ]; then
   fi
   [ -f "$DEB" ] || { echo "field: no package at $DEB (tests/packaging/deb.sh builds it)" >&2; exit 1; }
   . "$SRC/scripts/deps.sh"
-  install_missing "${TLSPOLICYD_E2E_DEPS[@]}"
+  install_missing "${TLSPOLICYD_E2E_DEPS[@]}" prometheus
   OUT=$(mktemp -d /tmp/tlspolicyd-field.XXXXXX)
   cp "$DEB" "$OUT/"   # the sandbox has a /tmp of its own; OUT is its /sandbox-out
   "$SRC/tests/sandbox/sandbox.sh" "$OUT" "$SRC/tests/e2e/field.sh" --inside "/sandbox-out/$(basename "$DEB")" "$SRC"
@@ -162,9 +164,32 @@ remote_scenarios() {  # SUFFIX
 }
 remote_scenarios ""
 
+# 4b. Metrics and monitoring, as "Metrics and protocol" says: metrics on, the
+# service restarted, the README's Prometheus configuration checked with the
+# installed alert rules. After the next scenarios' real traffic, the page has
+# every name the installed dashboard and rules use, and counts the partner rule.
+snippet metrics-config >> "$CONFIG"
+unit_stop
+unit_start
+wait_for "$SYSLOG" "metrics on http://127.0.0.1:9187/metrics" || problems+=("metrics are not served")
+snippet prometheus-config > /tmp/prometheus.yml
+promtool check config /tmp/prometheus.yml > "$OUT/promtool.log" 2>&1 ||
+  problems+=("promtool check config on the README's snippet: $(cat "$OUT/promtool.log")")
+verdict monitoring-config
+
 postconf -F smtp/inet/chroot=n
 reload_postfix
 remote_scenarios -nochroot
+
+python3 -c "import urllib.request, sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9187/metrics').read().decode())" \
+  > "$OUT/metrics.txt" 2>&1 || problems+=("scraping the daemon failed: $(cat "$OUT/metrics.txt")")
+missing=$("$SRC/tests/monitoring/missing-names.py" "$OUT/metrics.txt" /usr/share/tlspolicyd/monitoring/tlspolicyd-*) ||
+  problems+=("used by the installed dashboard or rules, not on the page: $missing")
+for result in held violated; do  # TLS 1.2 and 1.3; plaintext and TLS 1.0
+  n=$(sed -n "s/^tlspolicyd_rule_matches_total{rule=\"partner-bank\",mode=\"enforce\",result=\"$result\"} //p" "$OUT/metrics.txt")
+  [ "${n:-0}" -ge 2 ] || problems+=("partner-bank $result ${n:-0} times on the page, not 2")
+done
+verdict monitoring-page
 
 # 5. Remove, as the README says: Postfix first, then the package.
 unit_stop   # what apt's prerm does through systemd; no systemd runs here

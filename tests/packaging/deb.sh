@@ -125,7 +125,8 @@ for f in usr/sbin/tlspolicyd etc/tlspolicyd/tlspolicyd.yaml lib/systemd/system/t
          lib/systemd/system/tlspolicyd.socket usr/lib/tmpfiles.d/tlspolicyd.conf \
          usr/share/man/man8/tlspolicyd.8.gz usr/share/man/man5/tlspolicyd.yaml.5.gz \
          $DOC/copyright $DOC/NEWS.Debian.gz $DOC/changelog.Debian.gz $DOC/README.md.gz \
-         $DOC/examples/partners.yaml; do
+         $DOC/examples/partners.yaml usr/share/tlspolicyd/monitoring/tlspolicyd-dashboard.json \
+         usr/share/tlspolicyd/monitoring/tlspolicyd-alerts.yml; do
   [ -e "$ROOT/$f" ] || fail "missing /$f"
 done
 [ ! -e "$ROOT/var/spool/postfix" ] || fail "the package ships files under /var/spool/postfix (the directory is tmpfiles.d's)"
@@ -184,7 +185,7 @@ s5=$(sections man5/tlspolicyd.yaml.5.gz)
 [[ $s5 == "NAME SYNOPSIS DESCRIPTION TOP LEVEL RULES MATCH KEYS "*" FILES SEE ALSO " ]] || fail "tlspolicyd.yaml(5) sections: $s5"
 for k in REQUIREMENTS ACTIONS "TLS HISTORY"; do [[ $s5 == *"$k"* ]] || fail "tlspolicyd.yaml(5) has no $k section"; done
 for p in /etc/tlspolicyd/tlspolicyd.yaml /var/spool/postfix/tlspolicyd/policy.sock /var/lib/tlspolicyd \
-         /usr/share/doc/tlspolicyd/examples tlspolicyd.service tlspolicyd.socket; do
+         /usr/share/doc/tlspolicyd/examples /usr/share/tlspolicyd/monitoring tlspolicyd.service tlspolicyd.socket; do
   MANWIDTH=200 man -l "$ROOT/usr/share/man/man8/tlspolicyd.8.gz" 2>/dev/null | sed -n '/^FILES/,/^EXIT/p' | grep -qF "$p" ||
     fail "tlspolicyd(8) FILES does not name $p"
 done
