@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
-// decision_log: the key=value lines logged for a decision (SPEC section 5).
+// decision_log: the key=value lines logged for a decision (the README's Logging
+// section is the contract).
 //
-//   action=reject rule=NAME mode=enforce reason="..." client=NAME[ADDR] helo=...
-//   sender=<...> recipient=<...> protocol=TLSv1 cipher=... queue_id=- instance=...
+//   action=reject rule=NAME mode=enforce reason="..." client=NAME[ADDR] helo=<...>
+//     from=<...> to=<...> protocol=TLSv1 cipher=... [sasl_method=... sasl_username=...]
+//     port=25 [policy_context=...] queue_id=- instance=...
+//   observe: rule=NAME would=reject reason="..." client=... (the same request fields)
 //
-// One line per violation, in rule order (a warn or observe violation adds
-// would=WORD: what enforce mode would have answered), and, when there is none, one
-// line for the answer itself if it is not DUNNO or `all` is asked for. action= is
-// always the answer Postfix got, its verb in lower case. Empty values are
-// "-"; every value is escaped (log::KvLine), so no request can break or forge a
-// line.
+// The answer line (first word action=) says what Postfix was answered, its verb in
+// lower case, the deciding rule ("default" for the default action, "downgrade"
+// for the TLS history), that rule's mode (would=VERB: what enforce would have
+// answered, for a WARN) and why: at most one per request, so counting action=
+// words counts requests. It is logged for every answer other than DUNNO, for a
+// DUNNO a violation decided, and with `all` for every request. A warn or observe
+// rule that was violated without deciding the answer (a census) gets a line of
+// its own that starts with its mode ("observe:" or "warn:") and has no action=.
+// Field names are Postfix's own where the meaning is the same (client=, helo=<>,
+// from=<>, to=<>, sasl_method=, sasl_username=); sasl_* and policy_context appear
+// only when set. Empty values are "-"; every value is escaped (log::KvLine), so no
+// request can break or forge a line.
 #pragma once
 
 #include <string>
@@ -23,7 +32,8 @@ namespace tlspolicyd::log {
 enum class DecisionLog : std::uint8_t { All, Violations, None };
 
 // Appends the lines to `out`, each ending in '\n' (no value can hold one: they
-// are escaped); returns how many. Nothing is allocated when `out` has room.
+// are escaped): the census lines in rule order, then the answer line; returns
+// how many. Nothing is allocated when `out` has room.
 std::size_t append_decision_lines(std::string& out, const policy::Decision& decision,
                                   const protocol::Request& request, DecisionLog what);
 

@@ -186,6 +186,12 @@ void KvWriter::lower_pair(std::string_view key, std::string_view word) {
   for (const char c : word) *p_++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+void KvWriter::word(std::string_view word) {
+  reserve(word.size() + 1);
+  if (p_ != out_.data() && p_[-1] != '\n') *p_++ = ' ';
+  p_ = put(p_, word);
+}
+
 void KvWriter::newline() {
   reserve(1);
   *p_++ = '\n';

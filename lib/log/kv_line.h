@@ -42,6 +42,8 @@ class KvWriter {
   // key=word: `word` in ASCII lower case, not escaped (a word the program checked:
   // an answer's verb, "REJECT" gives reject).
   void lower_pair(std::string_view key, std::string_view word);
+  // A word of the program's own ("observe:"), not escaped, spaced like a pair.
+  void word(std::string_view word);
   void newline();
   // Gives the string its final size; the writer must not be used after.
   void finish();

@@ -215,7 +215,7 @@ TEST_CASE("connections: Postfix's requests are served before other peers', howev
   auto answered = [&r] {
     std::size_t n = 0;
     const std::string log = r.log_text.str();
-    for (auto at = log.find("sender=<"); at != std::string::npos; at = log.find("sender=<", at + 1)) ++n;
+    for (auto at = log.find("from=<"); at != std::string::npos; at = log.find("from=<", at + 1)) ++n;
     return n;
   };
   while (answered() < 301) event_base_loop(r.base, EVLOOP_ONCE);
@@ -224,11 +224,11 @@ TEST_CASE("connections: Postfix's requests are served before other peers', howev
   // at most MaxCallbacksPerTurn others are served per batch: Postfix's is in the
   // fourth, then first, instead of after every other ready connection.
   const std::string log = r.log_text.str();
-  const auto postfix_line = log.find("sender=<postfix@example.org>");
+  const auto postfix_line = log.find("from=<postfix@example.org>");
   REQUIRE(postfix_line != std::string::npos);
   std::size_t before = 0;
-  for (auto at = log.find("sender=<other@"); at != std::string::npos && at < postfix_line;
-       at = log.find("sender=<other@", at + 1)) {
+  for (auto at = log.find("from=<other@"); at != std::string::npos && at < postfix_line;
+       at = log.find("from=<other@", at + 1)) {
     ++before;
   }
   CHECK(before <= 3 * daemon::MaxCallbacksPerTurn);

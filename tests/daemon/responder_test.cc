@@ -69,7 +69,7 @@ TEST_CASE("a decision is logged as its key=value lines, one per violation") {
   REQUIRE(responder.answer(request("TLSv1.3"), out, 1, "peer").has_value());  // DUNNO: not logged by default
   const std::string lines = log.text.str();
   CHECK(lines.starts_with("action=reject rule=floor mode=enforce reason=\"protocol TLSv1 < TLSv1.2\""));
-  CHECK(lines.find("sender=<a@example.org>") != std::string::npos);
+  CHECK(lines.find("from=<a@example.org>") != std::string::npos);
   CHECK(std::count(lines.begin(), lines.end(), '\n') == 1);
 }
 

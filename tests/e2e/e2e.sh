@@ -167,22 +167,22 @@ partner_scenarios() {
   send plain-partner$s 25 plain-partner$s@$partner rcpt@example.test
   replied plain-partner$s "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
   not_queued plain-partner$s
-  daemon_logged "sender=<plain-partner$s@$partner>" 'action=reject rule=partner-senders mode=enforce reason="no TLS"'
+  daemon_logged "from=<plain-partner$s@$partner>" 'action=reject rule=partner-senders mode=enforce reason="no TLS"'
   verdict plain-partner$s
 
   send tls13-partner$s 25 tls13-partner$s@$partner rcpt@example.test --tls --tls-protocol tlsv1_3
   replied tls13-partner$s "250 2.1.5 Ok"
   queued tls13-partner$s
   delivered tls13-partner$s
-  daemon_logged "sender=<tls13-partner$s@$partner>" "action=dunno rule=- mode=- reason=-"
-  daemon_logged "sender=<tls13-partner$s@$partner>" "protocol=TLSv1.3"
+  daemon_logged "from=<tls13-partner$s@$partner>" "action=dunno rule=default mode=- reason=-"
+  daemon_logged "from=<tls13-partner$s@$partner>" "protocol=TLSv1.3"
   verdict tls13-partner$s
 
   send tls12-partner$s 25 tls12-partner$s@$partner rcpt@example.test --tls --tls-protocol tlsv1_2 \
     --tls-cipher ECDHE-RSA-AES256-GCM-SHA384
   queued tls12-partner$s
   delivered tls12-partner$s
-  daemon_logged "sender=<tls12-partner$s@$partner>" "protocol=TLSv1.2 cipher=ECDHE-RSA-AES256-GCM-SHA384"
+  daemon_logged "from=<tls12-partner$s@$partner>" "protocol=TLSv1.2 cipher=ECDHE-RSA-AES256-GCM-SHA384"
   verdict tls12-partner$s
 }
 partner_scenarios ""
@@ -198,7 +198,7 @@ send tls10-partner 25 tls10-partner@$partner rcpt@example.test --tls --tls-proto
   --tls-cipher 'DEFAULT:@SECLEVEL=0'
 replied tls10-partner "554 5.7.1 <rcpt@example.test>: $reject_text (protocol TLSv1 < TLSv1.2)"
 not_queued tls10-partner
-daemon_logged "sender=<tls10-partner@$partner>" 'rule=partner-senders mode=enforce reason="protocol TLSv1 < TLSv1.2"'
+daemon_logged "from=<tls10-partner@$partner>" 'rule=partner-senders mode=enforce reason="protocol TLSv1 < TLSv1.2"'
 verdict tls10-partner
 
 send tls11-partner 25 tls11-partner@$partner rcpt@example.test --tls --tls-protocol tlsv1_1 \
@@ -210,7 +210,7 @@ verdict tls11-partner
 send cbc-partner 25 cbc-partner@$partner rcpt@example.test --tls --tls-protocol tlsv1_2 --tls-cipher AES128-SHA
 replied cbc-partner "554 5.7.1 <rcpt@example.test>: $reject_text (cipher AES128-SHA without forward secrecy)"
 not_queued cbc-partner
-daemon_logged "sender=<cbc-partner@$partner>" 'reason="cipher AES128-SHA without forward secrecy"'
+daemon_logged "from=<cbc-partner@$partner>" 'reason="cipher AES128-SHA without forward secrecy"'
 verdict cbc-partner
 
 send auth-plain $PORT_AUTH auth-plain@example.org rcpt@example.test \
@@ -218,7 +218,13 @@ send auth-plain $PORT_AUTH auth-plain@example.org rcpt@example.test \
 replied auth-plain "235 2.7.0 Authentication successful"
 replied auth-plain "530 5.7.0 <rcpt@example.test>: Recipient address rejected: Authentication requires a TLS connection"
 not_queued auth-plain
-daemon_logged "sender=<auth-plain@example.org>" 'rule=auth-needs-tls mode=enforce reason="no TLS"'
+daemon_logged "from=<auth-plain@example.org>" 'action=530 rule=auth-needs-tls mode=enforce reason="no TLS"'
+# The refusal names the account, and one grep finds both sides of the story
+# (Postfix's NOQUEUE line and tlspolicyd's answer line).
+daemon_logged "from=<auth-plain@example.org>" "sasl_method=PLAIN sasl_username=testuser@mx.sandbox.example port=$PORT_AUTH"
+[ "$(grep -F 'from=<auth-plain@example.org> to=<rcpt@example.test>' "$SYSLOG" | grep -c -e 'postfix/smtpd\[' -e 'tlspolicyd\[')" -ge 2 ] &&
+  grep -F 'from=<auth-plain@example.org> to=<rcpt@example.test>' "$SYSLOG" | grep -qF 'NOQUEUE: reject: RCPT' ||
+  problems+=("grep 'from=<auth-plain@example.org> to=<rcpt@example.test>' does not find Postfix's and tlspolicyd's lines")
 verdict auth-plain
 
 send auth-tls $PORT_AUTH auth-tls@example.org rcpt@example.test --tls \
@@ -231,14 +237,14 @@ send implicit-tls 465 implicit-tls@example.org rcpt@example.test --tls-on-connec
   --auth PLAIN --auth-user testuser@mx.sandbox.example --auth-password lab-secret-pw
 queued implicit-tls
 delivered implicit-tls
-daemon_logged "sender=<implicit-tls@example.org>" "protocol=TLSv1.3"
+daemon_logged "from=<implicit-tls@example.org>" "protocol=TLSv1.3"
 verdict implicit-tls
 
 send submission-old 587 submission-old@example.org rcpt@example.test --tls --tls-protocol tlsv1_1 \
   --tls-cipher 'DEFAULT:@SECLEVEL=0' --auth PLAIN --auth-user testuser@mx.sandbox.example --auth-password lab-secret-pw
 replied submission-old "554 5.7.1 <rcpt@example.test>: Recipient address rejected: Mail submission requires TLS 1.2 or newer"
 not_queued submission-old
-daemon_logged "sender=<submission-old@example.org>" 'rule=submission-floor mode=enforce reason="protocol TLSv1.1 < TLSv1.2"'
+daemon_logged "from=<submission-old@example.org>" 'rule=submission-floor mode=enforce reason="protocol TLSv1.1 < TLSv1.2"'
 verdict submission-old
 
 send submission-new 587 submission-new@example.org rcpt@example.test --tls \
@@ -250,7 +256,7 @@ verdict submission-new
 send legal-plain 25 legal-plain@example.org counsel@legal.example.test
 replied legal-plain "550 5.7.1 <counsel@legal.example.test>: Recipient address rejected: legal.example.test accepts mail only over TLS"
 not_queued legal-plain
-daemon_logged "sender=<legal-plain@example.org>" "rule=legal-recipients mode=enforce"
+daemon_logged "from=<legal-plain@example.org>" "rule=legal-recipients mode=enforce"
 verdict legal-plain
 
 send legal-tls 25 legal-tls@example.org counsel@legal.example.test --tls
@@ -262,7 +268,7 @@ send warned 25 warned@warn.example rcpt@example.test
 queued warned
 delivered warned
 postfix_logged 'warn: RCPT from localhost[127.0.0.1]: tlspolicyd rule "warned-senders" would answer: REJECT 5.7.1 TLS 1.2 is required from warn.example'
-daemon_logged "sender=<warned@warn.example>" 'action=warn rule=warned-senders mode=warn would=reject reason="no TLS"'
+daemon_logged "from=<warned@warn.example>" 'action=warn rule=warned-senders mode=warn would=reject reason="no TLS"'
 verdict warned
 
 # A redirect and a hold, as a compliance team might answer plaintext: Postfix
@@ -273,7 +279,7 @@ queued redirected
 delivered redirected
 postfix_logged "redirect: RCPT from localhost[127.0.0.1]: <counsel@quarantine.example.test>"
 logged "$SYSLOG" "to=<quarantine@example.test>" "status=sent"
-daemon_logged "sender=<redirected@example.org>" "action=redirect rule=quarantine-plaintext"
+daemon_logged "from=<redirected@example.org>" "action=redirect rule=quarantine-plaintext"
 verdict redirected
 
 send held 25 held@example.org counsel@hold.example.test
@@ -282,13 +288,13 @@ postfix_logged "hold: RCPT from localhost[127.0.0.1]: <counsel@hold.example.test
 for _ in $(seq 100); do postqueue -j | grep -q '"queue_name": *"hold".*"sender": *"held@example.org"' && break; sleep 0.1; done
 postqueue -j | grep -q '"queue_name": *"hold".*"sender": *"held@example.org"' ||
   problems+=("the message is not in the hold queue: $(postqueue -j)")
-daemon_logged "sender=<held@example.org>" "action=hold rule=hold-plaintext"
+daemon_logged "from=<held@example.org>" "action=hold rule=hold-plaintext"
 verdict held
 
 send inet-partner $PORT_INET inet-partner@$partner rcpt@example.test
 replied inet-partner "554 5.7.1 <rcpt@example.test>: $reject_text (no TLS)"
 not_queued inet-partner
-daemon_logged "sender=<inet-partner@$partner>" "rule=partner-senders"
+daemon_logged "from=<inet-partner@$partner>" "rule=partner-senders"
 verdict inet-partner
 
 # The same rules through Postfix's spawn(8): one tlspolicyd --stdio per connection.
@@ -298,7 +304,7 @@ not_queued spawn-partner
 send spawn-tls $PORT_SPAWN spawn-tls@$partner rcpt@example.test --tls
 queued spawn-tls
 delivered spawn-tls
-daemon_logged "sender=<spawn-tls@$partner>" "protocol=TLSv1.3"
+daemon_logged "from=<spawn-tls@$partner>" "protocol=TLSv1.3"
 if grep "tlspolicyd\[" "$SYSLOG" | grep -v "tlspolicyd\[$DAEMON_PID\]" | grep -q "ready:\|error\|cannot"; then
   problems+=("a spawned tlspolicyd logged a start-up line or an error")
 fi

@@ -114,7 +114,7 @@ verify_mail() {
 }
 verify_mail verify-observe
 queued verify-observe
-daemon_logged "sender=<someone@$partner>" 'action=dunno rule=partner-bank mode=observe would=reject reason="no TLS"'
+daemon_logged "from=<someone@$partner>" 'observe: rule=partner-bank would=reject reason="no TLS"'
 verdict verify-observe
 
 sed -i '/name: partner-bank$/,/action:/ s/^    mode: observe$/    mode: warn/' "$CONFIG"   # that rule's mode only

@@ -13,8 +13,8 @@ import json
 import re
 import sys
 
-DECISION = re.compile(r"tlspolicyd\[\d+\]: action=(\S+) rule=(\S+) mode=(\S+) .* sender=<([^>]*)> "
-                      r"recipient=<([^>]*)> ")
+# The answer line: one per request (census lines start with their mode instead).
+DECISION = re.compile(r"tlspolicyd\[\d+\]: action=(\S+) rule=(\S+) mode=(\S+) .* from=<([^>]*)> to=<([^>]*)> ")
 
 
 def main():
@@ -26,8 +26,8 @@ def main():
     for o in objects:
         simulated.setdefault((o["sender"], o["recipient"]), []).append(o)
 
-    # The daemon's answer per RCPT: action= is the same on every line of a
-    # request; the answering rule is on the line of its mode.
+    # The daemon's answer per RCPT, and the rule that decided it (none for the
+    # default action or a rule's DUNNO).
     daemon = {}
     for line in open(syslog_path, encoding="utf-8", errors="replace"):
         m = DECISION.search(line)
@@ -36,9 +36,8 @@ def main():
         action, rule, mode, sender, recipient = m.groups()
         if not (sender.split("@")[0].endswith(suffix) or recipient.split("@")[0].endswith(suffix)):
             continue
-        d = daemon.setdefault((sender, recipient), {"action": action, "rule": None})
-        if (action == "warn" and mode == "warn") or (action not in ("dunno", "warn") and mode == "enforce"):
-            d["rule"] = rule
+        decided = (action == "warn" and mode == "warn") or (action not in ("dunno", "warn") and mode == "enforce")
+        daemon[(sender, recipient)] = {"action": action, "rule": rule if decided else None}
 
     problems = []
     if not daemon:

@@ -33,7 +33,7 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
   Client c = Client::unix_socket(dir.path() + "/policy.sock");
   REQUIRE(c.send(request({{"sender", "first@x"}})));
   REQUIRE(c.answer() == "action=REJECT 5.7.1 sender first@x\n\n");
-  CHECK(syslog.wait_for("sender=<first@x>").find("action=reject rule=echo") != std::string::npos);
+  CHECK(syslog.wait_for("from=<first@x>").find("action=reject rule=echo") != std::string::npos);
 
   SUBCASE("stalled: the log daemon reads nothing while 2 000 decisions are logged") {
     for (int i = 0; i < 2000; ++i) {
@@ -46,7 +46,7 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
     const std::string note = syslog.wait_for("log line(s) lost");
     CHECK(note.starts_with("<20>"));  // mail.warning
     CHECK(note.find("the system log (" + dir.path() + "/log) was unavailable or full") != std::string::npos);
-    syslog.wait_for("sender=<after-stall@x>");
+    syslog.wait_for("from=<after-stall@x>");
   }
 
   SUBCASE("gone, then back: lines meanwhile are counted, the socket is found again") {
@@ -69,7 +69,7 @@ TEST_CASE("faults: the system log going away, stalling and coming back never hol
     // The loss is counted where it cannot be lost (issue 20).
     CHECK(metric_value(http_get(port, "/metrics"), "tlspolicyd_log_lines_dropped_total{sink=\"syslog\"}") >= 100);
     CHECK(first->find("warning: ") != std::string::npos);
-    CHECK(syslog.next(1000).value_or("").find("sender=<back") != std::string::npos);
+    CHECK(syslog.next(1000).value_or("").find("from=<back") != std::string::npos);
   }
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond 
   d.hold_log(false);
 
   // The lines that waited go out by themselves, with no new line to push them.
-  d.wait_for_log("sender=<stall500@x>");
+  d.wait_for_log("from=<stall500@x>");
   // The loss is reported before the next line that finds room.
   const auto until = std::chrono::steady_clock::now() + Deadline;
   int after = 0;
@@ -109,9 +109,9 @@ TEST_CASE("faults: a stderr nobody reads never holds up an answer; lines beyond 
   CHECK(reported > 0);
   CHECK(metric_value(http_get(port, "/metrics"), "tlspolicyd_log_lines_dropped_total{sink=\"stderr\"}") >= reported);
   const std::string all = d.log();
-  CHECK(all.find("sender=<stall0@x>") != std::string::npos);        // the first lines were kept
-  CHECK(all.find("sender=<stall2999@x>") == std::string::npos);     // the last ones were not
-  CHECK(all.find("sender=<stall0@x>") < all.find("log line(s) lost"));
+  CHECK(all.find("from=<stall0@x>") != std::string::npos);        // the first lines were kept
+  CHECK(all.find("from=<stall2999@x>") == std::string::npos);     // the last ones were not
+  CHECK(all.find("from=<stall0@x>") < all.find("log line(s) lost"));
   ask("last@x");
-  d.wait_for_log("sender=<last@x>");
+  d.wait_for_log("from=<last@x>");
 }

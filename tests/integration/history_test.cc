@@ -82,7 +82,7 @@ TEST_CASE("history: observe logs only, warn answers WARN, exempt peers and other
     const std::string answer = ask(c, transaction("p.1", ""));
     if (mode == "observe") {
       CHECK(answer == "action=DUNNO\n\n");
-      d.wait_for_log("action=dunno rule=downgrade mode=observe would=defer reason=\"plaintext after 2 TLS");
+      d.wait_for_log("observe: rule=downgrade would=defer reason=\"plaintext after 2 TLS");
     } else {
       CHECK(answer ==
             "action=WARN tlspolicyd rule \"downgrade\" would answer: DEFER 4.7.0 TLS downgrade from mx.partner.example "

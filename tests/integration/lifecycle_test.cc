@@ -188,7 +188,7 @@ TEST_CASE("lifecycle: --stdio (spawn) ignores listen: and metrics:, and logs its
   CHECK(r.out == "action=REJECT 5.7.1 spawned\n\n");
   CHECK(r.err.empty());
   std::string logged;  // everything the spawned process logged (it has exited: all of it is queued)
-  while (logged.find("sender=<one@x>") == std::string::npos) {
+  while (logged.find("from=<one@x>") == std::string::npos) {
     auto datagram = syslog.next(20000);
     REQUIRE(datagram);
     logged += *datagram + "\n";

@@ -50,7 +50,7 @@ TEST_CASE("serve: 300 requests on one connection") {
     REQUIRE(c.send(request({{"sender", sender}})));
     REQUIRE(c.answer() == echo_answer(sender));
   }
-  CHECK(f.daemon.wait_for_log("sender=<s299@example.net>").find("action=reject rule=echo mode=enforce") !=
+  CHECK(f.daemon.wait_for_log("from=<s299@example.net>").find("action=reject rule=echo mode=enforce") !=
         std::string::npos);
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("serve: a stderr line is local time to the millisecond, ident[pid], th
   REQUIRE(c.answer() == echo_answer("shape@example.net"));
   const std::string tag = " tlspolicyd[" + std::to_string(f.daemon.pid()) + "]: ";
   const std::regex shape(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$)");
-  const std::string info = f.daemon.wait_for_log("sender=<shape@example.net>");
+  const std::string info = f.daemon.wait_for_log("from=<shape@example.net>");
   REQUIRE(info.find(tag + "action=reject rule=echo") != std::string::npos);
   CHECK(std::regex_match(info.substr(0, info.find(' ')), shape));
   Client bad = f.connect();  // a warning carries its severity after the tag
@@ -98,11 +98,11 @@ TEST_CASE("serve: CRLF input, repeated and unknown attributes, 8-bit values") {
   REQUIRE(c.send(request({{"sender", "j\xc3\xb6s\xc3\xa9@example.org"}})));
   CHECK(c.answer() == echo_answer("j??s??@example.org"));
   std::string line = f.daemon.wait_for_log("example.org>");
-  CHECK(line.find("sender=\"<j\\xc3\\xb6s\\xc3\\xa9@example.org>\"") != std::string::npos);
+  CHECK(line.find("from=\"<j\\xc3\\xb6s\\xc3\\xa9@example.org>\"") != std::string::npos);
   // Format directives in a value are text, in the answer and in the log.
   REQUIRE(c.send(request({{"sender", "{}{0}%s%n@fmt.example"}})));
   CHECK(c.answer() == echo_answer("{}{0}%s%n@fmt.example"));
-  CHECK(f.daemon.wait_for_log("fmt.example>").find("sender=<{}{0}%s%n@fmt.example>") != std::string::npos);
+  CHECK(f.daemon.wait_for_log("fmt.example>").find("from=<{}{0}%s%n@fmt.example>") != std::string::npos);
 }
 
 TEST_CASE("serve: an empty request and a request without request= are answered") {

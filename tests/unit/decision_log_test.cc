@@ -45,36 +45,109 @@ rules:
 
 }  // namespace
 
-TEST_CASE("decision log: one line per violation, in SPEC section 5's form") {
+TEST_CASE("decision log: a census line per observe violation, then one answer line") {
   Fixture f;
   auto req = f.request();
   auto d = f.config->policy.evaluate(req);
   auto lines = log::decision_lines(d, req, DecisionLog::Violations);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] ==
-        "action=reject rule=baseline mode=observe would=reject reason=\"protocol TLSv1 < TLSv1.2\" "
-        "client=mx.example.net[192.0.2.10] helo=mx.example.net sender=<a@partner-bank.com> recipient=<b@example.org> "
-        "protocol=TLSv1 cipher=ECDHE-RSA-AES128-SHA queue_id=- instance=1f3a.66c9e0b1.4d2a1.0");
+        "observe: rule=baseline would=reject reason=\"protocol TLSv1 < TLSv1.2\" "
+        "client=mx.example.net[192.0.2.10] helo=<mx.example.net> from=<a@partner-bank.com> to=<b@example.org> "
+        "protocol=TLSv1 cipher=ECDHE-RSA-AES128-SHA port=- queue_id=- instance=1f3a.66c9e0b1.4d2a1.0");
   CHECK(lines[1] ==
         "action=reject rule=partner-senders mode=enforce reason=\"protocol TLSv1 < TLSv1.2\" "
-        "client=mx.example.net[192.0.2.10] helo=mx.example.net sender=<a@partner-bank.com> recipient=<b@example.org> "
-        "protocol=TLSv1 cipher=ECDHE-RSA-AES128-SHA queue_id=- instance=1f3a.66c9e0b1.4d2a1.0");
+        "client=mx.example.net[192.0.2.10] helo=<mx.example.net> from=<a@partner-bank.com> to=<b@example.org> "
+        "protocol=TLSv1 cipher=ECDHE-RSA-AES128-SHA port=- queue_id=- instance=1f3a.66c9e0b1.4d2a1.0");
   CHECK(log::decision_lines(d, req, DecisionLog::None).empty());
+  // Counting answers counts this request once, whatever `all` adds.
+  for (const auto what : {DecisionLog::Violations, DecisionLog::All}) {
+    std::size_t answers = 0;
+    for (const auto& line : log::decision_lines(d, req, what)) answers += line.find("action=") != std::string::npos;
+    CHECK(answers == 1);
+  }
 }
 
-TEST_CASE("decision log: DUNNO without violations only with `all`") {
+TEST_CASE("decision log: a DUNNO is logged when a violation decided it, or with `all`") {
   Fixture f;
   f.sender = "a@other.example";
   auto req = f.request();
-  auto d = f.config->policy.evaluate(req);  // baseline observes a violation
-  CHECK(log::decision_lines(d, req, DecisionLog::Violations).size() == 1);
+  auto d = f.config->policy.evaluate(req);  // baseline observes a violation; the default answers
+  auto census = log::decision_lines(d, req, DecisionLog::Violations);
+  REQUIRE(census.size() == 1);
+  CHECK(census[0].starts_with("observe: rule=baseline would=reject "));
+  auto both = log::decision_lines(d, req, DecisionLog::All);
+  REQUIRE(both.size() == 2);
+  CHECK(both[1].starts_with("action=dunno rule=default mode=- reason=- client=mx.example.net[192.0.2.10]"));
 
   auto ok = load("rules: []\n");
   auto d2 = ok->policy.evaluate(req);
   CHECK(log::decision_lines(d2, req, DecisionLog::Violations).empty());
   auto all = log::decision_lines(d2, req, DecisionLog::All);
   REQUIRE(all.size() == 1);
-  CHECK(all[0].starts_with("action=dunno rule=- mode=- reason=- client=mx.example.net[192.0.2.10]"));
+  CHECK(all[0].starts_with("action=dunno rule=default mode=- reason=- client=mx.example.net[192.0.2.10]"));
+
+  // An enforce rule that answers DUNNO on a violation is a decision worth a line.
+  auto lax = load("rules:\n  - name: lax\n    require: { tls: true }\n    action: dunno\n");
+  protocol::Request plain;
+  plain.set(Attr::ClientAddress, "192.0.2.10");
+  plain.finalize();
+  auto d3 = lax->policy.evaluate(plain);
+  auto lines = log::decision_lines(d3, plain, DecisionLog::Violations);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].starts_with("action=dunno rule=lax mode=enforce reason=\"no TLS\" client=-[192.0.2.10] helo=<> "
+                             "from=<> to=<> protocol=- cipher=- port=- queue_id=- instance=-"));
+}
+
+TEST_CASE("decision log: a WARN answer names its rule and what enforce would answer; later warns are census") {
+  auto c = load(R"(
+rules:
+  - name: first
+    mode: warn
+    require: { tls: true }
+    action: "reject 5.7.1 first"
+  - name: second
+    mode: warn
+    require: { tls: true }
+    action: "defer 4.7.1 second"
+)");
+  protocol::Request req;
+  req.set(Attr::ClientAddress, "192.0.2.10");
+  req.finalize();
+  auto d = c->policy.evaluate(req);
+  auto lines = log::decision_lines(d, req, DecisionLog::Violations);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].starts_with("warn: rule=second would=defer reason=\"no TLS\" client="));
+  CHECK(lines[1].starts_with("action=warn rule=first mode=warn would=reject reason=\"no TLS\" client="));
+}
+
+TEST_CASE("decision log: the account, the port and policy_context, as Postfix names them") {
+  auto c = load(R"(
+rules:
+  - name: auth-needs-tls
+    match: { sasl: true }
+    require: { tls: true }
+    action: "530 5.7.0 Authentication requires a TLS connection"
+)");
+  protocol::Request req;
+  req.set(Attr::ClientName, "unknown");
+  req.set(Attr::ClientAddress, "203.0.113.7");
+  req.set(Attr::HeloName, "laptop");
+  req.set(Attr::Sender, "joe@example.org");
+  req.set(Attr::Recipient, "x@example.net");
+  req.set(Attr::SaslMethod, "PLAIN");
+  req.set(Attr::SaslUsername, "joe");
+  req.set(Attr::ServerPort, "587");
+  req.set(Attr::PolicyContext, "submission");
+  req.set(Attr::QueueId, "4F2A81C0D3");
+  req.finalize();
+  auto d = c->policy.evaluate(req);
+  auto lines = log::decision_lines(d, req, DecisionLog::Violations);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] ==
+        "action=530 rule=auth-needs-tls mode=enforce reason=\"no TLS\" client=unknown[203.0.113.7] helo=<laptop> "
+        "from=<joe@example.org> to=<x@example.net> protocol=- cipher=- sasl_method=PLAIN sasl_username=joe port=587 "
+        "policy_context=submission queue_id=4F2A81C0D3 instance=-");
 }
 
 TEST_CASE("decision log: hostile values cannot break or forge a line") {
@@ -85,7 +158,7 @@ TEST_CASE("decision log: hostile values cannot break or forge a line") {
   for (const auto& line : log::decision_lines(d, req, DecisionLog::All)) {
     CHECK(line.find('\n') == std::string::npos);
     CHECK(line.find('\r') == std::string::npos);
-    CHECK(line.find("sender=\"<x\\x0d\\x0arule=fake action=ok \\\"@partner-bank.com>\"") != std::string::npos);
+    CHECK(line.find("from=\"<x\\x0d\\x0arule=fake action=ok \\\"@partner-bank.com>\"") != std::string::npos);
   }
 }
 
