@@ -22,6 +22,7 @@ TLSPOLICYD_SANITIZE_DEPS=(
 # journald (tests/e2e/syslog-sink.py).
 TLSPOLICYD_E2E_DEPS=(
   postfix swaks libnet-ssleay-perl sasl2-bin libsasl2-modules openssl python3 iproute2 util-linux
+  fail2ban  # fail2ban-regex: the example filter on real log lines
 )
 
 install_missing() {
@@ -37,7 +38,8 @@ install_missing() {
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   # Postfix must not configure (or start) itself: the tests run their own instance.
   echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
-  # Nor may the servers installed only for their tools (redis-server, prometheus)
+  # Nor may the servers installed only for their tools (redis-server, prometheus,
+  # fail2ban)
   # start: policy-rc.d forbids it during this install, unless the machine has one.
   local norc=
   if [ ! -e /usr/sbin/policy-rc.d ]; then

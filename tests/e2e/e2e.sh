@@ -58,7 +58,7 @@ PORT_CLOSED=2527   # the policy without default_action: fail closed
 PORT_SLOW=2528     # the policy with a 1 s timeout, for a daemon that hangs
 PORT_SPAWN=2529    # the policy as a spawn(8) service (README "Without a daemon")
 
-start_syslog
+start_syslog "$OUT/journal.log"   # also as journalctl shows it: the log filters read it
 debian_internet_site
 
 daemon_user
@@ -415,6 +415,12 @@ replied stopped-closed "451 4.3.5 <rcpt@example.test>: Recipient address rejecte
 not_queued stopped-closed
 postfix_logged "NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 451 4.3.5 <rcpt@example.test>: Recipient address rejected: Server configuration problem"
 verdict stopped-closed
+
+# The example fail2ban filter and logcheck rule (conf/examples/) on this run's
+# real lines: they match exactly the enforce refusals.
+python3 "$SRC/tests/logs/check-filters.py" "$OUT/journal.log" 10 > "$OUT/check-filters.txt" 2>&1 ||
+  problems+=("$(cat "$OUT/check-filters.txt")")
+verdict log-filters
 
 stop_postfix
 summary

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""check-filters.py LOG [MIN_REFUSALS]: the example fail2ban filter and logcheck
+rule (conf/examples/) on a log as `journalctl -o short-iso-precise` shows it.
+
+Which lines they must match is worked out here on its own, by parsing each
+tlspolicyd line's key=value pairs (values quoted and escaped as log::KvLine
+writes them): the answer lines (first word action=) whose action refuses
+(reject, defer, defer_if_permit, a 4xx/5xx code) in mode enforce, and their
+client's address. fail2ban-regex must find exactly those lines and addresses,
+`grep -E -f` with the logcheck rule exactly those lines. The log must hold at
+least MIN_REFUSALS (1) such lines and other tlspolicyd lines too, so that the
+check can fail. Exit 0 when all holds."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FILTER = os.path.join(SRC, "conf/examples/fail2ban/filter.d/tlspolicyd.conf")
+LOGCHECK = os.path.join(SRC, "conf/examples/logcheck/violations.d/tlspolicyd")
+REFUSING = re.compile(r"^(reject|defer|defer_if_permit|[45]\d\d)$")
+TAG = re.compile(r" tlspolicyd\[\d+\]: ")
+
+
+def pairs(message):
+    """The key=value pairs of a line, values unquoted; a bare first word
+    ("observe:") is returned under the key ''."""
+    out, i, n = {}, 0, len(message)
+    while i < n:
+        j = i
+        while j < n and message[j] not in "= ":
+            j += 1
+        if j >= n or message[j] == " ":
+            out.setdefault("", message[i:j])
+            i = j + 1
+            continue
+        key, i = message[i:j], j + 1
+        if i < n and message[i] == '"':
+            i += 1
+            value = []
+            while message[i] != '"':
+                if message[i] == "\\":
+                    i += 1
+                value.append(message[i])
+                i += 1
+            i += 1
+            out[key] = "".join(value)
+        else:
+            j = message.find(" ", i)
+            j = n if j < 0 else j
+            out[key] = message[i:j]
+            i = j
+        i += 1  # the space
+    return out
+
+
+def main():
+    log = sys.argv[1]
+    minimum = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    expected, others = {}, 0
+    for number, line in enumerate(open(log, encoding="utf-8", errors="replace"), 1):
+        tag = TAG.search(line)
+        if not tag:
+            continue
+        message = line.rstrip("\n")[tag.end():]
+        kv = pairs(message)
+        if message.startswith("action=") and REFUSING.match(kv["action"]) and kv["mode"] == "enforce":
+            expected[line.rstrip("\n")] = kv["client"][kv["client"].rindex("[") + 1:-1]
+        else:
+            others += 1
+    problems = []
+    if len(expected) < minimum or others == 0:
+        problems.append("the log has %d refusal(s) (want %d or more) and %d other tlspolicyd line(s)"
+                        % (len(expected), minimum, others))
+
+    # Installed as the filter's comment says: next to fail2ban's own common.conf.
+    with tempfile.TemporaryDirectory() as etc:
+        shutil.copy("/etc/fail2ban/filter.d/common.conf", etc)
+        shutil.copy(FILTER, etc)
+        run = subprocess.run(["fail2ban-regex", "--out", "row", log, os.path.join(etc, "tlspolicyd.conf")],
+                             capture_output=True, text=True)
+    if run.returncode != 0:
+        problems.append("fail2ban-regex failed: " + run.stderr.strip())
+    # Each row: ['ID', 'TIME', ['LINE'], {...}]; its ip is in the dict.
+    found = {}
+    for row in run.stdout.splitlines():
+        ip = re.search(r"'ip4?6?': '([^']+)'", row)
+        if ip:
+            found.setdefault(ip.group(1), 0)
+            found[ip.group(1)] += 1
+    want = {}
+    for ip in expected.values():
+        want[ip] = want.get(ip, 0) + 1
+    if found != want:
+        problems.append("fail2ban found %s, the refusals are %s" % (found, want))
+
+    run = subprocess.run(["grep", "-E", "-f", LOGCHECK, log], capture_output=True, text=True)
+    matched = run.stdout.splitlines()
+    if sorted(matched) != sorted(expected):
+        problems.append("the logcheck rule matched %d line(s), the refusals are %d:\n  %s"
+                        % (len(matched), len(expected), "\n  ".join(sorted(set(matched) ^ set(expected)))))
+    for p in problems:
+        print("check-filters: FAIL: " + p)
+    print("check-filters: %d refusal(s) from %d client(s) among %d tlspolicyd line(s): fail2ban and logcheck %s"
+          % (len(expected), len(want), len(expected) + others, "disagree" if problems else "match exactly them"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
