@@ -60,8 +60,10 @@ start_postfix   # a running mail server, before tlspolicyd
 unit() { sed -n "s/^$1=//p" /lib/systemd/system/tlspolicyd.service | head -1; }
 DAEMON_PID=
 unit_start() {
-  local user group
-  user=$(unit User) group=$(unit Group)
+  local user group state
+  user=$(unit User) group=$(unit Group) state=$(unit StateDirectory)
+  # StateDirectory=: systemd makes /var/lib/NAME the service user's before it starts.
+  [ -n "$state" ] && install -d -o "$user" -g "$group" -m "$(unit StateDirectoryMode)" "/var/lib/$state"
   setpriv --reuid="$user" --regid="$group" --init-groups -- $(unit ExecStartPre) > "$OUT/execstartpre.log" 2>&1 ||
     { log "ExecStartPre failed:"; cat "$OUT/execstartpre.log"; exit 1; }
   # shellcheck disable=SC2046
@@ -164,11 +166,14 @@ remote_scenarios() {  # SUFFIX
 }
 remote_scenarios ""
 
-# 4b. Metrics and monitoring, as "Metrics and protocol" says: metrics on, the
-# service restarted, the README's Prometheus configuration checked with the
-# installed alert rules. After the next scenarios' real traffic, the page has
-# every name the installed dashboard and rules use, and counts the partner rule.
+# 4b. Metrics and monitoring, as "Metrics and protocol" says: metrics on (and the
+# README's TLS history, whose series the dashboard shows), the service
+# restarted, the README's Prometheus configuration checked with the installed
+# alert rules. After the next scenarios' real traffic, the page has every name
+# the installed dashboard and rules use, and counts the partner rule.
 snippet metrics-config >> "$CONFIG"
+snippet downgrade-config >> "$CONFIG"
+tlspolicyd check -c "$CONFIG" > "$OUT/check-metrics.log" 2>&1 || problems+=("tlspolicyd check: $(cat "$OUT/check-metrics.log")")
 unit_stop
 unit_start
 wait_for "$SYSLOG" "metrics on http://127.0.0.1:9187/metrics" || problems+=("metrics are not served")
