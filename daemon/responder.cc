@@ -23,7 +23,8 @@ std::optional<policy::Decision> Responder::answer(const protocol::Request& reque
   const auto started = metrics_ != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   std::optional<policy::Failure> downgrade;
   if (history && history_ != nullptr && config_->downgrade) downgrade = history_->observe(request, *config_->downgrade);
-  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr);
+  policy::Decision decision = config_->policy.evaluate(request, trace, downgrade ? &*downgrade : nullptr,
+                                                       metrics_ != nullptr ? &held_ : nullptr);
   if (!protocol::append_reply(out, decision.answer.verb, decision.answer.text)) {
     if (log_ != nullptr) {
       std::string shown;
@@ -66,7 +67,7 @@ void Responder::count(const policy::Decision& decision, const protocol::Request&
   metrics_->answered(util::lower(decision.answer.verb), ruled ? std::string_view(decision.rule->name) : policy::DefaultRuleName,
                      ruled ? policy::to_string(decision.mode) : "-", took);
   using Result = metrics::Metrics::RuleResult;
-  for (const policy::Rule* rule : decision.held) {
+  for (const policy::Rule* rule : held_) {
     metrics_->rule_matched(rule->name, policy::to_string(rule->mode), Result::Held);
   }
   for (const auto& v : decision.violations) {

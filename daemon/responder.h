@@ -74,6 +74,7 @@ class Responder {
   metrics::Metrics* metrics_;
   HistoryService* history_;
   std::string log_lines_;  // the decision lines of the request being answered
+  policy::HeldRules held_;  // the rules whose requirement held (for the metrics), kept between requests
   protocol::Request scratch_request_;
 };
 

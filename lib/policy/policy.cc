@@ -76,14 +76,18 @@ struct Evaluation {
 
 }  // namespace
 
-Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const {
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade,
+                          HeldRules* held) const {
   // Two copies of the loop: without a trace (every answer), none of the code that
   // writes one is in the way.
-  return trace != nullptr ? evaluate<true>(request, trace, downgrade) : evaluate<false>(request, nullptr, downgrade);
+  if (held != nullptr) held->clear();
+  return trace != nullptr ? evaluate<true>(request, trace, downgrade, held)
+                          : evaluate<false>(request, nullptr, downgrade, held);
 }
 
 template <bool Traced>
-Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const {
+Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade,
+                          HeldRules* held) const {
   Evaluation ev(request);
   if constexpr (Traced) {
     trace->clear();
@@ -121,7 +125,7 @@ Decision Policy::evaluate(const protocol::Request& request, Trace* trace, const 
     } else if (rule.require) {
       reason = rule.require->check(request);
       if (!reason) {
-        ev.decision.held.push_back(&rule);
+        if (held != nullptr) held->push_back(&rule);
         continue;
       }
       if constexpr (Traced) {

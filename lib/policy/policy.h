@@ -8,8 +8,9 @@
 // requirement: enforce answers the action and stops; warn and observe behave as on
 // a violation. When nothing stops, the first WARN is answered, else the default
 // action. Every unmet requirement, and every warn/observe rule without one that
-// applied, is a Violation in the Decision, so the caller can log each one; every
-// rule that applied and whose requirement held is in Decision::held (metrics). The
+// applied, is a Violation in the Decision, so the caller can log each one; the
+// rules that applied and whose requirement held go to a list the caller keeps
+// (metrics; no allocation per request once it has grown). The
 // answer (policy::Answer) and every failure (policy::Failure) stay typed: their text
 // is made by the caller, for the wire, the log or the command line. evaluate() is
 // pure: no I/O, no clock, no state; a Trace, when asked for, records every rule's part.
@@ -67,8 +68,10 @@ struct Decision {
   Mode mode = Mode::Enforce;   // that rule's mode
   std::optional<Failure> reason;  // why that rule answered (nullopt for a plain rule)
   std::vector<Violation> violations;
-  std::vector<const Rule*> held;  // rules that applied and whose requirement held, in order
 };
+
+// The rules that applied and whose requirement held, in order.
+using HeldRules = std::vector<const Rule*>;
 
 // One rule's part in a decision, for --explain.
 struct RuleTrace {
@@ -91,16 +94,17 @@ class Policy {
 
   // Evaluates `request`; fills `trace` (one entry per rule) when it is not null.
   // A `downgrade` (from the TLS history; nullptr: none) acts first, like a rule
-  // whose requirement failed.
+  // whose requirement failed. `held`, when not null, is cleared and filled.
   [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace = nullptr,
-                                  const Failure* downgrade = nullptr) const;
+                                  const Failure* downgrade = nullptr, HeldRules* held = nullptr) const;
 
   [[nodiscard]] const std::vector<Rule>& rules() const { return rules_; }
   [[nodiscard]] const Action& default_action() const { return default_action_; }
 
  private:
   template <bool Traced>
-  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade) const;
+  [[nodiscard]] Decision evaluate(const protocol::Request& request, Trace* trace, const Failure* downgrade,
+                                  HeldRules* held) const;
 
   std::vector<Rule> rules_;
   Action default_action_;

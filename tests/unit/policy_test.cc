@@ -159,10 +159,14 @@ TEST_CASE("policy: a requirement that holds lets evaluation go on to the default
   CHECK(d.violations.empty());
   CHECK(trace[1].outcome == RuleTrace::Outcome::Held);
   CHECK(trace[2].outcome == RuleTrace::Outcome::Held);
-  REQUIRE(d.held.size() == 2);  // the rules whose requirement held, in order (metrics)
-  CHECK(d.held[0] == &c->policy.rules()[1]);
-  CHECK(d.held[1] == &c->policy.rules()[2]);
-  CHECK(c->policy.evaluate(q.build()).held == d.held);  // the same without a trace
+  HeldRules held{&c->policy.rules()[0]};  // cleared first
+  (void)c->policy.evaluate(q.build(), nullptr, nullptr, &held);
+  REQUIRE(held.size() == 2);  // the rules whose requirement held, in order (metrics)
+  CHECK(held[0] == &c->policy.rules()[1]);
+  CHECK(held[1] == &c->policy.rules()[2]);
+  HeldRules traced;
+  (void)c->policy.evaluate(q.build(), &trace, nullptr, &traced);
+  CHECK(traced == held);  // the same with a trace
 }
 
 TEST_CASE("policy: only the first WARN is answered; a later enforce still wins") {
