@@ -9,7 +9,11 @@ writes them): the answer lines (first word action=) whose action refuses
 client's address. fail2ban-regex must find exactly those lines and addresses,
 `grep -E -f` with the logcheck rule exactly those lines. The log must hold at
 least MIN_REFUSALS (1) such lines and other tlspolicyd lines too, so that the
-check can fail. Exit 0 when all holds."""
+check can fail. And where Postfix's own lines are in the log too, each RCPT
+Postfix refused, warned about, redirected or held on tlspolicyd's answer (a
+NOQUEUE line; not Postfix's own 451 4.3.5 for an unreachable policy server) has
+exactly one tlspolicyd line with action= and the same from=<> to=<>: counting
+action= words counts each refused RCPT once. Exit 0 when all holds."""
 import os
 import re
 import shutil
@@ -22,6 +26,7 @@ FILTER = os.path.join(SRC, "conf/examples/fail2ban/filter.d/tlspolicyd.conf")
 LOGCHECK = os.path.join(SRC, "conf/examples/logcheck/violations.d/tlspolicyd")
 REFUSING = re.compile(r"^(reject|defer|defer_if_permit|[45]\d\d)$")
 TAG = re.compile(r" tlspolicyd\[\d+\]: ")
+NOQUEUE = re.compile(r" postfix/[a-z/]*smtpd\[\d+\]: NOQUEUE: \w+: RCPT from .*; from=<([^>]*)> to=<([^>]*)> ")
 
 
 def pairs(message):
@@ -60,12 +65,19 @@ def main():
     log = sys.argv[1]
     minimum = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     expected, others = {}, 0
-    for number, line in enumerate(open(log, encoding="utf-8", errors="replace"), 1):
+    answers, postfix = {}, []
+    for line in open(log, encoding="utf-8", errors="replace"):
+        noqueue = NOQUEUE.search(line)
+        if noqueue and "Server configuration problem" not in line:
+            postfix.append(noqueue.groups())
         tag = TAG.search(line)
         if not tag:
             continue
         message = line.rstrip("\n")[tag.end():]
         kv = pairs(message)
+        if message.startswith("action="):
+            key = (kv["from"][1:-1], kv["to"][1:-1])
+            answers[key] = answers.get(key, 0) + 1
         if message.startswith("action=") and REFUSING.match(kv["action"]) and kv["mode"] == "enforce":
             expected[line.rstrip("\n")] = kv["client"][kv["client"].rindex("[") + 1:-1]
         else:
@@ -74,6 +86,11 @@ def main():
     if len(expected) < minimum or others == 0:
         problems.append("the log has %d refusal(s) (want %d or more) and %d other tlspolicyd line(s)"
                         % (len(expected), minimum, others))
+
+    for key in postfix:
+        if answers.get(key, 0) != 1:
+            problems.append("Postfix acted on from=<%s> to=<%s>; tlspolicyd has %d action= line(s) for it"
+                            % (key[0], key[1], answers.get(key, 0)))
 
     # Installed as the filter's comment says: next to fail2ban's own common.conf.
     with tempfile.TemporaryDirectory() as etc:
@@ -103,8 +120,10 @@ def main():
                         % (len(matched), len(expected), "\n  ".join(sorted(set(matched) ^ set(expected)))))
     for p in problems:
         print("check-filters: FAIL: " + p)
-    print("check-filters: %d refusal(s) from %d client(s) among %d tlspolicyd line(s): fail2ban and logcheck %s"
-          % (len(expected), len(want), len(expected) + others, "disagree" if problems else "match exactly them"))
+    print("check-filters: %d refusal(s) from %d client(s) among %d tlspolicyd line(s); %d NOQUEUE line(s) of "
+          "Postfix: %s" % (len(expected), len(want), len(expected) + others, len(postfix),
+                           "FAILED" if problems else "fail2ban and logcheck match exactly the refusals, "
+                           "one action= line each"))
     return 1 if problems else 0
 
 
