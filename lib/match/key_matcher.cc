@@ -11,6 +11,7 @@ namespace {
 using protocol::Attr;
 using protocol::Request;
 using util::lower;
+using util::normalize_address;
 using util::normalize_domain;
 
 constexpr std::optional<Attr> NoAttr = std::nullopt;
@@ -90,7 +91,7 @@ std::string field_names() {
 
 template <>
 AddressSet::Value extract<AddressSet>(Field field, const Request& r) {
-  return lower(r.get(attr_of(field)));
+  return normalize_address(r.get(attr_of(field)));
 }
 
 template <>
