@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "util/text.h"
 
@@ -13,50 +14,67 @@ namespace tlspolicyd::util {
 namespace {
 
 constexpr int IdnaFlags = IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL;
+// The longest form of a domain name: 253 octets and a trailing dot.
+constexpr std::size_t MaxFormBytes = 254;
 
 bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-void append_lower(std::string& out, std::string_view s) {
-  for (const char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-}
-
-// Appends the A-label of one non-ASCII label; returns libidn2's refusal (nothing
-// appended), or nullptr.
-const char* append_a_label(std::string& out, std::string_view label) {
+// Sets `out` to the A-label of one non-ASCII label; returns why libidn2 refuses
+// it, or nullptr.
+const char* to_a_label(std::string_view label, std::string& out) {
+  if (label.size() > MaxIdnaLabelBytes) return "longer than a label can be";
   if (label.find('\0') != std::string_view::npos) return "a NUL byte";  // libidn2 would read a prefix
   const std::string input(label);
   std::uint8_t* a_label = nullptr;
   const int rc = idn2_lookup_u8(reinterpret_cast<const std::uint8_t*>(input.c_str()), &a_label, IdnaFlags);
   const std::unique_ptr<std::uint8_t, decltype(&idn2_free)> owned(a_label, &idn2_free);
   if (rc != IDN2_OK) return idn2_strerror(rc);
-  out += reinterpret_cast<const char*>(a_label);
+  out = reinterpret_cast<const char*>(a_label);
   return nullptr;
 }
 
-// `name` (its dots as they are) in the compared form; a refused label stays as
-// its lower-cased bytes, and the first refusal goes to `error` (if any).
+// `name` (its dots as they are) in the compared form, built from the right;
+// refused labels, and the rest of a name too long to be one, as their
+// lower-cased bytes. The first reason goes to `error` (if any).
 std::string fold(std::string_view name, std::string* error) {
   if (is_ascii(name)) return lower(name);
-  if (name.size() > MaxIdnaBytes) {
-    if (error != nullptr) *error = "is too long for a domain name";
-    return lower(name);
+  const auto note = [error](std::string why) {
+    if (error != nullptr && error->empty()) *error = std::move(why);
+  };
+  std::vector<std::string> labels;  // the form's, rightmost first
+  std::size_t form_bytes = 0;
+  int converted = 0;
+  for (std::size_t end = name.size();;) {
+    if (form_bytes > MaxFormBytes || converted == MaxIdnaLabels) {
+      note("is too long for a domain name");
+      labels.push_back(lower(name.substr(0, end)));
+      break;
+    }
+    const std::size_t dot = end == 0 ? std::string_view::npos : name.rfind('.', end - 1);
+    const std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+    const std::string_view label = name.substr(start, end - start);
+    std::string form;
+    bool as_bytes = is_ascii(label);
+    if (!as_bytes) {
+      ++converted;
+      if (const char* refused = to_a_label(label, form); refused != nullptr) {
+        note("has a label that IDNA 2008 refuses (" + std::string(refused) + ")");
+        as_bytes = true;
+      }
+    }
+    if (as_bytes) form = lower(label);
+    form_bytes += form.size() + 1;
+    labels.push_back(std::move(form));
+    if (dot == std::string_view::npos) break;
+    end = dot;
   }
   std::string out;
-  out.reserve(name.size() + 16);
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = name.find('.', start);
-    const std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    const bool ascii = is_ascii(label);
-    const char* refused = ascii ? nullptr : append_a_label(out, label);
-    if (ascii || refused != nullptr) append_lower(out, label);
-    if (refused != nullptr && error != nullptr && error->empty()) {
-      *error = "has a label that IDNA 2008 refuses (" + std::string(refused) + ")";
-    }
-    if (dot == std::string_view::npos) break;
-    out.push_back('.');
-    start = dot + 1;
+  out.reserve(form_bytes);
+  for (auto it = labels.rbegin(); it != labels.rend(); ++it) {
+    if (it != labels.rbegin()) out.push_back('.');
+    out += *it;
   }
   return out;
 }

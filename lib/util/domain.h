@@ -7,11 +7,14 @@
 // its A-label (IDNA 2008 with UTS 46 non-transitional mapping, libidn2: case
 // folded, NFC, "ß" kept). An ASCII label is only lower-cased, A-labels included,
 // so an all-ASCII name never reaches libidn2 and costs what it did. Labels are
-// converted one by one, so a refused label spoils only itself: a request's label
-// that libidn2 refuses (invalid UTF-8, a disallowed character, a NUL byte) is
-// compared by its own bytes, which no configured entry holds, since
-// domain_entry() refuses such an entry. Names longer than MaxIdnaBytes are never
-// given to libidn2. Nothing here throws but std::bad_alloc.
+// converted one by one, from the right, so a refused label spoils only itself: a
+// request's label that libidn2 refuses (invalid UTF-8, a disallowed character, a
+// NUL byte, over MaxIdnaLabelBytes) is compared by its lower-cased bytes, which no
+// configured entry holds, since domain_entry() refuses such an entry. A hostile
+// name costs libidn2 little: once the form passes 253 octets (and a trailing
+// dot), or MaxIdnaLabels labels went to libidn2, the labels left of there are
+// bytes too (a listed domain still ends the name). Nothing here throws but
+// std::bad_alloc.
 #pragma once
 
 #include <cstddef>
@@ -21,9 +24,12 @@
 
 namespace tlspolicyd::util {
 
-// The longest name given to libidn2: 253 octets of A-labels hold at most 253
-// characters, 4 bytes each in UTF-8. A longer name is compared by its bytes.
-inline constexpr std::size_t MaxIdnaBytes = 4 * 253;
+// The longest label given to libidn2: 4 UTF-8 bytes for each of an A-label's 63
+// octets.
+inline constexpr std::size_t MaxIdnaLabelBytes = 4 * 63;
+// The most labels of one name given to libidn2: a name of 253 octets holds at
+// most 253 / 8 A-labels ("xn--" and three letters, a dot).
+inline constexpr int MaxIdnaLabels = 32;
 
 // A request's domain or host name as compared: the form above, without a
 // trailing dot. Never fails.
@@ -33,7 +39,7 @@ inline constexpr std::size_t MaxIdnaBytes = 4 * 253;
 [[nodiscard]] std::string normalize_address(std::string_view address);
 // A configured domain (list entry, file line) in the form of normalize_domain(),
 // and an empty error; or, when libidn2 refuses a label or the name is too long
-// for it, an error message naming the reason.
+// to be one, an error message saying so.
 [[nodiscard]] std::pair<std::string, std::string> domain_entry(std::string_view name);
 
 }  // namespace tlspolicyd::util

@@ -41,13 +41,24 @@ TEST_CASE("domain: a label libidn2 refuses is compared by its bytes, and the oth
   CHECK(normalize_domain(nul) != "xn--b-eha.example");  // what "bü" would give
 }
 
-TEST_CASE("domain: a name too long for any A-label never reaches libidn2") {
-  std::string name;
-  while (name.size() <= MaxIdnaBytes) name += "bü.";
-  name += "Example";
-  std::string lowered = name;
-  lowered.replace(lowered.size() - 7, 7, "example");
-  CHECK(normalize_domain(name) == lowered);
+namespace {
+std::string repeat(std::string_view label, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += std::string(i == 0 ? "" : ".") + std::string(label);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("domain: a hostile name costs libidn2 little, and a listed domain still ends it") {
+  // Past 254 octets of form (here 25 A-labels and "example"), the labels on the left stay bytes.
+  CHECK(normalize_domain(repeat("bü", 100) + ".Example") ==
+        repeat("bü", 75) + "." + repeat("xn--b-eha", 25) + ".example");
+  // At most MaxIdnaLabels labels go to libidn2, even when each maps to one letter (a full-width A).
+  CHECK(normalize_domain(repeat("\uff21", 40) + ".example") ==
+        repeat("\uff21", 8) + "." + repeat("a", MaxIdnaLabels) + ".example");
+  // A label longer than any A-label's U-label is not read.
+  const std::string long_label = std::string("ü").append(MaxIdnaLabelBytes, 'a');
+  CHECK(normalize_domain(long_label + ".Bücher.example") == long_label + ".xn--bcher-kva.example");
   const std::string huge(1 << 20, '\xc3');  // a megabyte of one byte, not UTF-8
   CHECK(normalize_domain(huge) == huge);
 }
@@ -67,8 +78,8 @@ TEST_CASE("domain: a configured name gets the same form, or an error") {
   CHECK(domain_entry("\xff.example").second.find("IDNA 2008 refuses (string encoding error)") != std::string::npos);
   CHECK(domain_entry("\xe2\x98\x83.example").second.find("disallowed character") != std::string::npos);
   CHECK(domain_entry("\xe2\x98\x83.example").first.empty());
-  std::string huge(MaxIdnaBytes + 1, 'a');
-  huge += "ü";
-  CHECK(domain_entry(huge).second == "is too long for a domain name");
+  CHECK(domain_entry(std::string(MaxIdnaLabelBytes, 'a') + "ü").second ==
+        "has a label that IDNA 2008 refuses (longer than a label can be)");
+  CHECK(domain_entry(repeat("bü", 30)).second == "is too long for a domain name");
   CHECK(domain_entry(std::string(5000, 'a')).second.empty());  // ASCII: as long as before
 }
