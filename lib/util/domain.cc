@@ -21,6 +21,18 @@ bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// Sets `out` to `s` in ASCII lower case, in the one pass that tells whether `s`
+// is ASCII (returned).
+bool lower_ascii(std::string_view s, std::string& out) {
+  out.assign(s);
+  unsigned bits = 0;
+  for (char& c : out) {
+    bits |= static_cast<unsigned char>(c);
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return bits < 0x80;
+}
+
 // Sets `out` to the A-label of one non-ASCII label; returns why libidn2 refuses
 // it, or nullptr.
 const char* to_a_label(std::string_view label, std::string& out) {
@@ -39,7 +51,7 @@ const char* to_a_label(std::string_view label, std::string& out) {
 // refused labels, and the rest of a name too long to be one, as their
 // lower-cased bytes. The first reason goes to `error` (if any).
 std::string fold(std::string_view name, std::string* error) {
-  if (is_ascii(name)) return lower(name);
+  if (std::string out; lower_ascii(name, out)) return out;
   const auto note = [error](std::string why) {
     if (error != nullptr && error->empty()) *error = std::move(why);
   };
@@ -89,9 +101,12 @@ std::string_view without_trailing_dot(std::string_view name) {
 std::string normalize_domain(std::string_view name) { return fold(without_trailing_dot(name), nullptr); }
 
 std::string normalize_address(std::string_view address) {
+  std::string out;
+  if (lower_ascii(address, out)) return out;
   const auto at = address.rfind('@');
-  if (at == std::string_view::npos || is_ascii(address.substr(at + 1))) return lower(address);
-  return lower(address.substr(0, at + 1)) + fold(address.substr(at + 1), nullptr);
+  if (at == std::string_view::npos || is_ascii(address.substr(at + 1))) return out;
+  out.resize(at + 1);
+  return out + fold(address.substr(at + 1), nullptr);
 }
 
 std::pair<std::string, std::string> domain_entry(std::string_view name) {
