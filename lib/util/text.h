@@ -3,11 +3,12 @@
 // the request's derived domains, the doctor).
 //
 // ASCII only, on purpose: Postfix sends bytes, and a byte above 0x7f is never
-// changed (no locale is consulted; international domains: util/domain.h). Nothing here allocates except to return a
-// new string. quoted() is how an error message shows a configured entry: a line
-// of a list file may be anything (a file named by mistake, a secret), so only a
-// short prefix, escaped, is ever shown; printable() is how a message shows what
-// another program said (a terminal control sequence never passes).
+// changed (no locale is consulted; domains as compared: util/domain.h). Nothing
+// here allocates except to return a new string. quoted() is how an error
+// message shows a configured entry: a line of a list file may be anything (a
+// file named by mistake, a secret), so only a short prefix, escaped, is ever
+// shown; printable() is how a message shows what another program said (a
+// terminal control sequence never passes).
 #pragma once
 
 #include <cstddef>
