@@ -7,7 +7,7 @@ TLSPOLICYD_BUILD_DEPS=(
   cmake g++ make pkg-config
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libssl-dev libcli11-dev libpcre2-dev zlib1g-dev
   nlohmann-json3-dev
-  liblmdb-dev libhiredis-dev libsystemd-dev lowdown
+  liblmdb-dev libhiredis-dev libsystemd-dev libidn2-dev lowdown
 )
 TLSPOLICYD_TEST_DEPS=(
   doctest-dev redis-server libbenchmark-dev pflogsumm

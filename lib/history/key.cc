@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "history/key.h"
 
-#include "util/text.h"
+#include "util/domain.h"
 
 namespace tlspolicyd::history {
 namespace {
@@ -21,9 +21,9 @@ std::string client_identity(const protocol::Request& r) {
 
 std::string part(const protocol::Request& r, KeyPart p) {
   switch (p) {
-    case KeyPart::Sender: return util::lower(r.get(Attr::Sender));
+    case KeyPart::Sender: return util::normalize_address(r.get(Attr::Sender));
     case KeyPart::SenderDomain: return util::normalize_domain(r.sender_domain());
-    case KeyPart::Recipient: return util::lower(r.get(Attr::Recipient));
+    case KeyPart::Recipient: return util::normalize_address(r.get(Attr::Recipient));
     case KeyPart::RecipientDomain: return util::normalize_domain(r.recipient_domain());
     case KeyPart::Client: return client_identity(r);
     case KeyPart::ClientAddress: return r.client_ip() ? net::to_string(*r.client_ip()) : std::string(r.get(Attr::ClientAddress));

@@ -7,8 +7,10 @@
 // `client` is history's own: the verified client name, or else the address, with
 // IPv6 addresses grouped by /64 (one host's privacy addresses are one peer).
 // Parts are joined with '|' ('|' and '\' inside a part are escaped with '\'), so
-// two different requests never share a key by accident. Domains and host names are
-// lower-cased.
+// two different requests never share a key by accident. Domains and host names,
+// the domains of addresses too, are in the form matching compares
+// (util/domain.h: lower case, A-labels), so a U-label sender shares its A-label's
+// history.
 #pragma once
 
 #include <array>

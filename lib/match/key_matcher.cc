@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "match/key_matcher.h"
 
+#include <algorithm>
 #include <array>
 
 #include "util/enum_table.h"
@@ -11,6 +12,7 @@ namespace {
 using protocol::Attr;
 using protocol::Request;
 using util::lower;
+using util::normalize_address;
 using util::normalize_domain;
 
 constexpr std::optional<Attr> NoAttr = std::nullopt;
@@ -90,16 +92,25 @@ std::string field_names() {
 
 template <>
 AddressSet::Value extract<AddressSet>(Field field, const Request& r) {
-  return lower(r.get(attr_of(field)));
+  return normalize_address(r.get(attr_of(field)));
+}
+
+std::string_view sent_value(Field field, const Request& r) {
+  switch (field) {
+    case Field::SenderDomain: return r.sender_domain();
+    case Field::RecipientDomain: return r.recipient_domain();
+    default: return r.get(attr_of(field));
+  }
+}
+
+std::string sent_note(std::string_view sent) {
+  const bool ascii = std::all_of(sent.begin(), sent.end(), [](char c) { return (c & 0x80) == 0; });
+  return ascii ? std::string() : " (sent " + quoted(sent) + ")";
 }
 
 template <>
 DomainSet::Value extract<DomainSet>(Field field, const Request& r) {
-  switch (field) {
-    case Field::SenderDomain: return normalize_domain(r.sender_domain());
-    case Field::RecipientDomain: return normalize_domain(r.recipient_domain());
-    default: return normalize_domain(r.get(attr_of(field)));
-  }
+  return normalize_domain(sent_value(field, r));
 }
 
 template <>

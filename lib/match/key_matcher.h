@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "match/value_sets.h"
@@ -71,7 +72,9 @@ class KeyMatcher {
   KeyMatcher& operator=(const KeyMatcher&) = delete;
 
   [[nodiscard]] virtual Found matches(const protocol::Request& request) const = 0;
-  // The request's value as this key compares it ("partner.example", "(none)").
+  // The request's value as this key compares it ("partner.example", "(none)");
+  // a domain or address with non-ASCII bytes also as sent
+  // ("xn--bcher-kva.example" (sent "Bücher.example")).
   [[nodiscard]] virtual std::string shown_value(const protocol::Request& request) const = 0;
 
   [[nodiscard]] Field field() const { return field_; }
@@ -88,6 +91,12 @@ struct SetParts {
   std::vector<std::shared_ptr<const Set>> plain;
   std::vector<std::shared_ptr<const Set>> negated;
 };
+
+// The request value of `field` as Postfix sent it (domain and address keys).
+[[nodiscard]] std::string_view sent_value(Field field, const protocol::Request& request);
+// ` (sent "VALUE")` when `sent` holds non-ASCII bytes (its compared form may be
+// an A-label), else empty.
+[[nodiscard]] std::string sent_note(std::string_view sent);
 
 // The request value of `field`, normalised as Set compares it.
 template <class Set>
@@ -156,7 +165,11 @@ class ListMatcher final : public KeyMatcher {
   }
 
   [[nodiscard]] std::string shown_value(const protocol::Request& request) const override {
-    return show<Set>(extract<Set>(field(), request));
+    std::string shown = show<Set>(extract<Set>(field(), request));
+    if constexpr (std::is_same_v<Set, DomainSet> || std::is_same_v<Set, AddressSet>) {
+      shown += sent_note(sent_value(field(), request));
+    }
+    return shown;
   }
 
  private:

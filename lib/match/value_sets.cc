@@ -8,7 +8,6 @@ namespace tlspolicyd::match {
 namespace {
 
 using util::lower;
-using util::normalize_domain;
 
 bool has_space(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
@@ -33,7 +32,13 @@ Found any_search(const std::vector<Regex>& regexes, std::string_view value) {
   return out;
 }
 
-std::string check_domain(std::string_view d, std::string_view entry) {
+// Checks a configured domain, `d` of `entry`, and sets `out` to its compared form
+// (util::domain_entry); returns an error or empty.
+std::string check_domain(std::string_view d, std::string_view entry, std::string& out) {
+  auto [name, idna_error] = util::domain_entry(d);
+  if (!idna_error.empty()) return util::quoted(entry) + " " + idna_error;
+  out = std::move(name);
+  d = out;
   if (d.empty() || d == ".") return util::quoted(entry) + " has no domain";
   if (d.find('@') != std::string_view::npos) {
     return util::quoted(entry) + " is an address; this key takes domains (dom, .dom or /regex/)";
@@ -106,16 +111,18 @@ std::string AddressSet::add(std::string_view entry) {
     std::string_view dom = entry.substr(1);
     const bool sub = dom.starts_with('.');
     if (sub) dom.remove_prefix(1);
-    if (std::string err = check_domain(dom, entry); !err.empty()) return err;
-    (sub ? suffix_ : domain_).insert(normalize_domain(dom));
+    std::string name;
+    if (std::string err = check_domain(dom, entry, name); !err.empty()) return err;
+    (sub ? suffix_ : domain_).insert(name);
     return {};
   }
   if (at + 1 == entry.size()) {
     local_.insert(lower(entry.substr(0, at)));
     return {};
   }
-  if (std::string err = check_domain(entry.substr(at + 1), entry); !err.empty()) return err;
-  exact_.insert(lower(entry.substr(0, at + 1)) + normalize_domain(entry.substr(at + 1)));
+  std::string name;
+  if (std::string err = check_domain(entry.substr(at + 1), entry, name); !err.empty()) return err;
+  exact_.insert(lower(entry.substr(0, at + 1)) + name);
   return {};
 }
 
@@ -141,8 +148,9 @@ std::string DomainSet::add(std::string_view entry) {
   std::string_view dom = entry;
   const bool sub = dom.starts_with('.');
   if (sub) dom.remove_prefix(1);
-  if (std::string err = check_domain(dom, entry); !err.empty()) return err;
-  (sub ? suffix_ : exact_).insert(normalize_domain(dom));
+  std::string name;
+  if (std::string err = check_domain(dom, entry, name); !err.empty()) return err;
+  (sub ? suffix_ : exact_).insert(name);
   return {};
 }
 

@@ -3,8 +3,9 @@
 //
 // Each set parses list entries of one form (add() returns an error message, or
 // empty when the entry is fine) and answers contains() for a request value that the
-// caller has normalised the same way (lower case for addresses, domains and host
-// names: util/text.h); a set with /regex/ entries answers a Found (Error when an
+// caller has normalised the same way (addresses, domains and host names:
+// util/domain.h, in which a U-label and its A-label are one name, and a /regex/
+// sees the A-label); a set with /regex/ entries answers a Found (Error when an
 // engine error leaves the answer open), the others a bool. Lookups cost the same for ten entries and for a million: hash sets, one
 // probe per domain label or prefix length; only /regex/ entries are tried one by
 // one.
@@ -30,6 +31,7 @@
 #include "match/string_set.h"
 #include "net/ip_address.h"
 #include "tls/tls_version.h"
+#include "util/domain.h"
 #include "util/text.h"
 
 namespace tlspolicyd::match {
@@ -41,7 +43,7 @@ namespace tlspolicyd::match {
 
 class AddressSet {
  public:
-  using Value = std::string;  // the address in lower case; "" for the null sender
+  using Value = std::string;  // util::normalize_address(); "" for the null sender
   std::string add(std::string_view entry);
   [[nodiscard]] Found contains(const Value& address) const;
 

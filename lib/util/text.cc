@@ -11,11 +11,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string normalize_domain(std::string_view s) {
-  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
-  return lower(s);
-}
-
 namespace {
 
 // Appends at most `max` bytes of `text`: '\\' and the quote (if any) escaped,

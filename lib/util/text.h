@@ -3,11 +3,12 @@
 // the request's derived domains, the doctor).
 //
 // ASCII only, on purpose: Postfix sends bytes, and a byte above 0x7f is never
-// changed (no locale is consulted). Nothing here allocates except to return a
-// new string. quoted() is how an error message shows a configured entry: a line
-// of a list file may be anything (a file named by mistake, a secret), so only a
-// short prefix, escaped, is ever shown; printable() is how a message shows what
-// another program said (a terminal control sequence never passes).
+// changed (no locale is consulted; domains as compared: util/domain.h). Nothing
+// here allocates except to return a new string. quoted() is how an error
+// message shows a configured entry: a line of a list file may be anything (a
+// file named by mistake, a secret), so only a short prefix, escaped, is ever
+// shown; printable() is how a message shows what another program said (a
+// terminal control sequence never passes).
 #pragma once
 
 #include <cstddef>
@@ -18,8 +19,6 @@ namespace tlspolicyd::util {
 
 // ASCII lower case (other bytes unchanged).
 [[nodiscard]] std::string lower(std::string_view s);
-// A domain or host name as compared: lower case, without a trailing dot.
-[[nodiscard]] std::string normalize_domain(std::string_view s);
 // The domain part of an address: what follows the last '@', or empty without one.
 [[nodiscard]] constexpr std::string_view address_domain(std::string_view address) {
   const auto at = address.rfind('@');

@@ -77,3 +77,22 @@ TEST_CASE("an empty all holds; an all of one key is that key") {
   CHECK(single.matches(request(false, false)).no());
   CHECK(single.explain(request(false, false)) == "tls false does not match true");
 }
+
+TEST_CASE("a domain key explains the form it compares, and a non-ASCII value as sent (issue 20)") {
+  using tlspolicyd::match::DomainSet;
+  using tlspolicyd::match::ListMatcher;
+  using tlspolicyd::match::SetParts;
+  auto set = std::make_shared<DomainSet>();
+  REQUIRE(set->add("xn--bcher-kva.example").empty());
+  SetParts<DomainSet> parts;
+  parts.plain.push_back(set);
+  const Condition key = Condition::key(
+      std::make_shared<ListMatcher<DomainSet>>(Field::SenderDomain, "xn--bcher-kva.example", std::move(parts)));
+  Request r;
+  r.set(Attr::Sender, "jösé@Bücher.example");
+  r.finalize();
+  CHECK(key.explain(r) ==
+        "sender_domain \"xn--bcher-kva.example\" (sent \"Bücher.example\") matches xn--bcher-kva.example");
+  r.set(Attr::Sender, "a@XN--BCHER-KVA.example");
+  CHECK(key.explain(r) == "sender_domain \"xn--bcher-kva.example\" matches xn--bcher-kva.example");
+}

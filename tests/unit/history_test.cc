@@ -129,6 +129,19 @@ TEST_CASE("key: parts, case, escaping, client identity") {
         "x\\|y\\\\z@example.org|2001:db8:1:2:aaaa:bbbb:cccc:dddd");
 }
 
+TEST_CASE("key: a U-label and its A-label are one key (issue 20)") {
+  using P = history::KeyPart;
+  Req q;
+  q.sender = "jösé@Bücher.Example";
+  q.client_name = "MX.BÜCHER.example";
+  const std::vector<P> parts = {P::Sender, P::SenderDomain, P::Client};
+  const std::string key = history::history_key(q.build(), parts);
+  CHECK(key == "jösé@xn--bcher-kva.example|xn--bcher-kva.example|mx.xn--bcher-kva.example");
+  q.sender = "jösé@xn--bcher-kva.example";
+  q.client_name = "mx.xn--bcher-kva.example";
+  CHECK(history::history_key(q.build(), parts) == key);
+}
+
 TEST_CASE("key: every part's name finds the part") {
   for (std::size_t i = 0; i < history::KeyPartCount; ++i) {
     const auto part = static_cast<history::KeyPart>(i);

@@ -152,6 +152,63 @@ rules:
   CHECK(e[4] == file + ":3:1: \"not-an-ip\" is not an IP address or network");
 }
 
+TEST_CASE("lists: U-labels and A-labels match each other in key values, named lists and files (issue 20)") {
+  test::TempDir dir;
+  dir.write("idn.txt", "# one of each form\nxn--fa-hia.de\n  .Bücher.example\n");
+  auto r = load_in(dir, R"(
+lists:
+  named: ["münchen.example"]
+  senders: ["@XN--MLLER-KVA.example"]
+rules:
+  - name: key
+    match: { sender_domain: [ÅNGSTRÖM.example] }
+    action: "reject key"
+  - name: named
+    match: { sender_domain: list:named }
+    action: "reject named"
+  - name: address
+    match: { sender: list:senders }
+    action: "reject address"
+  - name: file
+    match: { recipient_domain: file:idn.txt }
+    action: "reject file"
+)");
+  REQUIRE_MESSAGE(r.config, errors(r).front());
+  const auto& c = *r.config;
+  CHECK(answer(c, "a@xn--ngstrm-hua5l.example") == "REJECT key");
+  CHECK(answer(c, "a@ångström.example") == "REJECT key");
+  CHECK(answer(c, "a@XN--MNCHEN-3YA.example") == "REJECT named");
+  CHECK(answer(c, "a@müller.example") == "REJECT address");
+  CHECK(answer(c, "a@mueller.example") == "DUNNO");
+  auto to = [&](const std::string& recipient) {
+    protocol::Request q;
+    q.set(Attr::Recipient, recipient);
+    q.finalize();
+    return policy::to_string(c.policy.evaluate(q).answer);
+  };
+  CHECK(to("b@faß.de") == "REJECT file");
+  CHECK(to("b@FASS.de") == "DUNNO");
+  CHECK(to("b@mx.xn--bcher-kva.example") == "REJECT file");
+  CHECK(to("b@MX.BÜCHER.EXAMPLE") == "REJECT file");
+}
+
+TEST_CASE("lists: a name IDNA 2008 refuses is a bad entry, reported like the others") {
+  test::TempDir dir;
+  const std::string file = dir.write("idn.txt", "ok.example\n  -bü.example\n");
+  auto r = load_in(dir, R"(
+rules:
+  - name: a
+    match: { sender_domain: [file:idn.txt, "☃.example"] }
+    action: dunno
+)");
+  auto e = errors(r);
+  REQUIRE(e.size() == 2);
+  CHECK(e[0] == dir.path + "/c.yaml:4:44: sender_domain: \"\\xe2\\x98\\x83.example\" has a label that IDNA "
+                           "2008 refuses (string contains a disallowed character)");
+  CHECK(e[1] == file + ":2:3: \"-b\\xc3\\xbc.example\" has a label that IDNA 2008 refuses "
+                       "(string start/ends with forbidden hyphen)");
+}
+
 TEST_CASE("lists: a file with many bad lines reports the first ones and a count") {
   test::TempDir dir;
   std::string content;

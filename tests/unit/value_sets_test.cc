@@ -65,6 +65,39 @@ TEST_CASE("domain set: exact, subdomains only, regex, case and trailing dot") {
   CHECK(bad.add("two words").find("not a domain name") != std::string::npos);
 }
 
+TEST_CASE("domain set: a U-label entry matches its A-label and the reverse (issue 20)") {
+  using tlspolicyd::util::normalize_domain;
+  auto s = make<DomainSet>({"bücher.example", ".XN--FA-HIA.DE"});
+  CHECK(s.contains(normalize_domain("xn--bcher-kva.example")).yes());
+  CHECK(s.contains(normalize_domain("BÜCHER.example")).yes());
+  CHECK(s.contains(normalize_domain("bücher.example.")).yes());
+  CHECK(s.contains(normalize_domain("mx.faß.de")).yes());
+  CHECK(s.contains(normalize_domain("mx.FASS.de")).no());  // non-transitional: ß is not ss
+  CHECK(s.contains(normalize_domain("faß.de")).no());      // .dom: subdomains only
+  CHECK(s.contains(normalize_domain("mx.\xff.faß.de")).yes());  // a bad label spoils only itself
+  auto r = make<DomainSet>({"/^xn--bcher-kva\\./"});  // a /regex/ sees the A-label
+  CHECK(r.contains(normalize_domain("bücher.example")).yes());
+  DomainSet bad;
+  CHECK(bad.add("\xe2\x98\x83.example") == "\"\\xe2\\x98\\x83.example\" has a label that IDNA 2008 refuses "
+                                          "(string contains a disallowed character)");
+  CHECK(bad.add(".bü--x.example").find("IDNA 2008 refuses") != std::string::npos);
+  CHECK(bad.add("\xc2\xad").find("has no domain") != std::string::npos);  // a soft hyphen maps to nothing
+  CHECK(bad.add("\xef\xbc\xa0x.example").find("is an address") != std::string::npos);  // a full-width '@'
+}
+
+TEST_CASE("address set: the domain of an entry and of a request compare as A-labels") {
+  using tlspolicyd::util::normalize_address;
+  auto s = make<AddressSet>({"Jösé@Bücher.example", "@xn--fa-hia.de", "@.bücher.example"});
+  CHECK(s.contains(normalize_address("jösé@xn--bcher-kva.example")).yes());
+  CHECK(s.contains(normalize_address("jösé@BÜCHER.example")).yes());
+  CHECK(s.contains(normalize_address("JÖSÉ@bücher.example")).no());  // the local part: ASCII case only
+  CHECK(s.contains(normalize_address("a@FAß.de")).yes());
+  CHECK(s.contains(normalize_address("a@faß.de.")).yes());
+  CHECK(s.contains(normalize_address("a@mx.XN--BCHER-KVA.example")).yes());
+  AddressSet bad;
+  CHECK(bad.add("a@\xff.example").find("IDNA 2008 refuses") != std::string::npos);
+}
+
 TEST_CASE("network set: absent addresses are in no set") {
   auto s = make<NetworkSet>({"192.0.2.0/24", "2001:db8::/32"});
   CHECK(s.contains(tlspolicyd::net::parse_ip("192.0.2.9")));
