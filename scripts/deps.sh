@@ -39,18 +39,23 @@ install_missing() {
   # Postfix must not configure (or start) itself: the tests run their own instance.
   echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
   # Nor may the servers installed only for their tools (redis-server, prometheus,
-  # fail2ban)
-  # start: policy-rc.d forbids it during this install, unless the machine has one.
-  local norc=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    norc=1
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d > /dev/null
-    "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
-  fi
-  local rc=0
-  "${sudo[@]}" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-    rc=$?
-  [ -n "$norc" ] && "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
-  return $rc
+  # fail2ban) start, now or at the next boot: during the install a policy-rc.d
+  # forbids starting services (unless the machine has one of its own; it goes
+  # however the install ends), and they are disabled after it.
+  (
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+      trap 'exit 130' INT TERM
+      printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d > /dev/null &&
+        "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    fi
+    "${sudo[@]}" apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  ) || return
+  local server
+  for server in redis-server prometheus fail2ban; do
+    if [[ " ${missing[*]} " == *" $server "* ]] && command -v systemctl > /dev/null; then
+      "${sudo[@]}" systemctl disable --quiet "$server" 2> /dev/null || true
+    fi
+  done
 }

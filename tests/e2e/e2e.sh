@@ -147,6 +147,14 @@ rules:
     match: { recipient_domain: hold.example.test }
     require: { tls: true }
     action: "hold plaintext to \${recipient_domain} held for review"
+  - name: idn-a-label-entry
+    match: { sender_domain: [xn--bcher-kva.example] }
+    require: { tls: true }
+    action: "reject 5.7.1 Mail from this IDN domain requires TLS"
+  - name: idn-u-label-entry
+    match: { sender_domain: [Müller.example] }
+    require: { tls: true }
+    action: "reject 5.7.1 Mail from this other IDN domain requires TLS"
 EOF
 }
 mkdir -p /etc/tlspolicyd
@@ -263,6 +271,30 @@ send legal-tls 25 legal-tls@example.org counsel@legal.example.test --tls
 queued legal-tls
 delivered legal-tls
 verdict legal-tls
+
+# International domains: Postfix passes a UTF-8 sender as sent with SMTPUTF8
+# (swaks cannot say SMTPUTF8: Python's smtplib does); it matches its A-label
+# entry, and an A-label sender matches a U-label entry.
+mkdir -p "$OUT/t"
+python3 - > "$OUT/t/idn-utf8" 2>&1 <<'PY'
+import smtplib
+s = smtplib.SMTP("127.0.0.1", 25, local_hostname="client.example.org", timeout=30)
+s.ehlo()
+print("<- SMTPUTF8 offered" if s.has_extn("smtputf8") else "<- no SMTPUTF8")
+for reply in (s.mail("idn-utf8@bücher.example", ["SMTPUTF8"]), s.rcpt("rcpt@example.test")):
+    print("<- %d %s" % (reply[0], reply[1].decode("utf-8", "replace")))
+s.quit()
+PY
+replied idn-utf8 "SMTPUTF8 offered"
+replied idn-utf8 "554 5.7.1 <rcpt@example.test>: Recipient address rejected: Mail from this IDN domain requires TLS"
+daemon_logged 'from="<idn-utf8@b\xc3\xbccher.example>"' "action=reject rule=idn-a-label-entry mode=enforce"
+verdict idn-utf8
+
+send idn-a-label 25 idn-a-label@xn--mller-kva.example rcpt@example.test
+replied idn-a-label "554 5.7.1 <rcpt@example.test>: Recipient address rejected: Mail from this other IDN domain requires TLS"
+not_queued idn-a-label
+daemon_logged "from=<idn-a-label@xn--mller-kva.example>" "action=reject rule=idn-u-label-entry mode=enforce"
+verdict idn-a-label
 
 send warned 25 warned@warn.example rcpt@example.test
 queued warned

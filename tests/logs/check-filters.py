@@ -5,9 +5,11 @@ rule (conf/examples/) on a log as `journalctl -o short-iso-precise` shows it.
 Which lines they must match is worked out here on its own, by parsing each
 tlspolicyd line's key=value pairs (values quoted and escaped as log::KvLine
 writes them): the answer lines (first word action=) whose action refuses
-(reject, defer, defer_if_permit, a 4xx/5xx code) in mode enforce, and their
-client's address. fail2ban-regex must find exactly those lines and addresses,
-`grep -E -f` with the logcheck rule exactly those lines. The log must hold at
+(reject, defer, defer_if_permit, a 4xx/5xx code) in mode enforce. `grep -E -f`
+with the logcheck rule must find exactly those lines; fail2ban-regex exactly
+those whose reason is not a match error and whose client is NAME[ADDRESS] with
+a plain name, with that address. And `grep -c '^[^]]*]: action=reject '` (the
+README's count) counts exactly the answer lines with action=reject. The log must hold at
 least MIN_REFUSALS (1) such lines and other tlspolicyd lines too, so that the
 check can fail. And where Postfix's own lines are in the log too, each RCPT
 Postfix refused, warned about, redirected or held on tlspolicyd's answer (a
@@ -26,6 +28,7 @@ FILTER = os.path.join(SRC, "conf/examples/fail2ban/filter.d/tlspolicyd.conf")
 LOGCHECK = os.path.join(SRC, "conf/examples/logcheck/violations.d/tlspolicyd")
 REFUSING = re.compile(r"^(reject|defer|defer_if_permit|[45]\d\d)$")
 TAG = re.compile(r" tlspolicyd\[\d+\]: ")
+PLAIN_CLIENT = re.compile(r'^[^\s\["]*\[([0-9A-Fa-f:.]+)\]$')
 NOQUEUE = re.compile(r" postfix/[a-z/]*smtpd\[\d+\]: NOQUEUE: \w+: RCPT from .*; from=<([^>]*)> to=<([^>]*)> ")
 
 
@@ -64,7 +67,7 @@ def pairs(message):
 def main():
     log = sys.argv[1]
     minimum = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    expected, others = {}, 0
+    expected, refusals, rejects, others = {}, [], 0, 0
     answers, postfix = {}, []
     for line in open(log, encoding="utf-8", errors="replace"):
         noqueue = NOQUEUE.search(line)
@@ -78,14 +81,22 @@ def main():
         if message.startswith("action="):
             key = (kv["from"][1:-1], kv["to"][1:-1])
             answers[key] = answers.get(key, 0) + 1
+        rejects += message.startswith("action=") and kv["action"] == "reject"
         if message.startswith("action=") and REFUSING.match(kv["action"]) and kv["mode"] == "enforce":
-            expected[line.rstrip("\n")] = kv["client"][kv["client"].rindex("[") + 1:-1]
+            refusals.append(line.rstrip("\n"))
+            client = PLAIN_CLIENT.match(kv["client"])
+            if client and not kv["reason"].startswith("match error: "):
+                expected[line.rstrip("\n")] = client.group(1)
         else:
             others += 1
     problems = []
     if len(expected) < minimum or others == 0:
         problems.append("the log has %d refusal(s) (want %d or more) and %d other tlspolicyd line(s)"
                         % (len(expected), minimum, others))
+    run = subprocess.run(["grep", "-c", "^[^]]*]: action=reject ", log], capture_output=True, text=True)
+    if int(run.stdout or 0) != rejects:
+        problems.append("grep -c '^[^]]*]: action=reject ' counts %s, the log has %d action=reject answer(s)"
+                        % (run.stdout.strip(), rejects))
 
     for key in postfix:
         if answers.get(key, 0) != 1:
@@ -115,9 +126,9 @@ def main():
 
     run = subprocess.run(["grep", "-E", "-f", LOGCHECK, log], capture_output=True, text=True)
     matched = run.stdout.splitlines()
-    if sorted(matched) != sorted(expected):
+    if sorted(matched) != sorted(refusals):
         problems.append("the logcheck rule matched %d line(s), the refusals are %d:\n  %s"
-                        % (len(matched), len(expected), "\n  ".join(sorted(set(matched) ^ set(expected)))))
+                        % (len(matched), len(refusals), "\n  ".join(sorted(set(matched) ^ set(refusals)))))
     for p in problems:
         print("check-filters: FAIL: " + p)
     print("check-filters: %d refusal(s) from %d client(s) among %d tlspolicyd line(s); %d NOQUEUE line(s) of "
