@@ -6,7 +6,7 @@ samples only once something was counted). Exit 1 when one is missing."""
 import re
 import sys
 
-NAME = re.compile(r"\b(?:tlspolicyd|process)_[a-z_]+\b")
+NAME = re.compile(r"\b(?:tlspolicyd|process)_[a-z0-9_]+\b")
 
 page = open(sys.argv[1]).read().splitlines()
 have = {line.split("{")[0].split(" ")[0] for line in page if line and not line.startswith("#")}
