@@ -47,14 +47,18 @@ def pairs(message):
         key, i = message[i:j], j + 1
         if i < n and message[i] == '"':
             i += 1
-            value = []
+            value = bytearray()
             while message[i] != '"':
+                if message[i] == "\\" and message[i + 1] == "x":  # \xNN: a byte
+                    value.append(int(message[i + 2:i + 4], 16))
+                    i += 4
+                    continue
                 if message[i] == "\\":
                     i += 1
-                value.append(message[i])
+                value += message[i].encode()
                 i += 1
             i += 1
-            out[key] = "".join(value)
+            out[key] = value.decode("utf-8", "replace")
         else:
             j = message.find(" ", i)
             j = n if j < 0 else j
