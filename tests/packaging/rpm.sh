@@ -22,7 +22,8 @@ cmake -S "$SRC" -B "$TMP/build" -DTLSPOLICYD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/u
 cmake --build "$TMP/build" -j"$(nproc)" >/dev/null || fail "build"
 DESTDIR=$TMP/root cmake --install "$TMP/build" >/dev/null || fail "install"
 declare -A macro=([%{_sbindir}]=/usr/sbin [%{_sysconfdir}]=/etc [%{_unitdir}]=/usr/lib/systemd/system
-                  [%{_mandir}]=/usr/share/man [%{_docdir}]=/usr/share/doc [%{name}]=tlspolicyd)
+                  [%{_mandir}]=/usr/share/man [%{_docdir}]=/usr/share/doc [%{_datadir}]=/usr/share
+                  [%{name}]=tlspolicyd)
 patterns=()
 while read -r line; do
   path=${line##* }
