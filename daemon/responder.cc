@@ -64,7 +64,8 @@ void Responder::count(const policy::Decision& decision, const protocol::Request&
                       std::chrono::nanoseconds took) {
   // A verb is at most 15 bytes ("DEFER_IF_PERMIT"): its lower-case copy fits std::string's own buffer.
   const bool ruled = decision.rule != nullptr;
-  metrics_->answered(util::lower(decision.answer.verb), ruled ? std::string_view(decision.rule->name) : policy::DefaultRuleName,
+  metrics_->answered(util::lower(decision.answer.verb),
+                     ruled ? std::string_view(decision.rule->name) : policy::DefaultRuleName,
                      ruled ? policy::to_string(decision.mode) : "-", took);
   using Result = metrics::Metrics::RuleResult;
   for (const policy::Rule* rule : held_) {

@@ -10,8 +10,9 @@
 // The answer line (first word action=) says what Postfix was answered, its verb in
 // lower case, the deciding rule ("default" for the default action, "downgrade"
 // for the TLS history), that rule's mode (would=VERB: what enforce would have
-// answered, for a WARN) and why: at most one per request, so counting action=
-// words counts requests. It is logged for every answer other than DUNNO, for a
+// answered, for a WARN) and why: at most one per request, so counting lines that
+// start with action= counts requests (a value may hold the text "action=", never a
+// line's start). It is logged for every answer other than DUNNO, for a
 // DUNNO a violation decided, and with `all` for every request. A warn or observe
 // rule that was violated without deciding the answer (a census) gets a line of
 // its own that starts with its mode ("observe:" or "warn:") and has no action=.

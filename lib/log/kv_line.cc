@@ -146,8 +146,12 @@ void KvWriter::finish() {
   out_.resize(static_cast<std::size_t>(p_ - out_.data()));
 }
 
-void KvWriter::key(std::string_view key) {
+void KvWriter::separate() {
   if (p_ != out_.data() && p_[-1] != '\n') *p_++ = ' ';
+}
+
+void KvWriter::key(std::string_view key) {
+  separate();
   p_ = put(p_, key);
   *p_++ = '=';
 }
@@ -188,7 +192,7 @@ void KvWriter::lower_pair(std::string_view key, std::string_view word) {
 
 void KvWriter::word(std::string_view word) {
   reserve(word.size() + 1);
-  if (p_ != out_.data() && p_[-1] != '\n') *p_++ = ' ';
+  separate();
   p_ = put(p_, word);
 }
 

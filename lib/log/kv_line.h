@@ -50,6 +50,7 @@ class KvWriter {
 
  private:
   void reserve(std::size_t bytes);  // room for `bytes` more
+  void separate();  // a space, unless at the start of the string or of a line
   void key(std::string_view key);
 
   std::string& out_;

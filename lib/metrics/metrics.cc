@@ -128,7 +128,8 @@ std::string Metrics::render() const {
          "Requests a rule applied to, by rule, mode and result: its requirement held, was violated, or it has none "
          "(applied).");
   samples(out, "tlspolicyd_rule_matches_total", rule_matches_);
-  family(out, "tlspolicyd_violations_total", "counter", "Unmet requirements, by rule, mode and the requirement key that failed.");
+  family(out, "tlspolicyd_violations_total", "counter",
+         "Unmet requirements, by rule, mode and the requirement key that failed.");
   samples(out, "tlspolicyd_violations_total", violations_);
   family(out, "tlspolicyd_match_errors_total", "counter",
          "Rules whose match the regex engine could not answer (failed closed), by rule.");
